@@ -1,0 +1,1 @@
+//! Schema validation and policy checks of rendered manifests (placeholder).

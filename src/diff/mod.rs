@@ -1,0 +1,1 @@
+//! Resource-aware diff of rendered manifests (placeholder).

@@ -1,0 +1,333 @@
+//! Resources, their ids, and the id-indexed resource map that flows through the build.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// Group, version and kind of an object.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Gvk {
+    /// API group (`""` for the core group).
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl Gvk {
+    /// Splits an `apiVersion` (`apps/v1`, `v1`) and pairs it with `kind`.
+    pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        Gvk {
+            group,
+            version,
+            kind: kind.to_string(),
+        }
+    }
+
+    /// The `apiVersion` string.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+/// The identity of a resource: group/version/kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ResId {
+    /// Group, version, kind.
+    pub gvk: Gvk,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace` (`""` when unset).
+    pub namespace: String,
+}
+
+impl fmt::Display for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.gvk.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.gvk.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// Where a resource came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The file (or the kustomization, for generated objects).
+    pub path: Arc<PathBuf>,
+    /// 1-based line where its document starts.
+    pub line: usize,
+}
+
+/// How a generated object combines with an existing one of the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behavior {
+    /// Not generated, or `behavior: create`.
+    #[default]
+    Create,
+    /// `behavior: merge`.
+    Merge,
+    /// `behavior: replace`.
+    Replace,
+}
+
+/// One object in the build, with the bookkeeping transformations need.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The object itself (always a JSON object).
+    pub obj: Map<String, Value>,
+    /// Where it was read or generated.
+    pub origin: Origin,
+    /// Earlier ids, oldest first, as names, namespaces and kinds changed.
+    pub prev_ids: Vec<ResId>,
+    /// The object wants a content-hash name suffix.
+    pub needs_hash: bool,
+    /// Generator behavior, for merging generated objects.
+    pub behavior: Behavior,
+    /// Name prefixes applied so far (outermost last).
+    pub prefixes: Vec<String>,
+    /// Name suffixes applied so far (outermost last).
+    pub suffixes: Vec<String>,
+}
+
+/// Reads a string at a path of object keys.
+pub fn get_str<'a>(obj: &'a Map<String, Value>, path: &[&str]) -> Option<&'a str> {
+    let (last, init) = path.split_last()?;
+    let mut cur = obj;
+    for k in init {
+        cur = cur.get(*k)?.as_object()?;
+    }
+    cur.get(*last)?.as_str()
+}
+
+impl Resource {
+    /// Wraps an object read from `origin`.
+    pub fn new(obj: Map<String, Value>, origin: Origin) -> Resource {
+        Resource {
+            obj,
+            origin,
+            prev_ids: Vec::new(),
+            needs_hash: false,
+            behavior: Behavior::Create,
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+        }
+    }
+
+    /// `apiVersion` and `kind`.
+    pub fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(
+            get_str(&self.obj, &["apiVersion"]).unwrap_or(""),
+            get_str(&self.obj, &["kind"]).unwrap_or(""),
+        )
+    }
+
+    /// `kind`.
+    pub fn kind(&self) -> &str {
+        get_str(&self.obj, &["kind"]).unwrap_or("")
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> &str {
+        get_str(&self.obj, &["metadata", "name"]).unwrap_or("")
+    }
+
+    /// `metadata.namespace`.
+    pub fn namespace(&self) -> &str {
+        get_str(&self.obj, &["metadata", "namespace"]).unwrap_or("")
+    }
+
+    /// The current id.
+    pub fn id(&self) -> ResId {
+        ResId {
+            gvk: self.gvk(),
+            name: self.name().to_string(),
+            namespace: self.namespace().to_string(),
+        }
+    }
+
+    /// The id it had when first loaded.
+    pub fn orig_id(&self) -> ResId {
+        self.prev_ids.first().cloned().unwrap_or_else(|| self.id())
+    }
+
+    /// The `metadata` map, created when missing.
+    pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+        let md = self
+            .obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !md.is_object() {
+            *md = Value::Object(Map::new());
+        }
+        match md {
+            Value::Object(m) => m,
+            _ => unreachable!("metadata was just made an object"),
+        }
+    }
+
+    /// Records the current id as a previous one before a rename.
+    pub fn remember_id(&mut self) {
+        let id = self.id();
+        if self.prev_ids.last() != Some(&id) {
+            self.prev_ids.push(id);
+        }
+    }
+
+    /// Sets `metadata.name`, remembering the old id.
+    pub fn set_name(&mut self, name: &str) {
+        self.remember_id();
+        self.metadata_mut()
+            .insert("name".into(), Value::String(name.to_string()));
+    }
+
+    /// Sets `metadata.namespace`, remembering the old id.
+    pub fn set_namespace(&mut self, ns: &str) {
+        self.remember_id();
+        self.metadata_mut()
+            .insert("namespace".into(), Value::String(ns.to_string()));
+    }
+
+    /// A string-valued map under `metadata` (`labels`, `annotations`).
+    pub fn metadata_map(&self, field: &str) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.as_object()?.get(field)?.as_object()
+    }
+
+    /// `metadata.labels` as pairs.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.metadata_map("labels")
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
+    }
+
+    /// Whether any id this resource has had (current or previous) satisfies `f`.
+    pub fn any_id(&self, mut f: impl FnMut(&ResId) -> bool) -> bool {
+        f(&self.id()) || self.prev_ids.iter().any(f)
+    }
+}
+
+/// The resources of a build, in insertion order, indexed by current id.
+#[derive(Debug, Default, Clone)]
+pub struct ResMap {
+    items: Vec<Resource>,
+    index: HashMap<ResId, usize>,
+}
+
+impl ResMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        ResMap::default()
+    }
+
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Resources in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Resource> {
+        self.items.iter()
+    }
+
+    /// Resources in order, mutably. Call [`ResMap::reindex`] after renaming any.
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Resource> {
+        self.items.iter_mut()
+    }
+
+    /// Position of the resource whose current id is `id`.
+    pub fn position(&self, id: &ResId) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The resource at `i`.
+    pub fn get(&self, i: usize) -> Option<&Resource> {
+        self.items.get(i)
+    }
+
+    /// The resource at `i`, mutably.
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Resource> {
+        self.items.get_mut(i)
+    }
+
+    /// Appends a resource; returns it back when its id is taken.
+    pub fn append(&mut self, r: Resource) -> Result<(), Box<Resource>> {
+        let id = r.id();
+        if self.index.contains_key(&id) {
+            return Err(Box::new(r));
+        }
+        self.index.insert(id, self.items.len());
+        self.items.push(r);
+        Ok(())
+    }
+
+    /// Replaces the resource at `i`.
+    pub fn replace(&mut self, i: usize, r: Resource) {
+        self.items[i] = r;
+        self.reindex();
+    }
+
+    /// Removes the resource at `i`.
+    pub fn remove(&mut self, i: usize) -> Resource {
+        let r = self.items.remove(i);
+        self.reindex();
+        r
+    }
+
+    /// Keeps only the resources for which `f` holds.
+    pub fn retain(&mut self, f: impl FnMut(&Resource) -> bool) {
+        self.items.retain(f);
+        self.reindex();
+    }
+
+    /// Rebuilds the id index after names or namespaces changed.
+    pub fn reindex(&mut self) {
+        self.index.clear();
+        for (i, r) in self.items.iter().enumerate() {
+            self.index.entry(r.id()).or_insert(i);
+        }
+    }
+
+    /// Takes all resources out, in order.
+    pub fn into_vec(self) -> Vec<Resource> {
+        self.items
+    }
+
+    /// Sorts resources with `cmp`.
+    pub fn sort_by(&mut self, cmp: impl FnMut(&Resource, &Resource) -> std::cmp::Ordering) {
+        self.items.sort_by(cmp);
+        self.reindex();
+    }
+
+    /// First duplicate id, if renames made two resources collide.
+    pub fn find_conflict(&self) -> Option<ResId> {
+        let mut seen = std::collections::HashSet::with_capacity(self.items.len());
+        self.items.iter().map(Resource::id).find(|id| !seen.insert(id.clone()))
+    }
+}
+
+impl<'a> IntoIterator for &'a ResMap {
+    type Item = &'a Resource;
+    type IntoIter = std::slice::Iter<'a, Resource>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}

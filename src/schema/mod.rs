@@ -1,0 +1,1 @@
+//! Compiled-in tables: field specs, name references, kind order.

@@ -1,0 +1,3 @@
+//! Transformers, one module each, applied in Kustomize's order.
+
+pub mod smp;

@@ -1,0 +1,1 @@
+//! The kagent tree built into the binary (placeholder).

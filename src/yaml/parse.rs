@@ -1,0 +1,589 @@
+//! YAML parsing into `serde_json::Value`, resolving plain scalars the way go-yaml v3
+//! (which Kustomize's kyaml uses) does, with bounded alias expansion and nesting depth.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+/// Bounds that protect the parser against hostile input.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may add to a document, beyond
+    /// `alias_ratio` times the nodes written out in the source.
+    pub max_alias_nodes: usize,
+    /// Allowed ratio of alias-expanded nodes to nodes in the source.
+    pub alias_ratio: usize,
+    /// Most documents in one file.
+    pub max_documents: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+            alias_ratio: 10,
+            max_documents: 1_000_000,
+        }
+    }
+}
+
+/// A parse error with its 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {col}: {message}")]
+pub struct YamlError {
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// 1-based column of the problem.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One YAML document with the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The document's content (`Value::Null` for an empty document).
+    pub value: Value,
+    /// 1-based line where the document's content starts.
+    pub line: usize,
+}
+
+fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
+    YamlError {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+        message: message.into(),
+    }
+}
+
+struct Anchor {
+    value: Value,
+    nodes: usize,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        nodes: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        key: Option<(String, bool)>,
+        merged: Vec<Map<String, Value>>,
+        anchor: usize,
+        nodes: usize,
+        span: Span,
+    },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: Vec<Option<Anchor>>,
+    source_nodes: usize,
+    alias_nodes: usize,
+    limits: Limits,
+}
+
+impl Builder {
+    fn new(limits: Limits) -> Self {
+        Builder {
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            source_nodes: 0,
+            alias_nodes: 0,
+            limits,
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, value: &Value, nodes: usize) {
+        if anchor == 0 {
+            return;
+        }
+        if self.anchors.len() <= anchor {
+            self.anchors.resize_with(anchor + 1, || None);
+        }
+        self.anchors[anchor] = Some(Anchor {
+            value: value.clone(),
+            nodes,
+        });
+    }
+
+    /// Adds a finished node to its parent; returns it when it is the document root.
+    fn push(
+        &mut self,
+        value: Value,
+        nodes: usize,
+        is_merge_key: bool,
+        span: &Span,
+    ) -> Result<Option<Value>, YamlError> {
+        match self.stack.last_mut() {
+            None => Ok(Some(value)),
+            Some(Frame::Seq {
+                items, nodes: n, ..
+            }) => {
+                items.push(value);
+                *n += nodes;
+                Ok(None)
+            }
+            Some(Frame::Map {
+                map,
+                key,
+                merged,
+                nodes: n,
+                ..
+            }) => {
+                *n += nodes;
+                match key.take() {
+                    None => {
+                        let k = key_string(value);
+                        *key = Some((k, is_merge_key));
+                    }
+                    Some((_, true)) => match value {
+                        Value::Object(m) => merged.push(m),
+                        Value::Array(items) => {
+                            for item in items {
+                                match item {
+                                    Value::Object(m) => merged.push(m),
+                                    _ => {
+                                        return Err(err_at(
+                                            span,
+                                            "map merge requires map or sequence of maps as the value",
+                                        ))
+                                    }
+                                }
+                            }
+                        }
+                        Value::Null => {}
+                        _ => {
+                            return Err(err_at(
+                                span,
+                                "map merge requires map or sequence of maps as the value",
+                            ))
+                        }
+                    },
+                    Some((k, false)) => {
+                        if map.contains_key(&k) {
+                            return Err(err_at(
+                                span,
+                                format!("mapping key {k:?} already defined"),
+                            ));
+                        }
+                        map.insert(k, value);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(err_at(
+                span,
+                format!(
+                    "nesting deeper than {} levels; refusing to parse further",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Turns a parsed key into the string key JSON needs.
+fn key_string(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        Value::Null => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn finish_map(mut map: Map<String, Value>, merged: Vec<Map<String, Value>>) -> Value {
+    for m in merged {
+        for (k, v) in m {
+            map.entry(k).or_insert(v);
+        }
+    }
+    Value::Object(map)
+}
+
+/// Parses every document of `src`. Empty documents are returned as `Value::Null`.
+pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    let mut parser = Parser::new_from_str(src);
+    let mut docs = Vec::new();
+    let mut b = Builder::new(limits);
+    let mut doc_line = 1;
+    let mut root: Option<Value> = None;
+    while let Some(ev) = parser.next_event() {
+        let (ev, span) = ev.map_err(|e| YamlError {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+            message: e.info().to_string(),
+        })?;
+        if b.stack.is_empty()
+            && root.is_none()
+            && matches!(
+                ev,
+                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+            )
+        {
+            doc_line = span.start.line();
+        }
+        match ev {
+            Event::StreamStart | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                b = Builder::new(limits);
+                root = None;
+                doc_line = span.end.line();
+            }
+            Event::DocumentEnd => {
+                if docs.len() >= limits.max_documents {
+                    return Err(err_at(
+                        &span,
+                        format!("more than {} documents", limits.max_documents),
+                    ));
+                }
+                docs.push(Document {
+                    value: root.take().unwrap_or(Value::Null),
+                    line: doc_line,
+                });
+            }
+            Event::Alias(id) => {
+                let Some(Some(anchor)) = b.anchors.get(id) else {
+                    return Err(err_at(&span, "unknown anchor"));
+                };
+                b.alias_nodes += anchor.nodes;
+                let allowed = limits
+                    .max_alias_nodes
+                    .max(b.source_nodes.saturating_mul(limits.alias_ratio));
+                if b.alias_nodes > allowed {
+                    return Err(err_at(
+                        &span,
+                        format!(
+                            "alias expansion exceeds {allowed} nodes (a \"billion laughs\" document?)"
+                        ),
+                    ));
+                }
+                let (v, n) = (anchor.value.clone(), anchor.nodes);
+                if let Some(v) = b.push(v, n, false, &span)? {
+                    root = Some(v);
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                b.source_nodes += 1;
+                let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
+                let is_merge =
+                    expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                b.remember(anchor, &v, 1);
+                if let Some(v) = b.push(v, 1, is_merge, &span)? {
+                    root = Some(v);
+                }
+            }
+            Event::SequenceStart(anchor, _) => {
+                b.check_depth(&span)?;
+                b.source_nodes += 1;
+                b.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                    nodes: 1,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                b.check_depth(&span)?;
+                b.source_nodes += 1;
+                b.stack.push(Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    merged: Vec::new(),
+                    anchor,
+                    nodes: 1,
+                    span,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (v, anchor, nodes) = match b.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        anchor,
+                        nodes,
+                    }) => (Value::Array(items), anchor, nodes),
+                    Some(Frame::Map {
+                        map,
+                        merged,
+                        anchor,
+                        nodes,
+                        ..
+                    }) => (finish_map(map, merged), anchor, nodes),
+                    None => return Err(err_at(&span, "unbalanced collection end")),
+                };
+                b.remember(anchor, &v, nodes);
+                if let Some(v) = b.push(v, nodes, false, &span)? {
+                    root = Some(v);
+                }
+            }
+        }
+    }
+    // Guard against an unused frame (cannot happen with a well-formed event stream).
+    if let Some(Frame::Map { span, .. }) = b.stack.last() {
+        return Err(err_at(span, "unterminated mapping"));
+    }
+    Ok(docs)
+}
+
+/// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
+fn resolve_scalar(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    span: &Span,
+) -> Result<Value, YamlError> {
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema() || tag.handle == "!!" {
+            return match tag.suffix.as_str() {
+                "str" | "binary" | "timestamp" => Ok(Value::String(text.into_owned())),
+                "null" => Ok(Value::Null),
+                "bool" => match resolve_plain(&text) {
+                    v @ Value::Bool(_) => Ok(v),
+                    _ => Err(err_at(span, format!("cannot decode {text:?} as a !!bool"))),
+                },
+                "int" => match resolve_plain(&text) {
+                    v @ Value::Number(_) if !text.contains('.') => Ok(v),
+                    _ => Err(err_at(span, format!("cannot decode {text:?} as an !!int"))),
+                },
+                "float" => match resolve_plain(&text) {
+                    Value::Number(n) => Ok(Value::Number(n)),
+                    _ => Err(err_at(span, format!("cannot decode {text:?} as a !!float"))),
+                },
+                _ => Ok(Value::String(text.into_owned())),
+            };
+        }
+        if tag.handle == "!" && tag.suffix.is_empty() {
+            return Ok(Value::String(text.into_owned()));
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.into_owned()));
+    }
+    Ok(resolve_plain(&text))
+}
+
+/// Resolves an untagged plain scalar: null, bool, int, float or string (YAML 1.2 core
+/// schema as go-yaml v3 implements it, including its base-prefix integer parsing).
+pub fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        // JSON has no infinities or NaN: keep them as strings (go's json.Marshal
+        // would fail on them, and Kustomize then errors; a string is the safe choice).
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => return Value::String(s.to_string()),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return Value::String(s.to_string());
+    }
+    if looks_like_timestamp(s) {
+        return Value::String(s.to_string());
+    }
+    let plain: Cow<'_, str> = if s.contains('_') {
+        Cow::Owned(s.replace('_', ""))
+    } else {
+        Cow::Borrowed(s)
+    };
+    if let Some(v) = parse_go_int(&plain) {
+        return v;
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            if let Some(n) = Number::from_f64(f) {
+                return Value::Number(n);
+            }
+        }
+    }
+    Value::String(s.to_string())
+}
+
+/// `strconv.ParseInt(s, 0, 64)` then `ParseUint(s, 0, 64)`: sign, then `0x`, `0o`, `0b`
+/// or a leading `0` (octal) prefix.
+fn parse_go_int(s: &str) -> Option<Value> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let lower = body.as_bytes();
+    let (radix, digits) = if lower.len() > 2 && lower[0] == b'0' {
+        match lower[1] {
+            b'x' | b'X' => (16, &body[2..]),
+            b'o' | b'O' => (8, &body[2..]),
+            b'b' | b'B' => (2, &body[2..]),
+            _ => (8, &body[1..]),
+        }
+    } else if lower.len() == 2 && lower[0] == b'0' && lower[1].is_ascii_digit() {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            let v = (mag as i128).wrapping_neg() as i64;
+            return Some(Value::Number(v.into()));
+        }
+        None
+    } else if mag <= i64::MAX as u64 {
+        Some(Value::Number((mag as i64).into()))
+    } else {
+        Some(Value::Number(mag.into()))
+    }
+}
+
+/// go-yaml v3's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if int_digits == 0 {
+        if i >= b.len() || b[i] != b'.' {
+            return false;
+        }
+        i += 1;
+        let fs = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == fs {
+            return false;
+        }
+    } else if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        let es = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == es {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Timestamps such as `2001-12-14` stay strings when decoded into an interface.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 8
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && s[5..].chars().any(|c| c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(src: &str) -> Value {
+        parse_documents(src, Limits::default()).unwrap().remove(0).value
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_go_yaml_v3() {
+        assert_eq!(one("a: yes"), json!({"a": "yes"}));
+        assert_eq!(one("a: true"), json!({"a": true}));
+        assert_eq!(one("a: 0644"), json!({"a": 420}));
+        assert_eq!(one("a: 0x1F"), json!({"a": 31}));
+        assert_eq!(one("a: 1e3"), json!({"a": 1000.0}));
+        assert_eq!(one("a: ~"), json!({"a": null}));
+        assert_eq!(one("a: '12'"), json!({"a": "12"}));
+        assert_eq!(one("a: !!str 12"), json!({"a": "12"}));
+        assert_eq!(one("a: 2001-12-14"), json!({"a": "2001-12-14"}));
+        assert_eq!(one("a: 1_000"), json!({"a": 1000}));
+        assert_eq!(one("a: -5"), json!({"a": -5}));
+        assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
+        assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
+        assert_eq!(one("a: 09"), json!({"a": 9.0}));
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_expand() {
+        let v = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
+        assert_eq!(v, json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}}));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_position() {
+        let e = parse_documents("a: 1\na: 2\n", Limits::default()).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("already defined"));
+    }
+
+    #[test]
+    fn multiple_documents_keep_their_lines() {
+        let docs = parse_documents("a: 1\n---\nb: 2\n---\n", Limits::default()).unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].line, 3);
+        assert_eq!(docs[2].value, Value::Null);
+    }
+
+    #[test]
+    fn alias_bomb_fails_fast() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(src.len() < 1500);
+        let e = parse_documents(&src, Limits::default()).unwrap_err();
+        assert!(e.message.contains("alias expansion"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let src = "[".repeat(10_000);
+        let e = parse_documents(&src, Limits::default()).unwrap_err();
+        assert!(
+            e.message.contains("nesting") || e.message.contains("recursion"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = parse_documents("a: [1, 2\nb: c\n", Limits::default()).unwrap_err();
+        assert!(e.line >= 1);
+    }
+}
