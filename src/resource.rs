@@ -331,3 +331,13 @@ impl<'a> IntoIterator for &'a ResMap {
         self.items.iter()
     }
 }
+
+impl ResMap {
+    /// The objects as JSON values, in order.
+    pub fn to_values(&self) -> Vec<Value> {
+        self.items
+            .iter()
+            .map(|r| Value::Object(r.obj.clone()))
+            .collect()
+    }
+}
