@@ -1,1 +1,3 @@
-//! Schema validation and policy checks of rendered manifests (placeholder).
+//! Schema validation and policy checks of rendered manifests (being written).
+
+pub mod cli;

@@ -1,1 +1,3 @@
-//! Resource-aware diff of rendered manifests (placeholder).
+//! Resource-aware diff of rendered manifests (being written).
+
+pub mod cli;
