@@ -59,12 +59,6 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     };
     let ldr = Loader::new(dir, opts.load_restrictor)?;
     let (kfile, k) = load::load_kustomization(dir)?;
-    if k.kind.as_deref() == Some("Component") {
-        return Err(Error::invalid(
-            &kfile,
-            "a Component cannot be built on its own; list it under `components:` of a Kustomization",
-        ));
-    }
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;

@@ -159,18 +159,19 @@ pub fn generate(
             "a generated configmap or secret must have a name",
         ));
     }
-    let behavior =
-        match args.behavior.as_deref().unwrap_or("") {
-            "" | "create" => Behavior::Create,
-            "merge" => Behavior::Merge,
-            "replace" => Behavior::Replace,
-            other => return Err(Error::invalid(
+    let behavior = match args.behavior.as_deref().unwrap_or("") {
+        "" | "create" => Behavior::Create,
+        "merge" => Behavior::Merge,
+        "replace" => Behavior::Replace,
+        other => {
+            return Err(Error::invalid(
                 kfile,
                 format!(
                     "generator {name:?}: unknown behavior {other:?}; use create, merge or replace"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let opts = merge_options(args.options.as_ref(), global);
     let mut data = Map::new();
     let mut binary = Map::new();

@@ -151,7 +151,11 @@ pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
 pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let path = find_kustomization_file(dir)?;
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let docs = parse_documents(&text, Limits::default()).map_err(|e| Error::yaml(&path, e))?;
+    let limits = Limits {
+        allow_duplicate_keys: true,
+        ..Limits::default()
+    };
+    let docs = parse_documents(&text, limits).map_err(|e| Error::yaml(&path, e))?;
     let mut docs = docs.into_iter().filter(|d| !d.value.is_null());
     let value = match (docs.next(), docs.next()) {
         (None, _) => Value::Object(Map::new()),
@@ -190,6 +194,40 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
                 &path,
                 format!("kind should be Kustomization or Component, not {kind:?}"),
             ));
+        }
+    }
+    if k.kind.as_deref() == Some("Component") {
+        let av = k.api_version.as_deref().unwrap_or("");
+        if av != "kustomize.config.k8s.io/v1alpha1" {
+            return Err(Error::invalid(
+                &path,
+                "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
+            ));
+        }
+    }
+    if let Some(openapi) = &k.openapi {
+        if openapi.contains_key("path") && openapi.contains_key("version") {
+            return Err(Error::invalid(
+                &path,
+                "openapi: builtin version and custom schema provided, cannot use both",
+            ));
+        }
+        if let Some(v) = openapi.get("version") {
+            if v != "v1.21.2" {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: the specified OpenAPI version {v:?} is not built in (only v1.21.2 is)"),
+                ));
+            }
+        }
+        if let Some(p) = openapi.get("path") {
+            let full = dir.join(p);
+            if !full.is_file() {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: schema file {p:?} not found"),
+                ));
+            }
         }
     }
     if let Some(av) = k.api_version.as_deref() {

@@ -75,7 +75,7 @@ pub struct TransformerConfig {
     pub name_prefix: Vec<FieldSpec>,
     #[serde(default)]
     pub name_suffix: Vec<FieldSpec>,
-    #[serde(default)]
+    #[serde(default, rename = "namespace")]
     pub name_space: Vec<FieldSpec>,
     #[serde(default)]
     pub common_labels: Vec<FieldSpec>,
