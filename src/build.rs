@@ -216,7 +216,13 @@ impl Ctx {
             }
         }
         for c in k.crds.iter().flatten() {
-            ldr.read_string(c)?;
+            let (path, text) = ldr.read_string(c)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&path, e))?;
+            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+                acc.config
+                    .merge(&crate::schema::crd::config_from_definitions(&d.value));
+            }
         }
         // Generators.
         let global = k.generator_options.as_ref();

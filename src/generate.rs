@@ -70,6 +70,23 @@ fn remove_quotes(s: &str) -> &str {
     }
 }
 
+/// Base64 as Kustomize writes generated data: when the encoding is 70 characters or
+/// longer it is cut into 70-character lines, each ending in a newline.
+pub fn encode_base64(bytes: &[u8]) -> String {
+    let enc = base64::engine::general_purpose::STANDARD.encode(bytes);
+    const LINE: usize = 70;
+    let lines = enc.len() / LINE + 1;
+    if lines <= 1 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + lines);
+    for chunk in enc.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
 /// Key/value pairs from env files, then literals, then files (Kustomize's order).
 fn load_pairs(args: &GeneratorArgs, ldr: &Loader, kfile: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut pairs = Vec::new();

@@ -307,6 +307,8 @@ fn expand(
             format!("line {line}: missing metadata.name in object of kind {kind}"),
         ));
     }
+    let mut m = m;
+    normalize_annotations(&mut m);
     out.push(Resource::new(
         m,
         Origin {
@@ -315,4 +317,33 @@ fn expand(
         },
     ));
     Ok(())
+}
+
+/// Kustomize rewrites annotations as strings when it reads an object (scalars keep their
+/// text, `null` becomes "null", anything else ""), and drops an empty annotations map.
+fn normalize_annotations(m: &mut Map<String, Value>) {
+    let Some(Value::Object(md)) = m.get_mut("metadata") else {
+        return;
+    };
+    match md.get_mut("annotations") {
+        Some(Value::Object(a)) if a.is_empty() => {
+            md.remove("annotations");
+        }
+        Some(Value::Object(a)) => {
+            for v in a.values_mut() {
+                let s = match v {
+                    Value::String(_) => continue,
+                    Value::Null => "null".to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                *v = Value::String(s);
+            }
+        }
+        Some(Value::Null) => {
+            md.remove("annotations");
+        }
+        _ => {}
+    }
 }

@@ -23,7 +23,12 @@ fn write(dir: &Path, rel: &str, text: &str) {
 
 #[test]
 fn envs_lists_the_overlays() {
-    kagentctl().args(["envs", "--root"]).arg(tree()).assert().success().stdout("dev\nprod\n");
+    kagentctl()
+        .args(["envs", "--root"])
+        .arg(tree())
+        .assert()
+        .success()
+        .stdout("dev\nprod\n");
 }
 
 #[test]
@@ -33,7 +38,10 @@ fn unknown_env_is_a_usage_error_listing_known_ones() {
         .arg(tree())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown environment \"staging\"").and(predicate::str::contains("dev, prod")));
+        .stderr(
+            predicate::str::contains("unknown environment \"staging\"")
+                .and(predicate::str::contains("dev, prod")),
+        );
 }
 
 #[test]
@@ -72,7 +80,9 @@ fn render_without_a_tree_uses_the_built_in_copy_with_a_notice() {
         .get_output()
         .stdout
         .clone();
-    let golden = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/prod.yaml")).expect("golden");
+    let golden =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/prod.yaml"))
+            .expect("golden");
     assert_eq!(out, golden);
 }
 
@@ -88,17 +98,30 @@ fn render_json_is_a_list_of_objects() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
     let items = v.as_array().expect("a list");
-    assert!(items.iter().any(|o| o["kind"] == "StatefulSet" && o["spec"]["replicas"] == 5));
+    assert!(items
+        .iter()
+        .any(|o| o["kind"] == "StatefulSet" && o["spec"]["replicas"] == 5));
 }
 
 #[test]
 fn output_file_is_written_and_a_failed_build_leaves_it_untouched() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dest = tmp.path().join("out.yaml");
-    kagentctl().args(["render", "--env", "dev", "--root"]).arg(tree()).arg("-o").arg(&dest).assert().success().stdout("");
+    kagentctl()
+        .args(["render", "--env", "dev", "--root"])
+        .arg(tree())
+        .arg("-o")
+        .arg(&dest)
+        .assert()
+        .success()
+        .stdout("");
     let first = std::fs::read_to_string(&dest).expect("written");
     assert!(first.contains("kind: StatefulSet"));
-    write(tmp.path(), "bad/kustomization.yaml", "resources: [missing.yaml]\n");
+    write(
+        tmp.path(),
+        "bad/kustomization.yaml",
+        "resources: [missing.yaml]\n",
+    );
     kagentctl()
         .arg("build")
         .arg(tmp.path().join("bad"))
@@ -127,8 +150,12 @@ fn all_envs_writes_one_snapshot_per_environment() {
         .assert()
         .success();
     for env in ["dev", "prod"] {
-        let got = std::fs::read(tmp.path().join("rendered").join(format!("{env}.yaml"))).expect("snapshot");
-        let want = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{env}.yaml"))).expect("golden");
+        let got = std::fs::read(tmp.path().join("rendered").join(format!("{env}.yaml")))
+            .expect("snapshot");
+        let want = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{env}.yaml")),
+        )
+        .expect("golden");
         assert_eq!(got, want, "{env}");
     }
 }
@@ -146,7 +173,11 @@ fn build_of_a_missing_directory_fails_naming_it() {
 fn invalid_yaml_reports_file_line_and_column() {
     let tmp = tempfile::tempdir().expect("tmp");
     write(tmp.path(), "kustomization.yaml", "resources: [cm.yaml]\n");
-    write(tmp.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [a, b\n");
+    write(
+        tmp.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [a, b\n",
+    );
     kagentctl()
         .arg("build")
         .arg(tmp.path())
@@ -164,20 +195,34 @@ fn unknown_kustomization_field_suggests_the_right_one() {
         .arg(tmp.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("unknown field \"namePrefx\"").and(predicate::str::contains("namePrefix")));
+        .stderr(
+            predicate::str::contains("unknown field \"namePrefx\"")
+                .and(predicate::str::contains("namePrefix")),
+        );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     kagentctl().arg("render").assert().code(2);
-    kagentctl().args(["build", "--format", "xml", "."]).assert().code(2);
+    kagentctl()
+        .args(["build", "--format", "xml", "."])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn load_restrictor_accepts_kustomize_spelling() {
     let tmp = tempfile::tempdir().expect("tmp");
-    write(tmp.path(), "outside.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: out\n");
-    write(tmp.path(), "k/kustomization.yaml", "resources: [../outside.yaml]\n");
+    write(
+        tmp.path(),
+        "outside.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: out\n",
+    );
+    write(
+        tmp.path(),
+        "k/kustomization.yaml",
+        "resources: [../outside.yaml]\n",
+    );
     kagentctl()
         .arg("build")
         .arg(tmp.path().join("k"))

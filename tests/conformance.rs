@@ -10,7 +10,12 @@ use assert_cmd::cargo::cargo_bin_cmd;
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("target").is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.join("target").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -30,7 +35,10 @@ fn args(case: &Path) -> Vec<String> {
 #[test]
 fn every_fixture_builds_as_kustomize_does() {
     let cases = fixtures();
-    assert!(cases.len() >= 10, "expected the conformance fixtures to be present");
+    assert!(
+        cases.len() >= 10,
+        "expected the conformance fixtures to be present"
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let out = cargo_bin_cmd!("kagentctl")
@@ -39,11 +47,18 @@ fn every_fixture_builds_as_kustomize_does() {
             .args(args(case))
             .output()
             .expect("run kagentctl");
-        let name = case.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         if case.join("expected.yaml").is_file() {
             let want = std::fs::read(case.join("expected.yaml")).unwrap_or_default();
             if !out.status.success() {
-                failures.push(format!("{name}: failed: {}", String::from_utf8_lossy(&out.stderr)));
+                failures.push(format!(
+                    "{name}: failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
             } else if out.stdout != want {
                 failures.push(format!("{name}: output differs"));
             }
@@ -56,7 +71,13 @@ fn every_fixture_builds_as_kustomize_does() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// Keeps the fixtures honest: each expected output must still be what the oracle prints.
@@ -64,7 +85,11 @@ fn every_fixture_builds_as_kustomize_does() {
 #[test]
 #[ignore]
 fn fixtures_agree_with_kubectl_kustomize() {
-    if Command::new("kubectl").args(["version", "--client"]).output().is_err() {
+    if Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_err()
+    {
         eprintln!("notice: kubectl not found; skipping");
         return;
     }
@@ -78,9 +103,18 @@ fn fixtures_agree_with_kubectl_kustomize() {
         if case.join("expected.yaml").is_file() {
             let want = std::fs::read(case.join("expected.yaml")).unwrap_or_default();
             assert!(out.status.success(), "{}: kubectl failed", case.display());
-            assert_eq!(out.stdout, want, "{}: fixture drifted from kubectl", case.display());
+            assert_eq!(
+                out.stdout,
+                want,
+                "{}: fixture drifted from kubectl",
+                case.display()
+            );
         } else {
-            assert!(!out.status.success(), "{}: kubectl succeeded", case.display());
+            assert!(
+                !out.status.success(),
+                "{}: kubectl succeeded",
+                case.display()
+            );
         }
     }
 }

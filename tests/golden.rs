@@ -8,7 +8,9 @@ use std::process::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
 
 fn golden(env: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{env}.yaml"));
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{env}.yaml"));
     std::fs::read_to_string(p).expect("golden file")
 }
 
@@ -18,8 +20,16 @@ fn render(env: &str) -> String {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent"))
         .output()
         .expect("run kagentctl");
-    assert!(out.status.success(), "render failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "unexpected stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "unexpected stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -59,7 +69,10 @@ fn prod_has_five_replicas_and_only_required_anti_affinity() {
 /// Differential check against the oracle; skipped (with a notice) without kubectl.
 #[test]
 fn overlays_match_live_kubectl_kustomize() {
-    let Ok(v) = Command::new("kubectl").args(["version", "--client"]).output() else {
+    let Ok(v) = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+    else {
         eprintln!("notice: kubectl not found; skipping the live kubectl kustomize comparison");
         return;
     };
@@ -68,9 +81,19 @@ fn overlays_match_live_kubectl_kustomize() {
         return;
     }
     for env in ["dev", "prod"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent/overlays").join(env);
-        let out = Command::new("kubectl").arg("kustomize").arg(&dir).output().expect("kubectl");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("kubernetes/kagent/overlays")
+            .join(env);
+        let out = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&dir)
+            .output()
+            .expect("kubectl");
         assert!(out.status.success(), "kubectl kustomize {env} failed");
-        assert_eq!(render(env), String::from_utf8_lossy(&out.stdout), "{env} differs from kubectl kustomize");
+        assert_eq!(
+            render(env),
+            String::from_utf8_lossy(&out.stdout),
+            "{env} differs from kubectl kustomize"
+        );
     }
 }
