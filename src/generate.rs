@@ -208,22 +208,14 @@ pub fn generate(
         }
         match kind {
             GenKind::Secret => {
-                data.insert(
-                    k,
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(&v)),
-                );
+                data.insert(k, Value::String(encode_base64(&v)));
             }
             GenKind::ConfigMap => match String::from_utf8(v) {
                 Ok(s) => {
                     data.insert(k, Value::String(s));
                 }
                 Err(e) => {
-                    binary.insert(
-                        k,
-                        Value::String(
-                            base64::engine::general_purpose::STANDARD.encode(e.as_bytes()),
-                        ),
-                    );
+                    binary.insert(k, Value::String(encode_base64(e.as_bytes())));
                 }
             },
         }
