@@ -152,6 +152,72 @@ fn conflict(kfile: &Path, r: &Resource) -> Error {
 }
 
 impl Ctx {
+    /// Plugin configurations named by `transformers:`/`generators:` entries: inline YAML
+    /// first, then files and kustomization directories (Kustomize's order), each with the
+    /// file it came from.
+    fn plugin_configs(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        entries: &[String],
+    ) -> Result<Vec<(serde_json::Map<String, Value>, PathBuf)>> {
+        let mut inline = Vec::new();
+        let mut paths = Vec::new();
+        for entry in entries {
+            let docs = crate::yaml::parse_documents(entry, Limits::default());
+            match docs {
+                Ok(d) if d.iter().any(|d| d.value.is_object()) => {
+                    for d in d {
+                        if let Value::Object(o) = d.value {
+                            inline.push((o, kfile.to_path_buf()));
+                        }
+                    }
+                }
+                _ => paths.push(entry),
+            }
+        }
+        for entry in paths {
+            if load::is_remote(entry) {
+                return Err(Error::invalid(kfile, format!("remote plugin configuration {entry:?} refused: kagentctl never fetches from the network")));
+            }
+            let path = ldr.root().join(entry);
+            if path.is_dir() {
+                let sub = self.accumulate_dir(&path, entry, None, false, kfile)?;
+                for r in sub.map(|a| a.resources.into_vec()).unwrap_or_default() {
+                    let file = r.origin.path.as_ref().clone();
+                    inline.push((r.obj, file));
+                }
+                continue;
+            }
+            let (file, text) = ldr.read_string(entry)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&file, e))?;
+            for d in docs {
+                match d.value {
+                    Value::Object(o) => inline.push((o, file.clone())),
+                    Value::Null => {}
+                    _ => {
+                        return Err(Error::invalid(
+                            &file,
+                            "a plugin configuration must be a mapping",
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(inline)
+    }
+
+    /// A file's path relative to the top kustomization's directory, for origins.
+    fn configured_in_path(&self, file: &Path) -> String {
+        let top = self.stack.first().cloned().unwrap_or_default();
+        let canon = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        match canon.strip_prefix(&top) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => pathdiff(&canon, &top),
+        }
+    }
+
     /// The kustomization file's path relative to the top kustomization, for origins.
     fn configured_in(&self, kfile: &Path) -> String {
         let name = kfile
@@ -165,13 +231,28 @@ impl Ctx {
 
     /// Records that builtin transformer `kind` ran on every resource now in `m`.
     fn record_transformer(&self, m: &mut ResMap, kfile: &Path, kind: &str) {
+        self.record_transformation(
+            m,
+            kfile,
+            &format!("  apiVersion: builtin\n  kind: {kind}\n"),
+        );
+    }
+
+    /// Appends a transformation record (`configuredBy` lines, two-space indented) to
+    /// every resource of `m`.
+    fn record_transformation(&self, m: &mut ResMap, kfile: &Path, configured_by: &str) {
         if !self.meta.transformers {
             return;
         }
-        let entry = format!(
-            "- configuredIn: {}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n",
+        let mut entry = format!(
+            "- configuredIn: {}\n  configuredBy:\n",
             self.configured_in(kfile)
         );
+        for line in configured_by.lines() {
+            entry.push_str("  ");
+            entry.push_str(line);
+            entry.push('\n');
+        }
         for r in m.iter_mut() {
             let mut text = r
                 .metadata_map("annotations")
@@ -330,11 +411,20 @@ impl Ctx {
             }
             absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
         }
-        if k.generators.as_ref().is_some_and(|g| !g.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`generators:` (generator plugin configurations) is not supported by kagentctl yet; use configMapGenerator/secretGenerator",
-            ));
+        if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                for mut r in crate::plugins::run_generator(&cfg, ldr, &cfile)? {
+                    if self.meta.origin {
+                        let text = format!(
+                            "configuredIn: {}\nconfiguredBy:\n{}",
+                            self.configured_in_path(&cfile),
+                            crate::plugins::configured_by(&cfg)
+                        );
+                        set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+                    }
+                    absorb(&mut acc.resources, r).map_err(|e| Error::invalid(&cfile, e))?;
+                }
+            }
         }
         // Components act on everything accumulated so far.
         for c in k.components.iter().flatten() {
@@ -348,11 +438,15 @@ impl Ctx {
             self.accumulate_dir(&dir, c, Some(acc), true, kfile)?;
         }
         self.run_transformers(ldr, kfile, k, acc)?;
-        if k.transformers.as_ref().is_some_and(|t| !t.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`transformers:` (transformer plugin configurations) is not supported by kagentctl yet",
-            ));
+        if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile)?;
+                self.record_transformation(
+                    &mut acc.resources,
+                    &cfile,
+                    &crate::plugins::configured_by(&cfg),
+                );
+            }
         }
         if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
             return Err(Error::invalid(
@@ -605,6 +699,21 @@ fn set_annotation(r: &mut Resource, key: &str, value: String) {
     if let Value::Object(a) = a {
         a.insert(key.to_string(), Value::String(value));
     }
+}
+
+/// `path` relative to `base` (both absolute), with `..` steps where needed.
+fn pathdiff(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.display().to_string()
 }
 
 fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
