@@ -19,6 +19,7 @@
 //! The emitter writes into one `String` and keeps libyaml's column, indentation and
 //! whitespace state, so that folding and indentation decisions are the same.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
@@ -165,7 +166,7 @@ impl Emitter<'_> {
             Value::Bool(true) => self.plain_token("true"),
             Value::Bool(false) => self.plain_token("false"),
             Value::Number(n) => self.number(n),
-            Value::String(s) => self.string(s, ctx),
+            Value::String(s) => self.string(&json_round_trip(s), ctx),
             Value::Array(items) if items.is_empty() => self.empty_collection("[]"),
             Value::Object(map) if map.is_empty() => self.empty_collection("{}"),
             Value::Array(items) => self.sequence(items, ctx),
@@ -198,9 +199,16 @@ impl Emitter<'_> {
     fn mapping(&mut self, map: &Map<String, Value>) {
         let saved = self.indent;
         self.increase_indent(false, false);
-        let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-        entries.sort_by(|a, b| key_cmp(a.0, b.0));
+        let mut entries: Vec<(Cow<'_, str>, &Value)> = if map.keys().any(|k| k.contains(NEL)) {
+            folded_entries(map)
+        } else {
+            map.iter()
+                .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+                .collect()
+        };
+        entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
         for (k, v) in entries {
+            let k = k.as_ref();
             self.write_indent();
             if k.len() <= MAX_SIMPLE_KEY_LEN && !k.chars().any(is_break) {
                 self.string(k, SIMPLE_KEY);
@@ -455,6 +463,62 @@ impl Emitter<'_> {
     }
 }
 
+/// NEXT LINE (U+0085), the one line break that Go's JSON encoder leaves unescaped.
+const NEL: char = '\u{85}';
+
+/// The string go-yaml v2 reads back from Go's JSON encoding of `s`.
+///
+/// Go's `encoding/json` escapes every line break except NEL, and go-yaml v2's scanner
+/// folds raw line breaks inside a double-quoted scalar: a run of spaces and NELs becomes
+/// one space when it holds a single NEL, and n-1 line feeds when it holds n of them.
+fn json_round_trip(s: &str) -> Cow<'_, str> {
+    if !s.contains(NEL) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run_start: Option<usize> = None;
+    let mut nels = 0usize;
+    let flush = |out: &mut String, run: &str, nels: usize| match nels {
+        0 => out.push_str(run),
+        1 => out.push(' '),
+        n => (1..n).for_each(|_| out.push('\n')),
+    };
+    for (i, c) in s.char_indices() {
+        if c == ' ' || c == NEL {
+            run_start.get_or_insert(i);
+            nels += usize::from(c == NEL);
+        } else {
+            if let Some(start) = run_start.take() {
+                flush(&mut out, &s[start..i], nels);
+                nels = 0;
+            }
+            out.push(c);
+        }
+    }
+    if let Some(start) = run_start {
+        flush(&mut out, &s[start..], nels);
+    }
+    Cow::Owned(out)
+}
+
+/// Mapping entries with keys as go-yaml v2 reads them back from Go's JSON, when some
+/// keys contain NEL: keys that became equal keep the value that comes last in the JSON
+/// text, where Go orders the original keys bytewise.
+fn folded_entries(map: &Map<String, Value>) -> Vec<(Cow<'_, str>, &Value)> {
+    let mut originals: Vec<(&String, &Value)> = map.iter().collect();
+    originals.sort_by(|a, b| a.0.cmp(b.0));
+    let mut entries: Vec<(Cow<'_, str>, &Value)> = Vec::with_capacity(originals.len());
+    for (k, v) in originals {
+        let k = json_round_trip(k);
+        if let Some(e) = entries.iter_mut().find(|e| e.0 == k) {
+            e.1 = v;
+        } else {
+            entries.push((k, v));
+        }
+    }
+    entries
+}
+
 fn char_count(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
@@ -606,17 +670,19 @@ fn write_float(f: f64, out: &mut String) {
         });
         return;
     }
-    // encoding/json prints |f| < 1e21 without an exponent; integral values then have
-    // no fraction either, and go-yaml v2 reads them as int64 or uint64 when they fit.
+    // encoding/json prints |f| < 1e21 without an exponent, as the shortest round-trip
+    // digits padded with zeros; go-yaml v2 then reads integral text as int64 or uint64
+    // when it fits.
     if f.fract() == 0.0 && f.abs() < 1e21 {
-        // 2^63 and 2^64 are exact in f64.
-        let two63 = 9_223_372_036_854_775_808_u64 as f64;
-        if (-two63..two63).contains(&f) {
+        if f.abs() < 9_007_199_254_740_992.0 {
+            // Below 2^53 the shortest digits are the exact integer.
             let _ = write!(out, "{}", f as i64);
             return;
         }
-        if (0.0..2.0 * two63).contains(&f) {
-            let _ = write!(out, "{}", f as u64);
+        // Rust's `Display` also prints the shortest digits padded with zeros.
+        let text = format!("{f}");
+        if text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() {
+            out.push_str(&text);
             return;
         }
     }
@@ -1322,7 +1388,6 @@ mod tests {
         assert_eq!(val("é€"), "k: é€\n");
         assert_eq!(val("😀"), "k: \"\\U0001F600\"\n");
         assert_eq!(val("\u{feff}ab"), "k: \"\\uFEFF\\x61\\x62\"\n");
-        assert_eq!(val("\u{85}"), "k: \"\\N\"\n");
         assert_eq!(val("a\u{a0}b"), "k: a\u{a0}b\n");
     }
 
@@ -1380,11 +1445,13 @@ mod tests {
             123456.0,
             1234567.5,
             -0.0,
-            3e19
+            3e19,
+            9_223_372_036_854_775_808.0,
+            -9_223_372_036_854_775_808.0
         ]);
         assert_eq!(
             emit(&v),
-            "- 1\n- -5\n- 1000\n- 1.5\n- -1.5\n- 0.1\n- 1e-07\n- 1e+21\n- 1e+20\n- 1.234567890125e+11\n- 12345678901234567890\n- 0.0001\n- 1e-05\n- 123456\n- 1.2345675e+06\n- 0\n- 3e+19\n"
+            "- 1\n- -5\n- 1000\n- 1.5\n- -1.5\n- 0.1\n- 1e-07\n- 1e+21\n- 1e+20\n- 1.234567890125e+11\n- 12345678901234567890\n- 0.0001\n- 1e-05\n- 123456\n- 1.2345675e+06\n- 0\n- 3e+19\n- 9223372036854776000\n- -9.223372036854776e+18\n"
         );
         assert_eq!(emit(&json!({"t": true, "f": false})), "f: false\nt: true\n");
     }
@@ -1418,6 +1485,18 @@ mod tests {
         assert_eq!(emit(&v), format!("? |-\n  a\n  b\n: - x\n? {long}\n: v\n"));
         let ok = "k".repeat(128);
         assert_eq!(emit(&json!({ ok.clone(): 1 })), format!("{ok}: 1\n"));
+    }
+
+    #[test]
+    fn nel_is_folded_like_go_yaml_reads_json() {
+        assert_eq!(val("\u{85}"), "k: ' '\n");
+        assert_eq!(val("a \u{85} b"), "k: a b\n");
+        assert_eq!(val("a\u{85}\u{85}b"), "k: |-\n  a\n  b\n");
+        assert_eq!(val("a \u{85} \u{85}  \u{85} b"), "k: |-\n  a\n\n  b\n");
+        assert_eq!(val("\u{85}x"), "k: ' x'\n");
+        assert_eq!(val("a\u{85}\nb"), "k: \"a \\nb\"\n");
+        let v = json!({"a\u{85}b": 1, "a b": 2, "c": 3});
+        assert_eq!(emit(&v), "a b: 1\nc: 3\n");
     }
 
     #[test]
