@@ -5,7 +5,7 @@
 //! again with go-yaml v2's encoder. This module reproduces that encoder for the values the
 //! round trip can produce (`null`, booleans, numbers, strings, sequences and mappings):
 //!
-//! * mapping keys are sorted with go-yaml v2's "natural" order (see [`key_cmp`]);
+//! * mapping keys are sorted with go-yaml v2's "natural" order (see `key_less`);
 //! * block style with two-space indentation; a sequence that is a mapping value is not
 //!   indented (`containers:\n- name: x`); empty collections are `[]` and `{}`;
 //! * strings that YAML 1.1 would read as another type are double-quoted; strings with a
@@ -20,7 +20,6 @@
 //! whitespace state, so that folding and indentation decisions are the same.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
@@ -199,16 +198,16 @@ impl Emitter<'_> {
     fn mapping(&mut self, map: &Map<String, Value>) {
         let saved = self.indent;
         self.increase_indent(false, false);
-        let mut entries: Vec<(Cow<'_, str>, &Value)> = if map.keys().any(|k| k.contains(NEL)) {
+        let entries: Vec<(Cow<'_, str>, &Value)> = if map.keys().any(|k| k.contains(NEL)) {
             folded_entries(map)
         } else {
             map.iter()
                 .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
                 .collect()
         };
-        entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
-        for (k, v) in entries {
-            let k = k.as_ref();
+        let order = sorted_order(entries.len(), |a, b| key_less(&entries[a].0, &entries[b].0));
+        for i in order {
+            let (k, v) = (entries[i].0.as_ref(), entries[i].1);
             self.write_indent();
             if k.len() <= MAX_SIMPLE_KEY_LEN && !k.chars().any(is_break) {
                 self.string(k, SIMPLE_KEY);
@@ -247,7 +246,8 @@ impl Emitter<'_> {
 
     fn string(&mut self, s: &str, ctx: Ctx) {
         // go-yaml v2 `encoder.stringv`: the style it asks the emitter for.
-        let requested = if s.contains('\n') {
+        let a = analyze(s);
+        let requested = if a.has_lf {
             Style::Literal
         } else if !resolves_as_string(s) || is_base60_float(s) {
             Style::Double
@@ -255,7 +255,6 @@ impl Emitter<'_> {
             Style::Plain
         };
         // libyaml `yaml_emitter_select_scalar_style` (block context, no tags).
-        let a = analyze(s);
         let mut style = requested;
         if ctx.simple_key && a.multiline {
             style = Style::Double;
@@ -273,10 +272,10 @@ impl Emitter<'_> {
         self.increase_indent(true, false);
         let allow_breaks = !ctx.simple_key;
         match style {
-            Style::Plain => self.write_plain(s, allow_breaks),
+            Style::Plain => self.write_plain(s, allow_breaks && a.has_space),
             Style::Single => self.write_single(s, allow_breaks),
             Style::Double => self.write_double(s, allow_breaks),
-            Style::Literal => self.write_literal(s),
+            Style::Literal => self.write_literal(s, a.other_breaks),
         }
         self.indent = saved;
     }
@@ -285,7 +284,7 @@ impl Emitter<'_> {
         if !self.whitespace {
             self.put(' ');
         }
-        if !allow_breaks || !s.contains(' ') {
+        if !allow_breaks {
             // No folding possible (and plain scalars never hold line breaks).
             self.out.push_str(s);
             self.column += char_count(s);
@@ -426,7 +425,7 @@ impl Emitter<'_> {
         self.column += self.out.len() - start;
     }
 
-    fn write_literal(&mut self, s: &str) {
+    fn write_literal(&mut self, s: &str, other_breaks: bool) {
         self.write_indicator("|", true, false, false);
         // Block scalar header: indentation indicator, then chomping indicator.
         if s.starts_with(' ') || s.starts_with(is_break) {
@@ -445,6 +444,22 @@ impl Emitter<'_> {
         self.put_break();
         self.indention = true;
         self.whitespace = true;
+        if !other_breaks {
+            // Line by line: only line feeds break lines.
+            for (n, line) in s.split('\n').enumerate() {
+                if n > 0 {
+                    self.put_break();
+                    self.indention = true;
+                }
+                if !line.is_empty() {
+                    self.write_indent();
+                    self.out.push_str(line);
+                    self.column += char_count(line);
+                    self.indention = false;
+                }
+            }
+            return;
+        }
         let mut breaks = true;
         for c in s.chars() {
             if is_break(c) {
@@ -539,43 +554,74 @@ fn is_printable(c: char) -> bool {
         || (('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}')
 }
 
-/// What libyaml's `yaml_emitter_analyze_scalar` finds out about a scalar (block context).
+/// What libyaml's `yaml_emitter_analyze_scalar` finds out about a scalar (block context),
+/// plus two facts the writers use.
 struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
     block_allowed: bool,
+    /// The scalar contains a line feed.
+    has_lf: bool,
+    /// The scalar contains a space.
+    has_space: bool,
+    /// The scalar contains a line break other than a line feed.
+    other_breaks: bool,
+}
+
+/// Printable ASCII other than space, `:` and `#`: after the first character, such a byte
+/// only resets the "previous character" state of [`analyze`].
+fn is_quiet(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) && b != b':' && b != b'#'
 }
 
 fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
+    let b = s.as_bytes();
+    if b.is_empty() {
         return Analysis {
             multiline: false,
             block_plain_allowed: true,
             single_quoted_allowed: true,
             block_allowed: false,
+            has_lf: false,
+            has_space: false,
+            other_breaks: false,
         };
     }
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
-    let mut line_breaks = false;
+    let mut has_lf = false;
+    let mut has_space = false;
+    let mut other_breaks = false;
     let mut special = false;
-    let mut leading_space = false;
-    let mut leading_break = false;
-    let mut trailing_space = false;
-    let mut trailing_break = false;
     let mut break_space = false;
     let mut space_break = false;
     let mut preceded_by_ws = true;
     let mut previous_space = false;
     let mut previous_break = false;
 
-    let mut iter = s.chars().peekable();
-    let mut first = true;
-    while let Some(c) = iter.next() {
-        let next = iter.peek().copied();
-        let followed_by_ws = matches!(next, None | Some(' ') | Some('\t'));
-        let last = next.is_none();
-        if first {
+    let mut i = 0;
+    while i < b.len() {
+        let byte = b[i];
+        if i > 0 && is_quiet(byte) {
+            // A run of printable ASCII that is neither space, `:` nor `#`.
+            previous_space = false;
+            previous_break = false;
+            preceded_by_ws = false;
+            i += 1;
+            while i < b.len() && is_quiet(b[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        let (c, w) = if byte < 0x80 {
+            (char::from(byte), 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+            (c, c.len_utf8())
+        };
+        let next = i + w;
+        let followed_by_ws = next >= b.len() || b[next] == b' ' || b[next] == b'\t';
+        if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
@@ -589,35 +635,48 @@ fn analyze(s: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
-            special = true;
-        }
         if c == ' ' {
-            leading_space |= first;
-            trailing_space |= last;
+            has_space = true;
             break_space |= previous_break;
             previous_space = true;
             previous_break = false;
-        } else if is_break(c) {
-            line_breaks = true;
-            leading_break |= first;
-            trailing_break |= last;
+            preceded_by_ws = true;
+        } else if c == '\n' || (byte >= 0x80 || byte == b'\r') && is_break(c) {
+            if c == '\n' {
+                has_lf = true;
+            } else {
+                other_breaks = true;
+            }
             space_break |= previous_space;
             previous_space = false;
             previous_break = true;
+            preceded_by_ws = true;
         } else {
             previous_space = false;
             previous_break = false;
+            preceded_by_ws = c == '\t' || c == '\0';
         }
-        preceded_by_ws = matches!(c, ' ' | '\t' | '\0') || is_break(c);
-        first = false;
+        if !(0x20..0x7f).contains(&byte) && !is_printable(c) {
+            special = true;
+        }
+        i = next;
     }
+    let first = s.chars().next().unwrap_or(' ');
+    let last = s.chars().next_back().unwrap_or(' ');
+    let leading_space = first == ' ';
+    let leading_break = is_break(first);
+    let trailing_space = last == ' ';
+    let trailing_break = is_break(last);
+    let line_breaks = has_lf || other_breaks;
 
     let mut a = Analysis {
         multiline: line_breaks,
         block_plain_allowed: true,
         single_quoted_allowed: true,
         block_allowed: true,
+        has_lf,
+        has_space,
+        other_breaks,
     };
     if leading_space || leading_break || trailing_space || trailing_break {
         a.block_plain_allowed = false;
@@ -1132,22 +1191,65 @@ fn days_in(month: i32, year: i32) -> i32 {
 // ---------------------------------------------------------------------------------------
 // Key order
 
-/// go-yaml v2's `keyList.Less` for string keys, as a total order.
+/// The indices `0..n` ordered by `less` with a merge sort.
+///
+/// go-yaml v2's key order is not transitive for some key sets (`"2" < "10" < "1a" < "2"`);
+/// Go then sorts keys that come in random map order, so `kubectl kustomize` itself prints
+/// such maps differently from run to run. The standard library's sorts may panic on such a
+/// comparator, so this one is hand-written: it never panics and is deterministic, and it
+/// agrees with every other sort wherever `less` is a strict weak order.
+fn sorted_order(n: usize, less: impl Fn(usize, usize) -> bool) -> Vec<usize> {
+    let mut a: Vec<usize> = (0..n).collect();
+    if n < 2 {
+        return a;
+    }
+    // Insertion sort for small maps (most Kubernetes objects).
+    if n <= 16 {
+        for i in 1..n {
+            let mut j = i;
+            while j > 0 && less(a[j], a[j - 1]) {
+                a.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        return a;
+    }
+    let mut b = vec![0usize; n];
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (start, mid, start);
+            while i < mid && j < end {
+                // Stable: take from the right run only when strictly less.
+                if less(a[j], a[i]) {
+                    b[k] = a[j];
+                    j += 1;
+                } else {
+                    b[k] = a[i];
+                    i += 1;
+                }
+                k += 1;
+            }
+            b[k..k + (mid - i)].copy_from_slice(&a[i..mid]);
+            k += mid - i;
+            b[k..k + (end - j)].copy_from_slice(&a[j..end]);
+            start = end;
+        }
+        std::mem::swap(&mut a, &mut b);
+        width *= 2;
+    }
+    a
+}
+
+/// go-yaml v2's `keyList.Less` for string keys.
 ///
 /// At the first differing character: two letters compare by code point; a letter sorts
 /// after a non-letter; otherwise the runs of digits starting there compare as numbers
 /// (then by length), and failing that the characters compare by code point. A proper
 /// prefix sorts first.
-pub fn key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
-        Ordering::Less
-    } else if key_less(b, a) {
-        Ordering::Greater
-    } else {
-        Ordering::Equal
-    }
-}
-
 fn key_less(a: &str, b: &str) -> bool {
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
     let mut p = ab.iter().zip(bb).take_while(|(x, y)| x == y).count();
@@ -1468,14 +1570,38 @@ mod tests {
 
     #[test]
     fn key_order_details() {
-        let mut keys = vec![
+        let keys = vec![
             "a01", "a1", "a001", "a0", "a00", "item10", "item9", "é", "z",
         ];
-        keys.sort_by(|a, b| key_cmp(a, b));
+        let keys: Vec<&str> = sorted_order(keys.len(), |a, b| key_less(keys[a], keys[b]))
+            .into_iter()
+            .map(|i| keys[i])
+            .collect();
         assert_eq!(
             keys,
             ["a0", "a00", "a1", "a01", "a001", "item9", "item10", "z", "é"]
         );
+    }
+
+    #[test]
+    fn intransitive_key_sets_do_not_panic() {
+        // "2" < "10" < "1a" < "2" under go-yaml v2's order.
+        assert!(key_less("2", "10") && key_less("10", "1a") && key_less("1a", "2"));
+        let mut m = serde_json::Map::new();
+        for i in 0..200 {
+            for k in [
+                format!("{i}"),
+                format!("{i}a"),
+                format!("v{i}beta1"),
+                format!("0{i}"),
+            ] {
+                m.insert(k, json!(1));
+            }
+        }
+        let out = emit(&Value::Object(m));
+        assert_eq!(out.lines().count(), 800);
+        let order = sorted_order(40, |a, b| a % 7 < b % 7);
+        assert!(order.windows(2).all(|w| w[0] % 7 <= w[1] % 7));
     }
 
     #[test]
