@@ -61,6 +61,54 @@ pub fn emit_documents<'a>(values: impl IntoIterator<Item = &'a Value>) -> String
     out
 }
 
+/// Why `kubectl kustomize` would fail to print `value`, if it would.
+///
+/// Kustomize's JSON-to-YAML step re-reads Go's JSON text with go-yaml v2, which rejects:
+/// characters YAML forbids in a stream that Go's JSON encoder leaves unescaped (DEL, the
+/// C1 controls other than NEL, U+FFFE and U+FFFF); mapping keys holding a NEL (a line
+/// break inside an implicit key); and keys whose JSON text (escapes included, quotes not)
+/// is longer than 1022 characters (an implicit key must end within 1024 characters).
+/// [`emit_document`] prints such values anyway; callers that must fail as kubectl does
+/// check them first.
+pub fn kubectl_encode_error(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => forbidden_char(s),
+        Value::Array(items) => items.iter().find_map(kubectl_encode_error),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if let Some(e) = forbidden_char(k) {
+                return Some(e);
+            }
+            if k.contains(NEL) {
+                return Some(format!("mapping key {k:?} contains a NEL line break"));
+            }
+            let json_len: usize = k.chars().map(go_json_escaped_len).sum();
+            if json_len > 1022 {
+                return Some(format!(
+                    "mapping key of {json_len} JSON characters is longer than 1022"
+                ));
+            }
+            kubectl_encode_error(v)
+        }),
+        _ => None,
+    }
+}
+
+fn forbidden_char(s: &str) -> Option<String> {
+    s.chars()
+        .find(|&c| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}'))
+        .map(|c| format!("control characters are not allowed (U+{:04X})", c as u32))
+}
+
+/// Characters Go's `encoding/json` writes for `c` inside a string.
+fn go_json_escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' => 2,
+        '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
+        c if (c as u32) < 0x20 => 6,
+        _ => 1,
+    }
+}
+
 /// Where a node sits, as libyaml's emitter tracks it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Ctx {
@@ -1623,6 +1671,29 @@ mod tests {
         assert_eq!(val("a\u{85}\nb"), "k: \"a \\nb\"\n");
         let v = json!({"a\u{85}b": 1, "a b": 2, "c": 3});
         assert_eq!(emit(&v), "a b: 1\nc: 3\n");
+    }
+
+    #[test]
+    fn values_kubectl_cannot_print() {
+        assert_eq!(
+            kubectl_encode_error(&json!({"a": ["x", {"b": "\u{85}"}]})),
+            None
+        );
+        for bad in ["\u{7f}", "\u{80}", "\u{9f}", "\u{fffe}"] {
+            assert!(
+                kubectl_encode_error(&json!({"a": [bad]})).is_some(),
+                "{bad:?}"
+            );
+            assert!(
+                kubectl_encode_error(&json!({ bad: 1 })).is_some(),
+                "{bad:?}"
+            );
+        }
+        assert!(kubectl_encode_error(&json!({"a\u{85}b": 1})).is_some());
+        let ok = format!("{}{}", "k".repeat(1021), "é");
+        assert_eq!(kubectl_encode_error(&json!({ ok: 1 })), None);
+        let long = format!("{}<<<<", "k".repeat(1000));
+        assert!(kubectl_encode_error(&json!({ "a": { long: 1 } })).is_some());
     }
 
     #[test]
