@@ -28,6 +28,8 @@ use serde_json::{Map, Number, Value};
 const BEST_INDENT: i64 = 2;
 /// Column after which scalars are folded at a space (go-yaml v2's `best_width`).
 const BEST_WIDTH: usize = 80;
+/// Spaces for indentation.
+const SPACES: &str = "                                                                ";
 /// Longest key (in bytes) that is written as an implicit `key: value` key.
 const MAX_SIMPLE_KEY_LEN: usize = 128;
 
@@ -184,7 +186,8 @@ impl Emitter<'_> {
             self.put_break();
         }
         while self.column < indent {
-            self.put(' ');
+            let n = (indent - self.column).min(SPACES.len());
+            self.put_ascii(&SPACES[..n]);
         }
         self.whitespace = true;
         self.indention = true;
@@ -246,18 +249,24 @@ impl Emitter<'_> {
     fn mapping(&mut self, map: &Map<String, Value>) {
         let saved = self.indent;
         self.increase_indent(false, false);
-        let entries: Vec<(Cow<'_, str>, &Value)> = if map.keys().any(|k| k.contains(NEL)) {
-            folded_entries(map)
-        } else {
-            map.iter()
-                .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
-                .collect()
-        };
+        let mut any_nel = false;
+        let mut entries: Vec<(Cow<'_, str>, &Value)> = map
+            .iter()
+            .map(|(k, v)| {
+                any_nel |= has_nel(k);
+                (Cow::Borrowed(k.as_str()), v)
+            })
+            .collect();
+        if any_nel {
+            entries = folded_entries(map);
+        }
         let order = sorted_order(entries.len(), |a, b| key_less(&entries[a].0, &entries[b].0));
         for i in order {
             let (k, v) = (entries[i].0.as_ref(), entries[i].1);
             self.write_indent();
-            if k.len() <= MAX_SIMPLE_KEY_LEN && !k.chars().any(is_break) {
+            if k.len() <= MAX_SIMPLE_KEY_LEN
+                && (k.is_ascii() && !k.contains(['\n', '\r']) || !k.chars().any(is_break))
+            {
                 self.string(k, SIMPLE_KEY);
                 self.write_indicator(":", false, false, false);
             } else {
@@ -529,13 +538,17 @@ impl Emitter<'_> {
 /// NEXT LINE (U+0085), the one line break that Go's JSON encoder leaves unescaped.
 const NEL: char = '\u{85}';
 
+fn has_nel(s: &str) -> bool {
+    !s.is_ascii() && s.contains(NEL)
+}
+
 /// The string go-yaml v2 reads back from Go's JSON encoding of `s`.
 ///
 /// Go's `encoding/json` escapes every line break except NEL, and go-yaml v2's scanner
 /// folds raw line breaks inside a double-quoted scalar: a run of spaces and NELs becomes
 /// one space when it holds a single NEL, and n-1 line feeds when it holds n of them.
 fn json_round_trip(s: &str) -> Cow<'_, str> {
-    if !s.contains(NEL) {
+    if !has_nel(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
