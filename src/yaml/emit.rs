@@ -104,7 +104,8 @@ fn forbidden_char(s: &str) -> Option<String> {
 /// Characters Go's `encoding/json` writes for `c` inside a string.
 fn go_json_escaped_len(c: char) -> usize {
     match c {
-        '"' | '\\' | '\n' | '\r' | '\t' => 2,
+        // Go 1.22 and later write `\b` and `\f` as short escapes too.
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
         '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
         c if (c as u32) < 0x20 => 6,
         _ => 1,
