@@ -808,6 +808,7 @@ fn merge_assoc(
     }
     let mut items: Vec<Value> = Vec::new();
     let mut valid_keys: Vec<String> = Vec::new();
+    let mut elided = vec![false; origin.map_or(0, <[&Value]>::len)];
     for values in &values_list {
         if values.is_empty() {
             continue;
@@ -822,7 +823,26 @@ fn merge_assoc(
             },
             Some(o) => {
                 let oi = element_list(o.iter().copied(), &k2, &v2);
-                let ov = oi.map(|i| o[i]);
+                // kyaml removes a recognised `$patch` from the patch element when it
+                // acts on it, so a second walk of the same element (tuples duplicated by
+                // `merge_values`) no longer sees it.
+                let stripped;
+                let ov = match oi {
+                    Some(i) if elided[i] => {
+                        let mut m = o[i].as_object().cloned().unwrap_or_default();
+                        m.remove(DIRECTIVE);
+                        stripped = Value::Object(m);
+                        Some(&stripped)
+                    }
+                    Some(i) => {
+                        elided[i] = o[i]
+                            .as_object()
+                            .and_then(|m| m.get(DIRECTIVE))
+                            .is_some_and(|v| parse_directive(&scalar_text(v)).is_some());
+                        Some(o[i])
+                    }
+                    None => None,
+                };
                 match di {
                     Some(i) => walk(Some(&mut dest[i]), ov, elem_schema)?,
                     None => match walk(None, ov, elem_schema)? {
@@ -1048,6 +1068,35 @@ spec:
         env:
         - {name: A, value: "1"}
         - {name: B}
+"#,
+        );
+    }
+
+    /// A `$patch: delete` element whose key tuple `merge_values` duplicated is walked
+    /// twice; the first walk strips the directive, so the second adds the element.
+    /// Verified with kubectl kustomize (found by a randomised comparison).
+    #[test]
+    fn elided_directive_on_second_walk() {
+        check(
+            r#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"ports": [{"port": 80, "protocol": "UDP", "name": "c"}, {"port": 53, "name": "b"}, {"port": 53, "targetPort": 8080}], "selector": {"a": "b"}}}"#,
+            r#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"ports": [{"port": 80, "protocol": "TCP", "name": "a", "$patch": "delete"}, {"port": 80, "name": "b", "targetPort": 8080}], "selector": {"a": "b"}}}"#,
+            r#"
+apiVersion: v1
+kind: Service
+metadata:
+  name: x
+spec:
+  ports:
+  - name: a
+    port: 80
+    protocol: TCP
+  - name: c
+    port: 80
+    protocol: UDP
+  - port: 53
+    targetPort: 8080
+  selector:
+    a: b
 "#,
         );
     }
