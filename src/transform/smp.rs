@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::resource::Gvk;
 use crate::schema::merge_keys::Schema;
+use crate::yaml::parse::resolve_plain;
 
 /// What became of the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,11 +353,28 @@ fn merge_fields(
                 dest.remove(key);
             }
             Walked::Replaced(nv) => {
+                let nv = match (dest.get(key), nv) {
+                    (Some(Value::String(old)), nv @ (Value::Number(_) | Value::Bool(_)))
+                        if was_quoted(old) =>
+                    {
+                        Value::String(scalar_text(&nv).into_owned())
+                    }
+                    (_, nv) => nv,
+                };
                 dest.insert(key.clone(), nv);
             }
         }
     }
     Ok(())
+}
+
+/// Whether a target string must have been written quoted (or as a block scalar):
+/// written plain it would not be a string. kyaml's `FieldSetter` gives a replacing
+/// scalar the replaced one's style, so a number or boolean from the patch that lands on
+/// a quoted scalar comes out as a string. (A string that would also be a string plain,
+/// such as `x`, may have been quoted too; a JSON value cannot tell, and plain is taken.)
+fn was_quoted(s: &str) -> bool {
+    !matches!(resolve_plain(s), Value::String(_))
 }
 
 /// Walks a node against itself (kyaml's sources `[x, x]`, which happens below a subtree
@@ -1097,6 +1115,57 @@ spec:
     targetPort: 8080
   selector:
     a: b
+"#,
+        );
+    }
+
+    /// A number or boolean from the patch replacing a scalar that must have been quoted
+    /// takes its quotes and becomes a string; over a plain scalar it stays a number.
+    /// Verified with kubectl kustomize.
+    #[test]
+    fn replacing_a_quoted_scalar_keeps_the_quotes() {
+        check(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - {name: P, value: "8080"}
+        - {name: Q, value: plain}
+        - {name: R, value: 'true'}
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - {name: P, value: 9090}
+        - {name: Q, value: 10}
+        - {name: R, value: false}
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - {name: P, value: "9090"}
+        - {name: Q, value: 10}
+        - {name: R, value: "false"}
 "#,
         );
     }
