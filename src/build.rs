@@ -730,11 +730,12 @@ fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
         .iter()
         .enumerate()
         .filter(|(_, x)| {
-            x.any_id(|o| {
-                o.gvk == id.gvk
-                    && o.name == id.name
-                    && selector::effective_namespace(o) == selector::effective_namespace(&id)
-            })
+            x.has_had_name(&id.name)
+                && x.any_id(|o| {
+                    o.gvk == id.gvk
+                        && o.name == id.name
+                        && selector::effective_namespace(o) == selector::effective_namespace(&id)
+                })
         })
         .map(|(i, _)| i)
         .collect();
