@@ -670,13 +670,15 @@ impl Ctx {
             replicas::apply(m, r, &tc.replicas).map_err(e)?;
             self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
-        for img in k
+        let imgs: Vec<_> = k
             .images
             .iter()
             .flatten()
             .chain(k.image_tags.iter().flatten())
-        {
-            images::apply(m, img, &tc.images).map_err(e)?;
+            .cloned()
+            .collect();
+        images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+        for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
         Ok(())
