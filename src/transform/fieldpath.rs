@@ -37,13 +37,14 @@ pub fn split_path(path: &str) -> Vec<String> {
 }
 
 /// Calls `set` on every node that `path` reaches in `node`.
-pub fn visit<F>(
+pub fn visit<S, F>(
     node: &mut Value,
-    path: &[String],
+    path: &[S],
     create: CreateKind,
     set: &mut F,
 ) -> Result<(), String>
 where
+    S: AsRef<str>,
     F: FnMut(&mut Value) -> Result<(), String>,
 {
     let Some((head, rest)) = path.split_first() else {
@@ -57,19 +58,23 @@ where
             }
             Ok(())
         }
-        Value::Object(map) => visit_map(map, head, rest, create, set),
-        _ => Err(format!("expected sequence or mapping node at '{head}'")),
+        Value::Object(map) => visit_map(map, head.as_ref(), rest, create, set),
+        _ => Err(format!(
+            "expected sequence or mapping node at '{}'",
+            head.as_ref()
+        )),
     }
 }
 
-fn visit_map<F>(
+fn visit_map<S, F>(
     map: &mut Map<String, Value>,
     head: &str,
-    rest: &[String],
+    rest: &[S],
     create: CreateKind,
     set: &mut F,
 ) -> Result<(), String>
 where
+    S: AsRef<str>,
     F: FnMut(&mut Value) -> Result<(), String>,
 {
     let (name, is_seq) = match head.strip_suffix("[]") {
@@ -123,7 +128,15 @@ pub fn visit_spec<F>(
 where
     F: FnMut(&mut Value) -> Result<(), String>,
 {
-    visit(node, &split_path(path), create, set)
+    if path.contains('\\') {
+        return visit(node, &split_path(path), create, set);
+    }
+    // No escapes: borrow the segments rather than allocating each (same split).
+    let mut parts: Vec<&str> = path.split('/').collect();
+    if parts.len() > 1 && parts[0].is_empty() {
+        parts.remove(0);
+    }
+    visit(node, &parts, create, set)
 }
 
 #[cfg(test)]
