@@ -979,7 +979,8 @@ fn make_level(
 }
 
 /// Writes the tree for `(n, depth, seed)` under `out`; returns the build target.
-fn generate(out: &Path, n: usize, depth: usize, seed: u64) -> PathBuf {
+/// (`pub(crate)`: `benches/pipeline.rs` includes this file to make its inputs.)
+pub(crate) fn generate(out: &Path, n: usize, depth: usize, seed: u64) -> PathBuf {
     let mut rng = PyRandom::new(seed);
     let em = Emitter::new();
     for sub in ["base", "overlays"] {
@@ -1057,12 +1058,10 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn matches_cpython_random() {
         // python3 -c 'import random; r=random.Random(42); print([r.getrandbits(32) for _ in range(3)], r.random())'
-        let mut r = PyRandom::new(42);
+        let mut r = super::PyRandom::new(42);
         assert_eq!(
             [r.genrand(), r.genrand(), r.genrand()],
             [2_746_317_213, 478_163_327, 107_420_369]
