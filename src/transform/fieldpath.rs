@@ -100,13 +100,11 @@ where
         Some(Value::Object(Map::new()))
     };
     let creating = create != CreateKind::None && !is_seq;
-    let field = if creating {
-        map.entry(name.to_string()).or_insert(Value::Null)
-    } else {
-        match map.get_mut(name) {
-            Some(f) => f,
-            None => return Ok(()),
-        }
+    if creating && !map.contains_key(name) {
+        map.insert(name.to_string(), Value::Null);
+    }
+    let Some(field) = map.get_mut(name) else {
+        return Ok(());
     };
     if field.is_null() {
         if let Some(m) = make {
@@ -131,12 +129,27 @@ where
     if path.contains('\\') {
         return visit(node, &split_path(path), create, set);
     }
-    // No escapes: borrow the segments rather than allocating each (same split).
-    let mut parts: Vec<&str> = path.split('/').collect();
-    if parts.len() > 1 && parts[0].is_empty() {
-        parts.remove(0);
+    // No escapes: borrow the segments rather than allocating each (same split), on the
+    // stack for the usual short paths.
+    let mut buf = [""; 16];
+    let mut n = 0;
+    for seg in path.split('/') {
+        if n == buf.len() {
+            let mut parts: Vec<&str> = path.split('/').collect();
+            if parts.len() > 1 && parts[0].is_empty() {
+                parts.remove(0);
+            }
+            return visit(node, &parts, create, set);
+        }
+        buf[n] = seg;
+        n += 1;
     }
-    visit(node, &parts, create, set)
+    let parts = if n > 1 && buf[0].is_empty() {
+        &buf[1..n]
+    } else {
+        &buf[..n]
+    };
+    visit(node, parts, create, set)
 }
 
 #[cfg(test)]
