@@ -112,8 +112,11 @@ fn find_container_images<'a>(
     match node {
         Value::Object(map) => {
             for (k, v) in map {
-                path.push((Some(k.as_str()), 0));
-                find_container_images(v, path, out)?;
+                if v.is_object() || v.is_array() {
+                    path.push((Some(k.as_str()), 0));
+                    find_container_images(v, path, out)?;
+                    path.pop();
+                }
                 if k == "containers" || k == "initContainers" {
                     if let Value::Array(items) = v {
                         for (i, item) in items.iter().enumerate() {
@@ -125,6 +128,7 @@ fn find_container_images<'a>(
                                 }
                                 let mut p: Vec<Step> = path
                                     .iter()
+                                    .chain(std::iter::once(&(Some(k.as_str()), 0)))
                                     .map(|&(k, i)| match k {
                                         Some(k) => Step::Key(k.to_string()),
                                         None => Step::Index(i),
@@ -137,15 +141,16 @@ fn find_container_images<'a>(
                         }
                     }
                 }
-                path.pop();
             }
             Ok(())
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push((None, i));
-                find_container_images(item, path, out)?;
-                path.pop();
+                if item.is_object() || item.is_array() {
+                    path.push((None, i));
+                    find_container_images(item, path, out)?;
+                    path.pop();
+                }
             }
             Ok(())
         }
