@@ -2,6 +2,7 @@
 //! generators, components and transformers per kustomization, then hash suffixes, name
 //! references and ordering at the top.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -110,14 +111,15 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
 /// What accumulates while walking the tree.
 struct Acc {
     resources: ResMap,
-    config: TransformerConfig,
+    /// The default field specs until a kustomization adds its own (copied on write).
+    config: Cow<'static, TransformerConfig>,
 }
 
 impl Acc {
     fn new() -> Acc {
         Acc {
             resources: ResMap::new(),
-            config: default_config().clone(),
+            config: Cow::Borrowed(default_config()),
         }
     }
 }
@@ -370,7 +372,7 @@ impl Ctx {
                 let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
                     Error::invalid(&path, format!("invalid transformer configuration: {e}"))
                 })?;
-                acc.config.merge(&tc);
+                acc.config.to_mut().merge(&tc);
             }
         }
         for c in k.crds.iter().flatten() {
@@ -379,6 +381,7 @@ impl Ctx {
                 .map_err(|e| Error::yaml(&path, e))?;
             for d in docs.into_iter().filter(|d| !d.value.is_null()) {
                 acc.config
+                    .to_mut()
                     .merge(&crate::schema::crd::config_from_definitions(&d.value));
             }
         }
@@ -481,7 +484,10 @@ impl Ctx {
             let sub = self
                 .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
-            acc.config.merge(&sub.config);
+            // A base's config is the default one or more; the default adds nothing.
+            if let Cow::Owned(c) = &sub.config {
+                acc.config.to_mut().merge(c);
+            }
             return acc
                 .resources
                 .append_all(sub.resources)
