@@ -11,12 +11,10 @@ use crate::schema::FieldSpec;
 /// Sets `spec.replicas` (or the specs' paths) of resources named `rep.name`.
 pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformResult {
     let mut found = false;
+    // Cheap name test first, once per resource: `any_id` builds the current id.
+    let named: Vec<bool> = m.iter().map(|r| r.has_had_name(&rep.name)).collect();
     for fs in specs {
-        for r in m.iter_mut() {
-            // Cheap name test first: `any_id` builds the current id.
-            if !r.has_had_name(&rep.name) {
-                continue;
-            }
+        for (r, _) in m.iter_mut().zip(&named).filter(|(_, n)| **n) {
             if !r.any_id(|id| id.name == rep.name && fs.selects(&id.gvk)) {
                 continue;
             }
