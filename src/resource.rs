@@ -352,10 +352,13 @@ impl ResMap {
     /// First duplicate id, if renames made two resources collide.
     pub fn find_conflict(&self) -> Option<ResId> {
         let mut seen = std::collections::HashSet::with_capacity(self.items.len());
-        self.items
-            .iter()
-            .map(Resource::id)
-            .find(|id| !seen.insert(id.clone()))
+        for id in self.items.iter().map(Resource::id) {
+            if seen.contains(&id) {
+                return Some(id);
+            }
+            seen.insert(id);
+        }
+        None
     }
 }
 
