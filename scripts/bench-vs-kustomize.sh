@@ -19,7 +19,8 @@
 #   -h, --help          this text
 #
 # For each target it prints the median wall time of each command (whole process, start-up
-# included, stdout to a file), the speed-up (kubectl / kagentctl), median peak RSS of each
+# included, stdout to a file), the speed-up (kubectl / kagentctl), median CPU time (user +
+# system) and its ratio, median peak RSS of each
 # (GNU time's "Maximum resident set size"), whether the outputs are byte-identical, and the
 # floor: the time of `examples/emit_file` (parse the rendered output and print it again, no
 # transformation), with the ratio build / floor. Commands alternate run by run, so load
@@ -97,7 +98,8 @@ floor="$repo/target/release/examples/emit_file"
 
 # ---- measuring ------------------------------------------------------------------------
 # run_one OUTFILE CMD...: runs CMD (stdout to OUTFILE, stderr discarded) under GNU time;
-# prints "wall_seconds peak_rss_kib". Fails when CMD fails.
+# prints "wall_seconds peak_rss_kib cpu_seconds" (cpu: user + system, 10 ms resolution).
+# Fails when CMD fails.
 run_one() {
   local out="$1"; shift
   local tv="$work/.time.$$"
@@ -108,19 +110,23 @@ run_one() {
     return 1
   fi
   t1=$EPOCHREALTIME
-  local rss
+  local rss cpu
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
-  awk -v a="$t0" -v b="$t1" -v r="$rss" 'BEGIN { printf "%.6f %d\n", b - a, r }'
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s + 0}' "$tv")
+  awk -v a="$t0" -v b="$t1" -v r="$rss" -v c="$cpu" 'BEGIN { printf "%.6f %d %.2f\n", b - a, r, c }'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'; }
 
 fmt_s() { awk -v s="$1" 'BEGIN { if (s == "nan" || s == "") print "-"; else if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
 fmt_mib() { awk -v k="$1" 'BEGIN { if (k == "nan" || k == "") print "-"; else printf "%.1f MiB", k / 1024 }'; }
+fmt_cpu() { awk -v s="$1" 'BEGIN { if (s == "nan" || s == "") print "-"; else if (s == 0) print "<10 ms"; else if (s < 1) printf "%.0f ms", s * 1000; else printf "%.2f s", s }'; }
+# cpu_ratio KUBECTL OURS: like ratio, with a lower bound when ours is under GNU time's 10 ms.
+cpu_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "") print "-"; else if (b == 0) printf ">%.0f", a / 0.01; else printf "%.1f", a / b }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "" || b == 0) print "-"; else printf "%.1f", a / b }'; }
 
 results="$work/results.tsv"
-printf 'target\tdocs\tours_s\tkubectl_s\tspeedup\tours_rss_kib\tkubectl_rss_kib\tfloor_s\tbuild_over_floor\tidentical\n' >"$results"
+printf 'target\tdocs\tours_s\tkubectl_s\tspeedup\tours_rss_kib\tkubectl_rss_kib\tfloor_s\tbuild_over_floor\tidentical\tours_cpu_s\tkubectl_cpu_s\tcpu_speedup\n' >"$results"
 
 # bench NAME DIR CWD KRUNS: time both commands on DIR (run from CWD) and append a row.
 bench() {
@@ -144,20 +150,23 @@ bench() {
     run_one "$d/floor.yaml" "$floor" "$d/ours.yaml" >>"$d/floor.txt"
   done
   popd >/dev/null
-  local docs ours_s ours_rss k_s k_rss f_s ident
+  local docs ours_s ours_rss ours_cpu k_s k_rss k_cpu f_s ident
   docs=$(grep -c '^kind: ' "$d/ours.yaml" || true)
   ours_s=$(awk '{print $1}' "$d/ours.txt" | median)
   ours_rss=$(awk '{print $2}' "$d/ours.txt" | median)
+  ours_cpu=$(awk '{print $3}' "$d/ours.txt" | median)
   f_s=$(awk '{print $1}' "$d/floor.txt" | median)
   if [ "$kruns" -gt 0 ]; then
     k_s=$(awk '{print $1}' "$d/kubectl.txt" | median)
     k_rss=$(awk '{print $2}' "$d/kubectl.txt" | median)
+    k_cpu=$(awk '{print $3}' "$d/kubectl.txt" | median)
     if cmp -s "$d/ours.yaml" "$d/kubectl.yaml"; then ident=yes; else ident=NO; fi
   else
-    k_s=nan; k_rss=nan; ident=-
+    k_s=nan; k_rss=nan; k_cpu=nan; ident=-
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$docs" "$ours_s" "$k_s" \
-    "$(ratio "$k_s" "$ours_s")" "$ours_rss" "$k_rss" "$f_s" "$(ratio "$ours_s" "$f_s")" "$ident" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$docs" "$ours_s" "$k_s" \
+    "$(ratio "$k_s" "$ours_s")" "$ours_rss" "$k_rss" "$f_s" "$(ratio "$ours_s" "$f_s")" "$ident" \
+    "$ours_cpu" "$k_cpu" "$(cpu_ratio "$k_cpu" "$ours_cpu")" >>"$results"
   printf '%-44s %5s docs  kagentctl %9s  kubectl %9s  x%-8s  floor %9s  build/floor %s  identical %s\n' \
     "$name" "$docs" "$(fmt_s "$ours_s")" "$(fmt_s "$k_s")" "$(ratio "$k_s" "$ours_s")" \
     "$(fmt_s "$f_s")" "$(ratio "$ours_s" "$f_s")" "$ident" >&2
@@ -206,11 +215,13 @@ fi
 
 # ---- summary --------------------------------------------------------------------------
 echo
-echo "| target | docs | kagentctl | kubectl | speed-up | kagentctl RSS | kubectl RSS | floor | build/floor | identical |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-tail -n +2 "$results" | while IFS=$'\t' read -r name docs o k sp orss krss f bf ident; do
-  echo "| $name | $docs | $(fmt_s "$o") | $(fmt_s "$k") | ${sp}× | $(fmt_mib "$orss") | $(fmt_mib "$krss") | $(fmt_s "$f") | $bf | $ident |"
+echo "| target | docs | kagentctl | kubectl | speed-up | kagentctl RSS | kubectl RSS | floor | build/floor | identical | kagentctl CPU | kubectl CPU | CPU speed-up |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+tail -n +2 "$results" | while IFS=$'\t' read -r name docs o k sp orss krss f bf ident oc kc csp; do
+  echo "| $name | $docs | $(fmt_s "$o") | $(fmt_s "$k") | ${sp}× | $(fmt_mib "$orss") | $(fmt_mib "$krss") | $(fmt_s "$f") | $bf | $ident | $(fmt_cpu "$oc") | $(fmt_cpu "$kc") | ${csp}× |"
 done
+echo
+echo "(CPU: user + system time, 10 ms resolution; on a loaded machine it is steadier than wall time.)"
 echo
 small=$(tail -n +2 "$results" | awk -F'\t' '$1 ~ /^(realworld|kagent)/ && $5 != "-" { print $5 }')
 if [ -n "$small" ]; then
