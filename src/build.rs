@@ -484,9 +484,9 @@ impl Ctx {
             let sub = self
                 .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
-            // A base's config is the default one or more; the default adds nothing.
-            if let Cow::Owned(c) = &sub.config {
-                acc.config.to_mut().merge(c);
+            // Merging the default config into the default config changes nothing.
+            if !matches!((&sub.config, &acc.config), (Cow::Borrowed(_), Cow::Borrowed(_))) {
+                acc.config.to_mut().merge(&sub.config);
             }
             return acc
                 .resources
