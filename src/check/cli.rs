@@ -1,14 +1,250 @@
-//! `kagentctl check` arguments and entry point (placeholder).
+//! `kagentctl check` arguments and entry point.
 
-/// Arguments of `kagentctl check`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CheckArgs {
-    /// Rendered files to check.
-    pub paths: Vec<std::path::PathBuf>,
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::output;
+use super::policy::PolicyFile;
+use super::{check_objects, objects_from_yaml, CheckOptions, Finding, Object, Source};
+use crate::error::{Error, Result};
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// A JSON report.
+    Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
 }
 
-/// Runs `kagentctl check`; returns the exit code (0 clean, 1 findings, 2 error).
-pub fn run(args: &CheckArgs) -> crate::Result<i32> {
-    let _ = args;
-    Err(crate::Error::Usage("check is not implemented yet".into()))
+/// Arguments of `kagentctl check`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CheckArgs {
+    /// Environment (overlay) to render and check; repeatable.
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// Check every environment under `overlays/`.
+    #[arg(long, conflicts_with = "envs")]
+    pub all_envs: bool,
+    /// The kagent tree (default: the nearest `kubernetes/kagent` upwards from the current
+    /// directory).
+    #[arg(long, value_name = "DIR", env = "KAGENTCTL_ROOT")]
+    pub root: Option<PathBuf>,
+    /// Policy file (default: `<root>/policy.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fail on notes too: kinds the schema does not know, environments without a policy.
+    #[arg(long)]
+    pub strict: bool,
+    /// With FILES: also apply this environment's policy to them.
+    #[arg(long, value_name = "ENV", requires = "files")]
+    pub policy_env: Option<String>,
+    /// Already-rendered YAML files to check (`-` for standard input) instead of rendering
+    /// environments.
+    #[arg(value_name = "FILES", conflicts_with_all = ["envs", "all_envs"])]
+    pub files: Vec<PathBuf>,
+}
+
+/// Finds `kubernetes/kagent` in `start` or one of its ancestors.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join("kubernetes").join("kagent"))
+        .find(|d| d.join("overlays").is_dir())
+}
+
+fn root_of(args: &CheckArgs) -> Result<PathBuf> {
+    if let Some(r) = &args.root {
+        return Ok(r.clone());
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    find_root(&cwd).ok_or_else(|| {
+        Error::Usage(format!(
+            "no kubernetes/kagent tree found above {}: pass --root DIR or set KAGENTCTL_ROOT",
+            cwd.display()
+        ))
+    })
+}
+
+fn read_input(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    }
+}
+
+/// What `check` found, before formatting.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// All findings, in order.
+    pub findings: Vec<Finding>,
+    /// What was checked (`env prod`, file names).
+    pub checked: Vec<String>,
+    /// A file to point SARIF results at when an object has no source file.
+    pub fallback_file: Option<PathBuf>,
+}
+
+impl Outcome {
+    /// 0 when no finding is an error, else 1.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(
+            self.findings
+                .iter()
+                .any(|f| f.severity == super::Severity::Error),
+        )
+    }
+}
+
+/// Runs the checks that `args` ask for and collects the findings.
+pub fn collect(args: &CheckArgs) -> Result<Outcome> {
+    let opts = CheckOptions {
+        strict: args.strict,
+    };
+    let mut out = Outcome::default();
+    if !args.files.is_empty() {
+        let policy = match &args.policy_env {
+            None => None,
+            Some(env) => {
+                let path = match &args.policy {
+                    Some(p) => p.clone(),
+                    None => root_of(args)?.join("policy.yaml"),
+                };
+                let pf = PolicyFile::load(&path)?;
+                let p = pf.env(env).cloned().ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{} has no policy for environment {env:?} (it has: {})",
+                        path.display(),
+                        pf.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+                Some(p)
+            }
+        };
+        for file in &args.files {
+            let src = read_input(file)?;
+            let shown = if file == Path::new("-") {
+                PathBuf::from("<stdin>")
+            } else {
+                file.clone()
+            };
+            let objects = objects_from_yaml(&src, Some(shown.clone()))?;
+            out.findings.extend(check_objects(
+                &objects,
+                policy.as_ref(),
+                args.policy_env.as_deref(),
+                &opts,
+            )?);
+            out.checked.push(shown.display().to_string());
+        }
+        return Ok(out);
+    }
+
+    if args.envs.is_empty() && !args.all_envs {
+        return Err(Error::Usage(
+            "nothing to check: pass --env ENV, --all-envs, or rendered FILES".into(),
+        ));
+    }
+    let root = root_of(args)?;
+    let tree = crate::tree::KagentTree::at(&root);
+    let envs = if args.all_envs {
+        tree.envs()?
+    } else {
+        args.envs.clone()
+    };
+    let policy_path = args
+        .policy
+        .clone()
+        .unwrap_or_else(|| root.join("policy.yaml"));
+    let policy = if args.policy.is_some() || policy_path.exists() {
+        PolicyFile::load(&policy_path)?
+    } else {
+        PolicyFile::default()
+    };
+    for env in &envs {
+        let overlay = tree.overlay(env)?;
+        let resmap = tree.render(env, &crate::build::BuildOptions::default())?;
+        let objects: Vec<Object> = resmap
+            .iter()
+            .map(|r| Object {
+                value: serde_json::Value::Object(r.obj.clone()),
+                source: Source {
+                    file: Some(r.origin.path.as_ref().clone()).filter(|p| p.is_file()),
+                    line: Some(r.origin.line).filter(|l| *l > 0),
+                },
+            })
+            .collect();
+        let env_policy = policy.env(env);
+        let mut fs = check_objects(&objects, env_policy, Some(env), &opts)?;
+        if env_policy.is_none() {
+            let res = super::ResourceRef::default();
+            let mut f = Finding::new(
+                "policy-missing",
+                if args.strict {
+                    super::Severity::Error
+                } else {
+                    super::Severity::Note
+                },
+                &res,
+                "",
+                format!(
+                    "{} has no policy for environment {env:?}: only the schema was checked",
+                    policy_path.display()
+                ),
+                format!("add an `environments.{env}` section to the policy file"),
+            );
+            f.env = Some(env.clone());
+            f.source.file = Some(policy_path.clone()).filter(|p| p.is_file());
+            fs.push(f);
+        }
+        for f in &mut fs {
+            if f.source.file.is_none() {
+                f.source.file = Some(overlay.join("kustomization.yaml"));
+            }
+        }
+        out.findings.extend(fs);
+        out.checked.push(format!("env {env}"));
+    }
+    out.fallback_file = Some(root.join("policy.yaml"));
+    Ok(out)
+}
+
+/// Formats an outcome in `format`.
+pub fn render(outcome: &Outcome, format: Format) -> String {
+    match format {
+        Format::Text => output::text(&outcome.findings, &outcome.checked),
+        Format::Json => {
+            let v = output::json_report(&outcome.findings, &outcome.checked);
+            format!("{v:#}\n")
+        }
+        Format::Sarif => {
+            let v = output::sarif(&outcome.findings, outcome.fallback_file.as_deref());
+            format!("{v:#}\n")
+        }
+    }
+}
+
+/// Runs `kagentctl check`; returns the exit code (0 clean, 1 findings; errors are `Err`,
+/// which the caller maps to exit code 2).
+pub fn run(args: &CheckArgs) -> Result<i32> {
+    let outcome = collect(args)?;
+    let text = render(&outcome, args.format);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))?;
+    Ok(outcome.exit_code())
 }
