@@ -293,7 +293,12 @@ fn distance(a: &str, b: &str) -> usize {
 pub fn suggest<'a>(key: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
     known
         .map(|k| (distance(key, k), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4) && *d < k.len())
+        .filter(|(d, k)| {
+            let lk = k.to_lowercase();
+            let lkey = key.to_lowercase();
+            (*d <= 2.max(k.len() / 3) && *d < k.len())
+                || (lkey.len() >= 4 && (lk.starts_with(&lkey) || lkey.starts_with(&lk)))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k.as_str())
 }
@@ -350,9 +355,10 @@ impl Walker<'_> {
             ("boolean", Value::String(s)) if matches!(s.as_str(), "true" | "false") => {
                 format!("remove the quotes: {field}: {s}")
             }
-            ("string", Value::Number(_) | Value::Bool(_)) => {
-                format!("quote the value: {field}: \"{v}\"")
-            }
+            ("string", Value::Number(_) | Value::Bool(_)) => match path.0.last() {
+                Some(Seg::Key(_)) => format!("quote the value: {field}: \"{v}\""),
+                _ => format!("quote the value: \"{v}\""),
+            },
             _ => format!("make {field} {}", article(expected)),
         };
         self.push(
@@ -532,13 +538,16 @@ impl Walker<'_> {
                 Format::IanaSvcName => formats::iana_svc_name_error(s),
             };
             if let Some(e) = err {
+                let fix = match fmt {
+                    Format::DnsLabel => {
+                        "use at most 63 lowercase letters, digits and '-' (e.g. \"my-name\")"
+                    }
+                    Format::IanaSvcName => {
+                        "use at most 15 lowercase letters, digits and '-' (e.g. \"http\", \"a2a\")"
+                    }
+                };
                 path.0.push(Seg::Key(field.to_string()));
-                self.push(
-                    "schema-name",
-                    path,
-                    e,
-                    "use lowercase letters, digits and '-' (e.g. \"my-name\")",
-                );
+                self.push("schema-name", path, e, fix);
                 path.0.pop();
             }
         }
@@ -661,6 +670,18 @@ mod tests {
         let known = ["replicas".to_string(), "selector".to_string()];
         assert_eq!(suggest("replica", known.iter()), Some("replicas"));
         assert_eq!(suggest("zzz", known.iter()), None);
+        let known = [
+            "initialDelaySeconds".to_string(),
+            "imagePullPolicy".to_string(),
+        ];
+        assert_eq!(
+            suggest("initialDelay", known.iter()),
+            Some("initialDelaySeconds")
+        );
+        assert_eq!(
+            suggest("imagePolicy", known.iter()),
+            Some("imagePullPolicy")
+        );
     }
 
     #[test]
