@@ -203,7 +203,11 @@ impl Resource {
 
     /// A string-valued map under `metadata` (`labels`, `annotations`).
     pub fn metadata_map(&self, field: &str) -> Option<&Map<String, Value>> {
-        self.obj.get("metadata")?.as_object()?.get(field)?.as_object()
+        self.obj
+            .get("metadata")?
+            .as_object()?
+            .get(field)?
+            .as_object()
     }
 
     /// `metadata.labels` as pairs.
@@ -320,7 +324,10 @@ impl ResMap {
     /// First duplicate id, if renames made two resources collide.
     pub fn find_conflict(&self) -> Option<ResId> {
         let mut seen = std::collections::HashSet::with_capacity(self.items.len());
-        self.items.iter().map(Resource::id).find(|id| !seen.insert(id.clone()))
+        self.items
+            .iter()
+            .map(Resource::id)
+            .find(|id| !seen.insert(id.clone()))
     }
 }
 
@@ -339,5 +346,28 @@ impl ResMap {
             .iter()
             .map(|r| Value::Object(r.obj.clone()))
             .collect()
+    }
+}
+
+impl ResMap {
+    /// Puts the resources in the order of the given positions (a permutation).
+    pub fn reorder(&mut self, order: &[usize]) {
+        let mut old: Vec<Option<Resource>> = std::mem::take(&mut self.items)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.items = order
+            .iter()
+            .filter_map(|&i| old.get_mut(i).and_then(Option::take))
+            .collect();
+        self.reindex();
+    }
+
+    /// Appends every resource of `other`; fails on the first id already present.
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), Box<Resource>> {
+        for r in other.items {
+            self.append(r)?;
+        }
+        Ok(())
     }
 }
