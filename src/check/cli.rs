@@ -51,25 +51,17 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// Finds `kubernetes/kagent` in `start` or one of its ancestors.
-pub fn find_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|d| d.join("kubernetes").join("kagent"))
-        .find(|d| d.join("overlays").is_dir())
-}
-
-fn root_of(args: &CheckArgs) -> Result<PathBuf> {
-    if let Some(r) = &args.root {
-        return Ok(r.clone());
-    }
+/// Opens the kagent tree: `--root` / `KAGENTCTL_ROOT`, else the nearest `kubernetes/kagent`
+/// upwards from the working directory, else the copy built into the binary.
+fn open_tree(args: &CheckArgs) -> Result<crate::tree::KagentTree> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    find_root(&cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no kubernetes/kagent tree found above {}: pass --root DIR or set KAGENTCTL_ROOT",
-            cwd.display()
-        ))
-    })
+    let (tree, found) = crate::tree::locate(args.root.as_deref(), None, &cwd)?;
+    if found == crate::tree::Found::Embedded {
+        eprintln!(
+            "kagentctl: no kubernetes/kagent found here or above; checking the tree built into kagentctl"
+        );
+    }
+    Ok(tree)
 }
 
 fn read_input(path: &Path) -> Result<String> {
@@ -117,7 +109,7 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             Some(env) => {
                 let path = match &args.policy {
                     Some(p) => p.clone(),
-                    None => root_of(args)?.join("policy.yaml"),
+                    None => open_tree(args)?.root().join("policy.yaml"),
                 };
                 let pf = PolicyFile::load(&path)?;
                 let p = pf.env(env).cloned().ok_or_else(|| {
@@ -158,8 +150,18 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             "nothing to check: pass --env ENV, --all-envs, or rendered FILES".into(),
         ));
     }
-    let root = root_of(args)?;
-    let tree = crate::tree::KagentTree::at(&root);
+    let tree = open_tree(args)?;
+    let root = tree.root().to_path_buf();
+    // Paths inside the embedded copy live in a temporary directory: report them as
+    // paths of the source tree instead.
+    let shown = |p: &Path| -> PathBuf {
+        if tree.is_embedded() {
+            let rel = p.strip_prefix(&root).unwrap_or(p);
+            Path::new("kubernetes/kagent").join(rel)
+        } else {
+            p.to_path_buf()
+        }
+    };
     let envs = if args.all_envs {
         tree.envs()?
     } else {
@@ -182,7 +184,9 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             .map(|r| Object {
                 value: serde_json::Value::Object(r.obj.clone()),
                 source: Source {
-                    file: Some(r.origin.path.as_ref().clone()).filter(|p| p.is_file()),
+                    file: Some(r.origin.path.as_ref().clone())
+                        .filter(|p| p.is_file())
+                        .map(|p| shown(&p)),
                     line: Some(r.origin.line).filter(|l| *l > 0),
                 },
             })
@@ -207,18 +211,18 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
                 format!("add an `environments.{env}` section to the policy file"),
             );
             f.env = Some(env.clone());
-            f.source.file = Some(policy_path.clone()).filter(|p| p.is_file());
+            f.source.file = Some(shown(&policy_path));
             fs.push(f);
         }
         for f in &mut fs {
             if f.source.file.is_none() {
-                f.source.file = Some(overlay.join("kustomization.yaml"));
+                f.source.file = Some(shown(&overlay.join("kustomization.yaml")));
             }
         }
         out.findings.extend(fs);
         out.checked.push(format!("env {env}"));
     }
-    out.fallback_file = Some(root.join("policy.yaml"));
+    out.fallback_file = Some(shown(&root.join("policy.yaml")));
     Ok(out)
 }
 
