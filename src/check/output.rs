@@ -44,12 +44,26 @@ fn all_rules() -> impl Iterator<Item = (&'static str, &'static str)> {
         .copied()
 }
 
+/// `p` relative to the working directory when inside it, with `a/../` folded away
+/// lexically, `/`-separated (as SARIF URIs want).
 fn display_path(p: &Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            Component::CurDir => {}
+            _ => parts.push(c),
+        }
+    }
+    let norm: std::path::PathBuf = parts.iter().collect();
     let cwd = std::env::current_dir().ok();
     let rel = cwd
         .as_deref()
-        .and_then(|c| p.strip_prefix(c).ok())
-        .unwrap_or(p);
+        .and_then(|c| norm.strip_prefix(c).ok())
+        .unwrap_or(&norm);
     rel.to_string_lossy().replace('\\', "/")
 }
 
