@@ -622,3 +622,45 @@ fn containers(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn selectors() {
+        let labels = json!({"app": "kagent", "tier": "agents"});
+        let labels = labels.as_object().expect("map");
+        assert!(selector_matches(&json!({}), labels));
+        assert!(selector_matches(
+            &json!({"matchLabels": {"app": "kagent"}}),
+            labels
+        ));
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"app": "other"}}),
+            labels
+        ));
+        let expr = |op: &str, values: &[&str]| json!({"matchExpressions": [{"key": "tier", "operator": op, "values": values}]});
+        assert!(selector_matches(&expr("In", &["agents", "web"]), labels));
+        assert!(!selector_matches(&expr("NotIn", &["agents"]), labels));
+        assert!(selector_matches(&expr("Exists", &[]), labels));
+        assert!(!selector_matches(&expr("DoesNotExist", &[]), labels));
+        assert!(!selector_matches(&expr("Bogus", &[]), labels));
+        assert!(!selector_matches(&json!("app=kagent"), labels));
+    }
+
+    #[test]
+    fn policy_file_rejects_unknown_keys() {
+        let p = std::path::Path::new("policy.yaml");
+        let ok = PolicyFile::parse(
+            "kind: CheckPolicy\nenvironments:\n  prod:\n    minReplicas: 3\n",
+            p,
+        )
+        .expect("valid policy");
+        assert_eq!(ok.env("prod").and_then(|e| e.min_replicas), Some(3));
+        assert!(PolicyFile::parse("environments:\n  prod:\n    minReplica: 3\n", p).is_err());
+        assert!(PolicyFile::parse("kind: Kustomization\n", p).is_err());
+        assert!(PolicyFile::parse("environments:\n  prod:\n    minReplicas: three\n", p).is_err());
+    }
+}

@@ -32,6 +32,12 @@ impl Schema {
             .map_err(|e| crate::Error::Build(format!("embedded schema tables are corrupt: {e}")))
     }
 
+    /// Whether the embedded tables have been parsed in this process (they are parsed on the
+    /// first `check`, never by `render` or `build`).
+    pub fn is_loaded() -> bool {
+        SCHEMA.get().is_some()
+    }
+
     /// Parses tables in the generator's format.
     pub fn parse(src: &str) -> Result<Schema, String> {
         let mut v: Value = serde_json::from_str(src).map_err(|e| e.to_string())?;
