@@ -387,3 +387,33 @@ fn sarif_output_is_sarif_2_1_0() {
     assert!(uri.ends_with(".yaml"), "{uri}");
     assert!(loc["region"]["startLine"].as_u64().is_some_and(|l| l >= 1));
 }
+
+#[test]
+fn rendered_files_form_one_set() {
+    // The PDB in a second file covers the StatefulSet of the first.
+    let src = std::fs::read_to_string(repo().join("tests/golden/prod.yaml")).expect("golden");
+    let cut = src
+        .find("---\napiVersion: policy/v1\nkind: PodDisruptionBudget")
+        .expect("pdb");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a.yaml"), tmp.path().join("b.yaml"));
+    std::fs::write(&a, &src[..cut]).expect("write");
+    std::fs::write(&b, &src[cut + 4..]).expect("write");
+    let root = repo().join("kubernetes/kagent");
+    kagentctl()
+        .args(["check", "--policy-env", "prod", "--root"])
+        .arg(&root)
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(0);
+    kagentctl()
+        .args(["check", "--policy-env", "prod", "--root"])
+        .arg(&root)
+        .arg(&a)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "error[pod-disruption-budget] [prod]",
+        ));
+}

@@ -126,6 +126,9 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
                 Some(p)
             }
         };
+        // All files form one set: a PodDisruptionBudget in one file covers a StatefulSet in
+        // another, as it would in the cluster.
+        let mut objects = Vec::new();
         for file in &args.files {
             let src = read_input(file)?;
             let shown = if file == Path::new("-") {
@@ -133,15 +136,10 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             } else {
                 file.clone()
             };
-            let objects = objects_from_yaml(&src, Some(shown.clone()))?;
-            out.findings.extend(check_objects(
-                &objects,
-                policy.as_ref(),
-                args.policy_env.as_deref(),
-                &opts,
-            )?);
+            objects.extend(objects_from_yaml(&src, Some(shown.clone()))?);
             out.checked.push(shown.display().to_string());
         }
+        out.findings = check_objects(&objects, policy.as_ref(), args.policy_env.as_deref(), &opts)?;
         return Ok(out);
     }
 
