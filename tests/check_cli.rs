@@ -417,3 +417,25 @@ fn rendered_files_form_one_set() {
             "error[pod-disruption-budget] [prod]",
         ));
 }
+
+#[test]
+fn file_findings_point_at_the_field_line() {
+    let src = std::fs::read_to_string(repo().join("tests/golden/prod.yaml")).expect("golden");
+    let line = src
+        .lines()
+        .position(|l| l == "  replicas: 5")
+        .expect("replicas line")
+        + 1;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let f = tmp.path().join("prod.yaml");
+    std::fs::write(&f, src.replace("  replicas: 5\n", "  replicas: \"5\"\n")).expect("write");
+    let out = kagentctl()
+        .args(["check", "--format", "json"])
+        .arg(&f)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["findings"][0]["path"], "spec.replicas");
+    assert_eq!(r["findings"][0]["line"], line as u64);
+}

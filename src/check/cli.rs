@@ -129,6 +129,7 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
         // All files form one set: a PodDisruptionBudget in one file covers a StatefulSet in
         // another, as it would in the cluster.
         let mut objects = Vec::new();
+        let mut texts: Vec<(PathBuf, String)> = Vec::new();
         for file in &args.files {
             let src = read_input(file)?;
             let shown = if file == Path::new("-") {
@@ -138,8 +139,10 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             };
             objects.extend(objects_from_yaml(&src, Some(shown.clone()))?);
             out.checked.push(shown.display().to_string());
+            texts.push((shown, src));
         }
         out.findings = check_objects(&objects, policy.as_ref(), args.policy_env.as_deref(), &opts)?;
+        point_at_fields(&mut out.findings, &texts);
         return Ok(out);
     }
 
@@ -222,6 +225,24 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     }
     out.fallback_file = Some(shown(&root.join("policy.yaml")));
     Ok(out)
+}
+
+/// Moves each finding's line from its document's start to the line of its field (or of the
+/// field's nearest existing parent) in the rendered file it came from.
+fn point_at_fields(findings: &mut [Finding], texts: &[(PathBuf, String)]) {
+    let mut cache: Vec<Option<Vec<super::lines::DocLines>>> = vec![None; texts.len()];
+    for f in findings.iter_mut() {
+        let (Some(file), Some(start)) = (&f.source.file, f.source.line) else {
+            continue;
+        };
+        let Some(i) = texts.iter().position(|(p, _)| p == file) else {
+            continue;
+        };
+        let docs = cache[i].get_or_insert_with(|| super::lines::field_lines(&texts[i].1));
+        if let Some(doc) = docs.iter().find(|d| d.start == start) {
+            f.source.line = Some(doc.line_of(&f.path));
+        }
+    }
 }
 
 /// Formats an outcome in `format`.

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod formats;
+pub mod lines;
 pub mod output;
 pub mod policy;
 pub mod schema;
