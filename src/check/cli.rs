@@ -194,6 +194,21 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             .collect();
         let env_policy = policy.env(env);
         let mut fs = check_objects(&objects, env_policy, Some(env), &opts)?;
+        if !tree.is_embedded() {
+            // Point at the field in the object's source file (usually the base), when the
+            // field is written there; else at its nearest parent.
+            let mut texts: Vec<(PathBuf, String)> = Vec::new();
+            for f in &fs {
+                if let Some(file) = &f.source.file {
+                    if !texts.iter().any(|(p, _)| p == file) {
+                        if let Ok(text) = std::fs::read_to_string(file) {
+                            texts.push((file.clone(), text));
+                        }
+                    }
+                }
+            }
+            point_at_fields(&mut fs, &texts);
+        }
         if env_policy.is_none() {
             let res = super::ResourceRef::default();
             let mut f = Finding::new(
