@@ -439,3 +439,25 @@ fn file_findings_point_at_the_field_line() {
     assert_eq!(r["findings"][0]["path"], "spec.replicas");
     assert_eq!(r["findings"][0]["line"], line as u64);
 }
+
+#[test]
+fn tree_from_env_var_or_embedded_copy() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let golden = repo().join("tests/golden/prod.yaml");
+    // KAGENTCTL_ROOT names the tree (and so the policy file).
+    kagentctl()
+        .env("KAGENTCTL_ROOT", repo().join("kubernetes/kagent"))
+        .current_dir(tmp.path())
+        .args(["check", "--policy-env", "prod"])
+        .arg(&golden)
+        .assert()
+        .code(0);
+    // Outside any tree, the copy built into the binary supplies the policy.
+    kagentctl()
+        .current_dir(tmp.path())
+        .args(["check", "--policy-env", "prod"])
+        .arg(&golden)
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains("built into kagentctl"));
+}

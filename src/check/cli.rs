@@ -29,9 +29,9 @@ pub struct CheckArgs {
     /// Check every environment under `overlays/`.
     #[arg(long, conflicts_with = "envs")]
     pub all_envs: bool,
-    /// The kagent tree (default: the nearest `kubernetes/kagent` upwards from the current
-    /// directory).
-    #[arg(long, value_name = "DIR", env = "KAGENTCTL_ROOT")]
+    /// The kagent tree (default: $KAGENTCTL_ROOT, else the nearest `kubernetes/kagent`
+    /// upwards from the current directory, else the copy built into kagentctl).
+    #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Policy file (default: `<root>/policy.yaml`).
     #[arg(long, value_name = "FILE")]
@@ -55,7 +55,8 @@ pub struct CheckArgs {
 /// upwards from the working directory, else the copy built into the binary.
 fn open_tree(args: &CheckArgs) -> Result<crate::tree::KagentTree> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let (tree, found) = crate::tree::locate(args.root.as_deref(), None, &cwd)?;
+    let env_root = std::env::var_os("KAGENTCTL_ROOT").map(PathBuf::from);
+    let (tree, found) = crate::tree::locate(args.root.as_deref(), env_root.as_deref(), &cwd)?;
     if found == crate::tree::Found::Embedded {
         eprintln!(
             "kagentctl: no kubernetes/kagent found here or above; checking the tree built into kagentctl"
@@ -107,11 +108,16 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
         let policy = match &args.policy_env {
             None => None,
             Some(env) => {
-                let path = match &args.policy {
-                    Some(p) => p.clone(),
-                    None => open_tree(args)?.root().join("policy.yaml"),
+                // Keep the tree (maybe the embedded copy's temporary directory) alive while
+                // its policy file is read.
+                let (pf, path) = match &args.policy {
+                    Some(p) => (PolicyFile::load(p)?, p.clone()),
+                    None => {
+                        let tree = open_tree(args)?;
+                        let path = tree.root().join("policy.yaml");
+                        (PolicyFile::load(&path)?, path)
+                    }
                 };
-                let pf = PolicyFile::load(&path)?;
                 let p = pf.env(env).cloned().ok_or_else(|| {
                     Error::Usage(format!(
                         "{} has no policy for environment {env:?} (it has: {})",
