@@ -20,7 +20,7 @@ Format (read by `src/check/schema.rs`):
      "defs":  {"apps.v1.StatefulSet": NODE, ...}}
 
     NODE is one of
-      "s" string   "i" integer   "n" number   "b" boolean   "*" anything
+      "s" string   "i" integer   "i32" 32-bit integer   "n" number   "b" boolean   "*" anything
       "ios" int-or-string        "q" resource quantity      "o" free-form object
       "#DEF" a reference to defs[DEF]
       {"p": {FIELD: NODE}, "r": [REQUIRED...]}   object with known fields (strict)
@@ -139,7 +139,7 @@ class Gen:
         if t == "string":
             return "s"
         if t == "integer":
-            return "i"
+            return "i32" if s.get("format") == "int32" else "i"
         if t == "number":
             return "n"
         if t == "boolean":

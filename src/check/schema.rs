@@ -381,10 +381,25 @@ impl Walker<'_> {
         }
         match node {
             Value::String(s) => match s.as_str() {
-                "s" | "i" | "n" | "b" | "ios" | "o" => {
+                "s" | "i" | "i32" | "n" | "b" | "ios" | "o" => {
                     let (ok, expected) = match s.as_str() {
                         "s" => (v.is_string(), "string"),
                         "i" => (is_integer(v), "integer"),
+                        "i32" if is_integer(v) => {
+                            let in_range = v
+                                .as_f64()
+                                .is_some_and(|f| (i32::MIN as f64..=i32::MAX as f64).contains(&f));
+                            if !in_range {
+                                self.push(
+                                    "schema-type",
+                                    path,
+                                    format!("{v} is out of range for a 32-bit integer"),
+                                    format!("use a value between {} and {}", i32::MIN, i32::MAX),
+                                );
+                            }
+                            (true, "integer")
+                        }
+                        "i32" => (false, "integer"),
                         "n" => (v.is_number(), "number"),
                         "b" => (v.is_boolean(), "boolean"),
                         "ios" => (v.is_string() || is_integer(v), "integer or string"),
