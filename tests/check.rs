@@ -401,7 +401,10 @@ fn schema_findings() {
     // An int32 field out of range.
     let fs = check(&mutate("replicas: 5", "replicas: 99999999999"), "prod");
     assert_eq!(summary(&fs), one("schema-type", STS, "spec.replicas"));
-    assert_eq!(fs[0].message, "99999999999 is out of range for a 32-bit integer");
+    assert_eq!(
+        fs[0].message,
+        "99999999999 is out of range for a 32-bit integer"
+    );
     // A container without image.
     let fs = check(
         &mutate("        image: ghcr.io/vapora/kagent:0.4.2\n", ""),
