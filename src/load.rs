@@ -198,7 +198,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     }
     if k.kind.as_deref() == Some("Component") {
         let av = k.api_version.as_deref().unwrap_or("");
-        if av != "kustomize.config.k8s.io/v1alpha1" {
+        if !av.is_empty() && av != "kustomize.config.k8s.io/v1alpha1" {
             return Err(Error::invalid(
                 &path,
                 "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
