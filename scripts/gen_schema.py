@@ -27,6 +27,7 @@ Format (read by `src/check/schema.rs`):
       {"m": NODE}                                 map from string keys to NODE
       {"a": NODE}                                 array of NODE
       {"e": [VALUES...]}                          string enum
+      {"e": [VALUES...], "z": 1}                  string enum that also accepts "" (defaulted)
 
 Enums: the 1.32 OpenAPI v2 document carries no `enum` for API fields (only apiVersion and
 kind), although the API server rejects values outside a fixed set for many of them. The
@@ -83,6 +84,17 @@ ENUMS = {
     ("networking.v1.NetworkPolicyPort", "protocol"): ["TCP", "UDP", "SCTP"],
 }
 
+# Enum fields where an empty string is rejected. Elsewhere "" is accepted: the API server
+# applies the field's default to it (or, for Toleration, "" means "any") before validating.
+ENUM_NO_EMPTY = {
+    ("meta.v1.LabelSelectorRequirement", "operator"),
+    ("core.v1.NodeSelectorRequirement", "operator"),
+    ("core.v1.TopologySpreadConstraint", "whenUnsatisfiable"),
+    ("core.v1.SeccompProfile", "type"),
+    ("networking.v1.HTTPIngressPath", "pathType"),
+    ("policy.v1.PodDisruptionBudgetSpec", "unhealthyPodEvictionPolicy"),
+}
+
 # (definition, field): required by the API server's validation but not marked `required`
 # in the OpenAPI document.
 EXTRA_REQUIRED = {
@@ -134,7 +146,9 @@ class Gen:
         if "$ref" in s:
             return self.ref(s["$ref"])
         if owner and (owner, field) in ENUMS:
-            return {"e": ENUMS[(owner, field)]}
+            if (owner, field) in ENUM_NO_EMPTY:
+                return {"e": ENUMS[(owner, field)]}
+            return {"e": ENUMS[(owner, field)], "z": 1}
         t = type_of(s)
         if t == "string":
             return "s"
@@ -207,7 +221,7 @@ def main():
     with open(src) as f:
         doc = json.load(f)
     defs, kinds = Gen(doc["$defs"]).run()
-    for (o, fld) in list(ENUMS) + list(EXTRA_REQUIRED):
+    for (o, fld) in list(ENUMS) + list(EXTRA_REQUIRED) + list(ENUM_NO_EMPTY):
         if o not in defs or fld not in defs[o].get("p", {}):
             sys.exit("table entry %s.%s not in the schema: update ENUMS/EXTRA_REQUIRED" % (o, fld))
     out = json.dumps(

@@ -398,6 +398,21 @@ fn schema_findings() {
         let fs = check(&mutate(from, to), "prod");
         assert_eq!(summary(&fs), one(rule, STS, path), "{from} -> {to}");
     }
+    // An empty enum value is defaulted by the API server where the field has a default...
+    assert!(check(&mutate("protocol: TCP", "protocol: \"\""), "prod").is_empty());
+    // ...and rejected where it has none.
+    let src = mutate(
+        "      containers:\n",
+        "      topologySpreadConstraints:\n      - maxSkew: 1\n        topologyKey: kubernetes.io/hostname\n        whenUnsatisfiable: \"\"\n      containers:\n",
+    );
+    assert_eq!(
+        summary(&check(&src, "prod")),
+        one(
+            "schema-enum",
+            STS,
+            "spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable"
+        )
+    );
     // An int32 field out of range.
     let fs = check(&mutate("replicas: 5", "replicas: 99999999999"), "prod");
     assert_eq!(summary(&fs), one("schema-type", STS, "spec.replicas"));

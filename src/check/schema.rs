@@ -460,6 +460,7 @@ impl Walker<'_> {
                 } else if let Some(Value::Array(allowed)) = n.get("e") {
                     match v.as_str() {
                         Some(s) if allowed.iter().any(|a| a.as_str() == Some(s)) => {}
+                        Some("") if n.contains_key("z") => {} // defaulted by the API server
                         Some(s) => {
                             let list: Vec<&str> =
                                 allowed.iter().filter_map(Value::as_str).collect();
