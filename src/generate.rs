@@ -180,14 +180,8 @@ pub fn generate(
         "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => {
-            return Err(Error::invalid(
-                kfile,
-                format!(
-                    "generator {name:?}: unknown behavior {other:?}; use create, merge or replace"
-                ),
-            ))
-        }
+        // Kustomize treats any other word as "unspecified", which acts like create.
+        _ => Behavior::Create,
     };
     let opts = merge_options(args.options.as_ref(), global);
     let mut data = Map::new();

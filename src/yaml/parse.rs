@@ -220,6 +220,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
     let mut b = Builder::new(limits);
     let mut doc_line = 1;
     let mut root: Option<Value> = None;
+    let mut eof_chars: Option<usize> = None;
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| YamlError {
             line: e.marker().line(),
@@ -284,6 +285,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
                 let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
@@ -339,6 +341,30 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
         return Err(err_at(span, "unterminated mapping"));
     }
     Ok(docs)
+}
+
+/// A block scalar that ends the stream without a final newline has no line break to
+/// keep (libyaml, hence go-yaml, reads it that way); the parser we use adds one.
+fn trim_block_at_eof<'a>(
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    span: &Span,
+    src: &str,
+    eof_chars: &mut Option<usize>,
+) -> Cow<'a, str> {
+    if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        || src.ends_with('\n')
+        || !text.ends_with('\n')
+    {
+        return text;
+    }
+    let total = *eof_chars.get_or_insert_with(|| src.chars().count());
+    if span.end.index() < total {
+        return text;
+    }
+    let mut s = text.into_owned();
+    s.pop();
+    Cow::Owned(s)
 }
 
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
@@ -540,6 +566,12 @@ mod tests {
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
+    }
+
+    #[test]
+    fn block_scalar_at_end_of_input_without_newline_has_none() {
+        assert_eq!(one("a: |\n  x\n  y"), json!({"a": "x\ny"}));
+        assert_eq!(one("a: |\n  x\n  y\n"), json!({"a": "x\ny\n"}));
     }
 
     #[test]
