@@ -86,7 +86,7 @@ pub fn dns_label_error(s: &str) -> Option<String> {
 /// names must be; returns what is wrong.
 pub fn dns1035_label_error(s: &str) -> Option<String> {
     if let Some(e) = dns_label_error(s) {
-        return Some(e);
+        return Some(e.replace("DNS-1123 label", "DNS-1035 label"));
     }
     if !s.as_bytes()[0].is_ascii_lowercase() {
         return Some(format!(
@@ -252,6 +252,7 @@ mod tests {
         assert_eq!(dns_subdomain_error("a.b.c"), None);
         assert!(dns_subdomain_error("a_b").is_some());
         assert!(dns1035_label_error("1abc").is_some());
+        assert!(dns1035_label_error("myService").is_some_and(|e| e.contains("DNS-1035")));
         assert_eq!(qualified_name_error("app.kubernetes.io/name"), None);
         assert!(qualified_name_error("app.kubernetes.io/").is_some());
         assert!(qualified_name_error("Bad_Prefix/x").is_some());
