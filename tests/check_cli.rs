@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -460,4 +461,37 @@ fn tree_from_env_var_or_embedded_copy() {
         .assert()
         .code(0)
         .stderr(predicates::str::contains("built into kagentctl"));
+}
+
+#[test]
+fn environment_without_policy_is_a_note_unless_strict() {
+    let t = tree_copy();
+    std::fs::write(
+        t.path().join("policy.yaml"),
+        "kind: CheckPolicy\nenvironments:\n  prod:\n    minReplicas: 3\n",
+    )
+    .expect("write");
+    kagentctl()
+        .args(["check", "--all-envs", "--root"])
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("note[policy-missing] [dev] <no kind> <no name>").not());
+    let out = kagentctl()
+        .args(["check", "--all-envs", "--format", "json", "--root"])
+        .arg(t.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["findings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r["findings"][0]["rule"], "policy-missing");
+    assert_eq!(r["findings"][0]["severity"], "note");
+    assert_eq!(r["findings"][0]["env"], "dev");
+    kagentctl()
+        .args(["check", "--all-envs", "--strict", "--root"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("error[policy-missing] [dev]"));
 }

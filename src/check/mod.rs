@@ -93,9 +93,20 @@ impl ResourceRef {
     }
 }
 
+impl ResourceRef {
+    /// Whether this names no object (a finding about an environment as a whole).
+    pub fn is_empty(&self) -> bool {
+        self == &ResourceRef::default()
+    }
+}
+
 impl fmt::Display for ResourceRef {
-    /// `StatefulSet kagent/kagent`, or `Namespace kagent` for unnamespaced objects.
+    /// `StatefulSet kagent/kagent`, `Namespace kagent` for unnamespaced objects, and nothing
+    /// for a finding that concerns no object.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return Ok(());
+        }
         let kind = if self.kind.is_empty() {
             "<no kind>"
         } else {

@@ -86,11 +86,13 @@ pub fn text(findings: &[Finding], checked: &[String]) -> String {
         } else {
             format!(" {}", f.path)
         };
+        let what = format!("{}{at}", f.resource);
+        let what = what.trim_start();
+        let sep = if what.is_empty() { "" } else { " " };
         out.push_str(&format!(
-            "{}[{}]{env} {}{at}: {}\n{loc}  fix: {}\n",
+            "{}[{}]{env}{sep}{what}: {}\n{loc}  fix: {}\n",
             f.severity.as_str(),
             f.rule,
-            f.resource,
             f.message,
             f.fix
         ));
@@ -163,16 +165,15 @@ pub fn sarif(findings: &[Finding], fallback_file: Option<&Path>) -> Value {
         .map(|f| {
             let idx = rules.iter().position(|(id, _)| *id == f.rule);
             let file = f.source.file.as_deref().or(fallback_file);
-            let mut loc = json!({
-                "logicalLocations": [{
-                    "fullyQualifiedName": if f.path.is_empty() {
-                        f.resource.to_string()
-                    } else {
-                        format!("{}:{}", f.resource, f.path)
-                    },
-                    "kind": "object",
-                }],
-            });
+            let mut loc = json!({});
+            if !f.resource.is_empty() {
+                let name = if f.path.is_empty() {
+                    f.resource.to_string()
+                } else {
+                    format!("{}:{}", f.resource, f.path)
+                };
+                loc["logicalLocations"] = json!([{"fullyQualifiedName": name, "kind": "object"}]);
+            }
             if let Some(file) = file {
                 let mut phys = json!({"artifactLocation": {"uri": display_path(file)}});
                 if let Some(line) = f.source.line {
@@ -189,7 +190,7 @@ pub fn sarif(findings: &[Finding], fallback_file: Option<&Path>) -> Value {
             let mut r = json!({
                 "ruleId": f.rule,
                 "level": match f.severity { Severity::Error => "error", Severity::Note => "note" },
-                "message": {"text": format!("{}{at}{env}: {} Fix: {}", f.resource, f.message, f.fix)},
+                "message": {"text": format!("{}{at}{env}: {} Fix: {}", f.resource, f.message, f.fix).trim_start().to_string()},
                 "locations": [loc],
                 "properties": {"env": f.env, "path": f.path, "fix": f.fix, "resource": f.resource.to_string()},
             });
