@@ -22,6 +22,7 @@ Format (read by `src/check/schema.rs`):
     NODE is one of
       "s" string   "i" integer   "i32" 32-bit integer   "n" number   "b" boolean   "*" anything
       "ios" int-or-string        "q" resource quantity      "o" free-form object
+      "b64" base64-encoded bytes (a string)
       "#DEF" a reference to defs[DEF]
       {"p": {FIELD: NODE}, "r": [REQUIRED...]}   object with known fields (strict)
       {"m": NODE}                                 map from string keys to NODE
@@ -151,7 +152,7 @@ class Gen:
             return {"e": ENUMS[(owner, field)], "z": 1}
         t = type_of(s)
         if t == "string":
-            return "s"
+            return "b64" if s.get("format") == "byte" else "s"
         if t == "integer":
             return "i32" if s.get("format") == "int32" else "i"
         if t == "number":

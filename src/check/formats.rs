@@ -198,6 +198,23 @@ pub fn iana_svc_name_error(s: &str) -> Option<String> {
     }
 }
 
+/// Whether `s` is standard base64 with padding (line breaks allowed), as the API server
+/// decodes `[]byte` fields such as Secret `data`.
+pub fn is_base64(s: &str) -> bool {
+    let mut n = 0;
+    let mut pad = 0;
+    for c in s.bytes() {
+        match c {
+            b'\r' | b'\n' => continue,
+            b'=' => pad += 1,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if pad == 0 => {}
+            _ => return false,
+        }
+        n += 1;
+    }
+    n % 4 == 0 && pad <= 2
+}
+
 /// How an image reference pins its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImagePin {
@@ -261,6 +278,16 @@ mod tests {
         assert_eq!(iana_svc_name_error("a2a"), None);
         assert!(iana_svc_name_error("8080").is_some());
         assert!(iana_svc_name_error("a-very-long-port-name").is_some());
+    }
+
+    #[test]
+    fn base64() {
+        for ok in ["", "Y2hhbmdlLW1l", "YQ==", "YWI=", "YWJj\nZGVm"] {
+            assert!(is_base64(ok), "{ok}");
+        }
+        for bad in ["change-me", "YQ", "Y=Q=", "YQ===", "a b c d"] {
+            assert!(!is_base64(bad), "{bad}");
+        }
     }
 
     #[test]

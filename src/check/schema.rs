@@ -409,6 +409,19 @@ impl Walker<'_> {
                         self.type_error(expected, v, path)
                     }
                 }
+                "b64" => match v {
+                    Value::String(b) => {
+                        if !formats::is_base64(b) {
+                            self.push(
+                                "schema-type",
+                                path,
+                                "expected base64-encoded bytes, got a string that is not valid base64",
+                                "encode the value with base64 (or, in a Secret, move it to stringData)",
+                            );
+                        }
+                    }
+                    _ => self.type_error("string (base64)", v, path),
+                },
                 "q" => match v {
                     Value::String(q) => {
                         if let Some(e) = formats::quantity_error(q) {
