@@ -49,6 +49,24 @@ pub fn emit_document(value: &Value, out: &mut String) {
     e.write_indent();
 }
 
+/// Appends one YAML document for a mapping (a resource) to `out`; the same bytes as
+/// [`emit_document`] of `Value::Object(map)`, without building that value.
+pub fn emit_object(map: &Map<String, Value>, out: &mut String) {
+    let mut e = Emitter {
+        out,
+        column: 0,
+        indent: -1,
+        whitespace: true,
+        indention: true,
+    };
+    if map.is_empty() {
+        e.empty_collection("{}");
+    } else {
+        e.mapping(map);
+    }
+    e.write_indent();
+}
+
 /// Emits several documents joined by `---` lines, as `kustomize build` prints them.
 ///
 /// There is no leading `---`; no documents give an empty string.
