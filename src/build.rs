@@ -69,12 +69,14 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     }
     let mut ctx = Ctx {
         opts: opts.clone(),
+        schema_guard: None,
         meta,
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
         warnings: Vec::new(),
     };
     let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
@@ -132,6 +134,8 @@ struct BuildMeta {
 
 struct Ctx {
     opts: BuildOptions,
+    /// The custom OpenAPI schema in force (set once per build, as in Kustomize).
+    schema_guard: Option<crate::schema::custom::ActiveGuard>,
     meta: BuildMeta,
     /// Directory of the kustomization being built, relative to the top one (origins).
     origin_dir: PathBuf,
@@ -216,6 +220,29 @@ impl Ctx {
             Ok(rel) => rel.display().to_string(),
             Err(_) => pathdiff(&canon, &top),
         }
+    }
+
+    /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
+    /// is: Kustomize sets the schema once, from the first kustomization that names one.
+    fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
+        if self.schema_guard.is_some() {
+            return Ok(());
+        }
+        let Some(openapi) = k.openapi.as_ref() else {
+            return Ok(());
+        };
+        let Some(path) = openapi.get("path") else {
+            if openapi.contains_key("version") {
+                // The built-in schema, chosen explicitly, also counts as set.
+                self.schema_guard = Some(crate::schema::custom::activate(None));
+            }
+            return Ok(());
+        };
+        let (file, text) = ldr.read_string(path)?;
+        let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
+        let _ = kfile;
+        self.schema_guard = Some(crate::schema::custom::activate(Some(table)));
+        Ok(())
     }
 
     /// The kustomization file's path relative to the top kustomization, for origins.
@@ -315,6 +342,7 @@ impl Ctx {
                 format!("expected kind != 'Component' for path '{}'; list components under `components:`", dir.display()),
             ));
         }
+        self.use_openapi(&ldr, &kfile, &k)?;
         self.stack.push(canon);
         let saved_origin = self.origin_dir.clone();
         self.origin_dir = load::clean(&self.origin_dir.join(rel));

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::resource::Gvk;
 
 pub mod crd;
+pub mod custom;
 pub mod merge_keys;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
