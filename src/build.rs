@@ -25,5 +25,8 @@ pub struct BuildOptions {
 /// Builds the kustomization in `dir`, as `kustomize build DIR` does.
 pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     let _ = opts;
-    Err(Error::Build(format!("{}: build not implemented yet", dir.display())))
+    Err(Error::Build(format!(
+        "{}: build not implemented yet",
+        dir.display()
+    )))
 }

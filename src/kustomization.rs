@@ -192,7 +192,9 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
 
 /// Renames top-level keys to their canonical spelling (case-insensitively); returns the
 /// keys that match no field, with a close suggestion where one exists.
-pub fn normalize_top_level(map: &mut serde_json::Map<String, Value>) -> Vec<(String, Option<&'static str>)> {
+pub fn normalize_top_level(
+    map: &mut serde_json::Map<String, Value>,
+) -> Vec<(String, Option<&'static str>)> {
     let mut unknown = Vec::new();
     let keys: Vec<String> = map.keys().cloned().collect();
     for k in keys {

@@ -203,7 +203,11 @@ impl Resource {
 
     /// A string-valued map under `metadata` (`labels`, `annotations`).
     pub fn metadata_map(&self, field: &str) -> Option<&Map<String, Value>> {
-        self.obj.get("metadata")?.as_object()?.get(field)?.as_object()
+        self.obj
+            .get("metadata")?
+            .as_object()?
+            .get(field)?
+            .as_object()
     }
 
     /// `metadata.labels` as pairs.
@@ -320,7 +324,10 @@ impl ResMap {
     /// First duplicate id, if renames made two resources collide.
     pub fn find_conflict(&self) -> Option<ResId> {
         let mut seen = std::collections::HashSet::with_capacity(self.items.len());
-        self.items.iter().map(Resource::id).find(|id| !seen.insert(id.clone()))
+        self.items
+            .iter()
+            .map(Resource::id)
+            .find(|id| !seen.insert(id.clone()))
     }
 }
 

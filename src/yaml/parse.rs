@@ -149,12 +149,10 @@ impl Builder {
                             for item in items {
                                 match item {
                                     Value::Object(m) => merged.push(m),
-                                    _ => {
-                                        return Err(err_at(
-                                            span,
-                                            "map merge requires map or sequence of maps as the value",
-                                        ))
-                                    }
+                                    _ => return Err(err_at(
+                                        span,
+                                        "map merge requires map or sequence of maps as the value",
+                                    )),
                                 }
                             }
                         }
@@ -168,10 +166,7 @@ impl Builder {
                     },
                     Some((k, false)) => {
                         if map.contains_key(&k) {
-                            return Err(err_at(
-                                span,
-                                format!("mapping key {k:?} already defined"),
-                            ));
+                            return Err(err_at(span, format!("mapping key {k:?} already defined")));
                         }
                         map.insert(k, value);
                     }
@@ -230,7 +225,10 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
             && root.is_none()
             && matches!(
                 ev,
-                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+                Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+                    | Event::Alias(_)
             )
         {
             doc_line = span.start.line();
@@ -515,7 +513,10 @@ mod tests {
     use serde_json::json;
 
     fn one(src: &str) -> Value {
-        parse_documents(src, Limits::default()).unwrap().remove(0).value
+        parse_documents(src, Limits::default())
+            .unwrap()
+            .remove(0)
+            .value
     }
 
     #[test]
@@ -539,7 +540,10 @@ mod tests {
     #[test]
     fn anchors_and_merge_keys_expand() {
         let v = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
-        assert_eq!(v, json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}}));
+        assert_eq!(
+            v,
+            json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}})
+        );
     }
 
     #[test]

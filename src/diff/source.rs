@@ -1,0 +1,295 @@
+//! The two sides of a diff: rendered YAML files and directories, the kagent tree on disk,
+//! and the kagent tree as it was at a git ref (read with `git ls-tree` and
+//! `git cat-file --batch` into a temporary directory; the user's work tree and index are
+//! never touched).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::yaml::{parse_documents, Limits};
+
+/// The kagent tree's path below a repository or working directory.
+pub const TREE_PATH: &str = "kubernetes/kagent";
+
+/// Finds the kagent tree: `root` if given (from `--root` or `KAGENTCTL_ROOT`), else the
+/// first `kubernetes/kagent` directory in the current directory or one of its parents.
+pub fn locate_tree(root: Option<&Path>) -> Result<PathBuf> {
+    if let Some(root) = root {
+        if !root.join("overlays").is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: not a kagent tree (no overlays/ directory)",
+                root.display()
+            )));
+        }
+        return Ok(root.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    cwd.ancestors()
+        .map(|d| d.join(TREE_PATH))
+        .find(|p| p.join("overlays").is_dir())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no {TREE_PATH} directory in {} or its parents: pass --root DIR or set KAGENTCTL_ROOT",
+                cwd.display()
+            ))
+        })
+}
+
+/// Parses rendered YAML text (`what` names it in errors); empty documents are dropped.
+pub fn parse_rendered(src: &str, what: &Path) -> Result<Vec<Value>> {
+    let docs = parse_documents(src, Limits::default()).map_err(|e| Error::yaml(what, e))?;
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect())
+}
+
+/// Reads and parses one rendered YAML file; `-` is standard input.
+pub fn read_rendered(path: &Path) -> Result<Vec<Value>> {
+    let text = read_text(path)?;
+    parse_rendered(&text, path)
+}
+
+/// Reads a file (or standard input for `-`) as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+/// The `.yaml`/`.yml` files under `dir`, keyed by their path relative to `dir` without
+/// the extension (`prod`, `apps/web`), sorted.
+pub fn yaml_files(dir: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            Error::io(path, e.into())
+        })?;
+        let p = entry.path();
+        let ext = p.extension().and_then(|e| e.to_str());
+        if !entry.file_type().is_file() || !matches!(ext, Some("yaml" | "yml")) {
+            continue;
+        }
+        let rel = p.strip_prefix(dir).unwrap_or(p).with_extension("");
+        out.insert(rel.to_string_lossy().replace('\\', "/"), p.to_path_buf());
+    }
+    Ok(out)
+}
+
+/// A kagent tree extracted from a git commit into a temporary directory.
+#[derive(Debug)]
+pub struct GitTree {
+    /// The tree's root in the temporary directory (it may not exist: the tree was absent
+    /// at that commit).
+    pub root: PathBuf,
+    /// The commit the ref resolved to.
+    pub commit: String,
+    /// The tree's path in the repository (`kubernetes/kagent`).
+    pub prefix: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs git with `args` in `dir`; stdout on success, a [`Error::Usage`] naming `what`
+/// with git's message otherwise.
+fn git(dir: &Path, args: &[&str], what: &str) -> Result<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git ({e}); --base needs git on PATH")))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::Usage(format!("{what}: {}", msg.trim())));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|_| Error::Usage(format!("{what}: git printed non-UTF-8")))
+}
+
+/// Extracts the kagent tree at `tree_root` (a directory in a git work tree) as it was at
+/// `git_ref`. A ref that names no commit is an error; a tree absent at that commit gives
+/// a [`GitTree`] whose `root` does not exist.
+pub fn tree_at_ref(tree_root: &Path, git_ref: &str) -> Result<GitTree> {
+    if git_ref.is_empty() || git_ref.starts_with('-') {
+        return Err(Error::Usage(format!("invalid git ref {git_ref:?}")));
+    }
+    let top = git(
+        tree_root,
+        &["rev-parse", "--show-toplevel"],
+        &format!(
+            "{}: not in a git repository (needed for --base)",
+            tree_root.display()
+        ),
+    )?;
+    let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+    let prefix = git(tree_root, &["rev-parse", "--show-prefix"], "git rev-parse")?;
+    let prefix = prefix.trim_end_matches(['\n', '\r']).trim_end_matches('/');
+    let commit = git(
+        &top,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{git_ref}^{{commit}}"),
+        ],
+        &format!("git ref {git_ref:?} does not name a commit"),
+    )
+    .map_err(|_| {
+        Error::Usage(format!(
+            "unknown git ref {git_ref:?}: no such branch, tag or commit in {}",
+            top.display()
+        ))
+    })?;
+    let commit = commit.trim().to_string();
+
+    let dir = tempfile::Builder::new()
+        .prefix("kagentctl-base-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let root = dir.path().join(prefix);
+    let pathspec = if prefix.is_empty() { "." } else { prefix };
+    let listing = git(
+        &top,
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            &commit,
+            "--",
+            pathspec,
+        ],
+        &format!("git ls-tree {git_ref}"),
+    )?;
+    // Entries: "<mode> <type> <sha>\t<path>\0".
+    let mut blobs: Vec<(&str, &str, &str)> = Vec::new();
+    for rec in listing.split('\0').filter(|r| !r.is_empty()) {
+        let Some((meta, path)) = rec.split_once('\t') else {
+            continue;
+        };
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some("blob"), Some(sha)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue; // submodules (commit entries) are skipped
+        };
+        blobs.push((mode, sha, path));
+    }
+    if !blobs.is_empty() {
+        let contents = cat_blobs(&top, blobs.iter().map(|b| b.1))?;
+        for ((mode, _, path), data) in blobs.iter().zip(contents) {
+            let dest = dir.path().join(path);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            write_entry(&dest, mode, &data)?;
+        }
+    }
+    Ok(GitTree {
+        root,
+        commit,
+        prefix: prefix.to_string(),
+        _dir: dir,
+    })
+}
+
+#[cfg(unix)]
+fn write_entry(dest: &Path, mode: &str, data: &[u8]) -> Result<()> {
+    if mode == "120000" {
+        let target = PathBuf::from(String::from_utf8_lossy(data).into_owned());
+        return std::os::unix::fs::symlink(target, dest).map_err(|e| Error::io(dest, e));
+    }
+    std::fs::write(dest, data).map_err(|e| Error::io(dest, e))
+}
+
+#[cfg(not(unix))]
+fn write_entry(dest: &Path, _mode: &str, data: &[u8]) -> Result<()> {
+    std::fs::write(dest, data).map_err(|e| Error::io(dest, e))
+}
+
+/// Reads blobs with one `git cat-file --batch` process, in the order given.
+fn cat_blobs<'s>(top: &Path, shas: impl Iterator<Item = &'s str>) -> Result<Vec<Vec<u8>>> {
+    let input: String = shas.map(|s| format!("{s}\n")).collect();
+    let count = input.lines().count();
+    let err = |e: std::io::Error| Error::Usage(format!("git cat-file: {e}"));
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(err)?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::Usage("git cat-file: no stdin".into()))?;
+    // Write from a thread: git answers while we are still asking.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Error::Usage("git cat-file: no stdout".into()))?;
+    let mut reader = BufReader::new(stdout);
+    let mut out = Vec::with_capacity(count);
+    let mut line = String::new();
+    for _ in 0..count {
+        line.clear();
+        reader.read_line(&mut line).map_err(err)?;
+        // "<sha> blob <size>\n<content>\n"
+        let size: usize = line
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::Usage(format!("git cat-file: unexpected answer {line:?}")))?;
+        let mut data = vec![0; size + 1];
+        reader.read_exact(&mut data).map_err(err)?;
+        data.truncate(size);
+        out.push(data);
+    }
+    writer
+        .join()
+        .map_err(|_| Error::Usage("git cat-file: writer panicked".into()))?
+        .map_err(err)?;
+    let status = child.wait().map_err(err)?;
+    if !status.success() {
+        return Err(Error::Usage(format!("git cat-file failed ({status})")));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_files_are_keyed_by_relative_stem() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        for f in ["prod.yaml", "dev.yml", "sub/x.yaml", "notes.txt"] {
+            std::fs::write(d.path().join(f), "a: 1\n").unwrap();
+        }
+        let got: Vec<String> = yaml_files(d.path()).unwrap().into_keys().collect();
+        assert_eq!(got, vec!["dev", "prod", "sub/x"]);
+    }
+
+    #[test]
+    fn parse_rendered_drops_empty_documents() {
+        let v = parse_rendered("---\na: 1\n---\n---\nb: 2\n", Path::new("x")).unwrap();
+        assert_eq!(v.len(), 2);
+    }
+}
