@@ -31,7 +31,7 @@ pub struct Kustomization {
     pub replacements: Option<Vec<Value>>,
     pub replicas: Option<Vec<Replica>>,
     pub vars: Option<Vec<Value>>,
-    pub sort_options: Option<Value>,
+    pub sort_options: Option<crate::order::SortOptions>,
     pub resources: Option<Vec<String>>,
     pub components: Option<Vec<String>>,
     pub crds: Option<Vec<String>>,

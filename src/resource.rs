@@ -348,3 +348,26 @@ impl ResMap {
             .collect()
     }
 }
+
+impl ResMap {
+    /// Puts the resources in the order of the given positions (a permutation).
+    pub fn reorder(&mut self, order: &[usize]) {
+        let mut old: Vec<Option<Resource>> = std::mem::take(&mut self.items)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.items = order
+            .iter()
+            .filter_map(|&i| old.get_mut(i).and_then(Option::take))
+            .collect();
+        self.reindex();
+    }
+
+    /// Appends every resource of `other`; fails on the first id already present.
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), Box<Resource>> {
+        for r in other.items {
+            self.append(r)?;
+        }
+        Ok(())
+    }
+}
