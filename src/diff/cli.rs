@@ -10,7 +10,7 @@ use super::source::{self, GitTree};
 use super::{diff_sets, Key};
 use crate::build::BuildOptions;
 use crate::error::{Error, Result};
-use crate::tree::KagentTree;
+use crate::tree::{Found, KagentTree};
 
 /// When to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -158,7 +158,7 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
             ))
         }
     }
-    let tree = KagentTree::at(source::locate_tree(args.root.as_deref())?);
+    let tree = open_tree(args)?;
     if let Some(dir) = &args.check {
         return check_snapshots(&tree, dir, &args.envs);
     }
@@ -173,6 +173,26 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
         Some(against) => against_env(&tree, &args.envs, args.all_envs, against),
         None => against_ref(&tree, &args.envs, args.base.as_deref().unwrap_or("HEAD")),
     }
+}
+
+/// The kagent tree: `--root`/`KAGENTCTL_ROOT`, else `kubernetes/kagent` here or above, else
+/// (except with `--base`, which needs a git work tree) the copy built into the binary.
+fn open_tree(args: &DiffArgs) -> Result<KagentTree> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let (tree, found) = crate::tree::locate(args.root.as_deref(), None, &cwd)?;
+    if found == Found::Embedded {
+        if args.check.is_none() && args.against_env.is_none() {
+            return Err(Error::Usage(format!(
+                "no kubernetes/kagent in {} or its parents: --base reads the tree from git; \
+                 run in the repository or pass --root DIR",
+                cwd.display()
+            )));
+        }
+        eprintln!(
+            "kagentctl: no kubernetes/kagent found here or above; using the tree built into kagentctl"
+        );
+    }
+    Ok(tree)
 }
 
 fn render(tree: &KagentTree, env: &str) -> Result<Vec<Value>> {

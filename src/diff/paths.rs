@@ -4,7 +4,8 @@
 //! Map keys that are not plain identifiers are quoted (`metadata.labels["app.kubernetes.io/name"]`).
 //! List items are addressed by a merge key when every item on both sides is a map with a
 //! unique scalar value for it (the first of `name`, `containerPort`, `port`, `mountPath`,
-//! `devicePath`, `ip`, `topologyKey`, `type`, `key`), else by index. A list of scalars is
+//! `devicePath`, `ip`; `topologyKey` in `topologySpreadConstraints`, `type` in
+//! `conditions`), else by index. A list of scalars is
 //! compared as a whole. Values are printed in YAML flow style; a string is quoted when YAML
 //! would read it as something else (`"2"`), so types stay visible.
 
@@ -63,17 +64,21 @@ impl FieldChange<'_> {
     }
 }
 
-/// Merge keys tried, in order, to address list items.
-const MERGE_KEYS: [&str; 9] = [
+/// Merge keys tried, in order, to address the items of any list of maps.
+const MERGE_KEYS: [&str; 6] = [
     "name",
     "containerPort",
     "port",
     "mountPath",
     "devicePath",
     "ip",
-    "topologyKey",
-    "type",
-    "key",
+];
+
+/// Lists whose items have a merge key other than [`MERGE_KEYS`] (by field name).
+const FIELD_MERGE_KEYS: [(&str, &str); 3] = [
+    ("topologySpreadConstraints", "topologyKey"),
+    ("conditions", "type"),
+    ("hostAliases", "ip"),
 ];
 
 /// The field-level changes from `old` to `new`. For a Secret (`secret`), the top-level
@@ -86,7 +91,7 @@ pub fn diff_fields<'a>(old: &'a Value, new: &'a Value, secret: bool) -> Vec<Fiel
         secret,
         out: &mut out,
     }
-    .walk(&mut path, 0, old, new);
+    .walk(&mut path, 0, "", old, new);
     out
 }
 
@@ -109,7 +114,15 @@ impl<'a> Walker<'_, 'a> {
                 || (depth == 2 && key == LAST_APPLIED && path == "metadata.annotations"))
     }
 
-    fn walk(&mut self, path: &mut String, depth: usize, old: &'a Value, new: &'a Value) {
+    /// Compares `old` and `new` at `path`; `field` is the last map key on the path.
+    fn walk(
+        &mut self,
+        path: &mut String,
+        depth: usize,
+        field: &str,
+        old: &'a Value,
+        new: &'a Value,
+    ) {
         if old == new {
             return;
         }
@@ -125,7 +138,7 @@ impl<'a> Walker<'_, 'a> {
                     let len = path.len();
                     push_key(path, k);
                     match (a.get(k), b.get(k)) {
-                        (Some(x), Some(y)) => self.walk(path, depth + 1, x, y),
+                        (Some(x), Some(y)) => self.walk(path, depth + 1, k, x, y),
                         (Some(x), None) => self.push(path, Change::Removed(x)),
                         (None, Some(y)) => self.push(path, Change::Added(y)),
                         (None, None) => {}
@@ -133,7 +146,9 @@ impl<'a> Walker<'_, 'a> {
                     path.truncate(len);
                 }
             }
-            (Value::Array(a), Value::Array(b)) => self.walk_list(path, depth, old, new, a, b),
+            (Value::Array(a), Value::Array(b)) => {
+                self.walk_list(path, depth, field, (old, new), (a, b))
+            }
             _ => self.push(path, Change::Changed(old, new)),
         }
     }
@@ -142,17 +157,24 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
-        old: &'a Value,
-        new: &'a Value,
-        a: &'a [Value],
-        b: &'a [Value],
+        field: &str,
+        (old, new): (&'a Value, &'a Value),
+        (a, b): (&'a [Value], &'a [Value]),
     ) {
         let all_maps = |l: &[Value]| l.iter().all(Value::is_object);
         if a.is_empty() || b.is_empty() || !all_maps(a) || !all_maps(b) {
             self.push(path, Change::Changed(old, new));
             return;
         }
-        if let Some(key) = MERGE_KEYS.iter().find_map(|k| KeyedList::new(k, a, b)) {
+        let special = FIELD_MERGE_KEYS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, k)| k);
+        let key = match special {
+            Some(k) => KeyedList::new(k, a, b),
+            None => MERGE_KEYS.iter().find_map(|k| KeyedList::new(k, a, b)),
+        };
+        if let Some(key) = key {
             self.walk_keyed(path, depth, &key, a, b);
             return;
         }
@@ -160,7 +182,7 @@ impl<'a> Walker<'_, 'a> {
         for i in 0..a.len().max(b.len()) {
             let _ = write!(path, "[{i}]");
             match (a.get(i), b.get(i)) {
-                (Some(x), Some(y)) => self.walk(path, depth + 1, x, y),
+                (Some(x), Some(y)) => self.walk(path, depth + 1, field, x, y),
                 (Some(x), None) => self.push(path, Change::Removed(x)),
                 (None, Some(y)) => self.push(path, Change::Added(y)),
                 (None, None) => {}
@@ -182,7 +204,7 @@ impl<'a> Walker<'_, 'a> {
             let kv = &key.new_ids[j];
             let _ = write!(path, "[{}={}]", key.field, kv);
             match key.old_pos.get(kv.as_str()) {
-                Some(&i) => self.walk(path, depth + 1, &a[i], y),
+                Some(&i) => self.walk(path, depth + 1, "", &a[i], y),
                 None => self.push(path, Change::Added(y)),
             }
             path.truncate(len);

@@ -13,33 +13,6 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::yaml::{parse_documents, Limits};
 
-/// The kagent tree's path below a repository or working directory.
-pub const TREE_PATH: &str = "kubernetes/kagent";
-
-/// Finds the kagent tree: `root` if given (from `--root` or `KAGENTCTL_ROOT`), else the
-/// first `kubernetes/kagent` directory in the current directory or one of its parents.
-pub fn locate_tree(root: Option<&Path>) -> Result<PathBuf> {
-    if let Some(root) = root {
-        if !root.join("overlays").is_dir() {
-            return Err(Error::Usage(format!(
-                "{}: not a kagent tree (no overlays/ directory)",
-                root.display()
-            )));
-        }
-        return Ok(root.to_path_buf());
-    }
-    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    cwd.ancestors()
-        .map(|d| d.join(TREE_PATH))
-        .find(|p| p.join("overlays").is_dir())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no {TREE_PATH} directory in {} or its parents: pass --root DIR or set KAGENTCTL_ROOT",
-                cwd.display()
-            ))
-        })
-}
-
 /// Parses rendered YAML text (`what` names it in errors); empty documents are dropped.
 pub fn parse_rendered(src: &str, what: &Path) -> Result<Vec<Value>> {
     let docs = parse_documents(src, Limits::default()).map_err(|e| Error::yaml(what, e))?;
