@@ -59,12 +59,6 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     };
     let ldr = Loader::new(dir, opts.load_restrictor)?;
     let (kfile, k) = load::load_kustomization(dir)?;
-    if k.kind.as_deref() == Some("Component") {
-        return Err(Error::invalid(
-            &kfile,
-            "a Component cannot be built on its own; list it under `components:` of a Kustomization",
-        ));
-    }
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
@@ -222,7 +216,13 @@ impl Ctx {
             }
         }
         for c in k.crds.iter().flatten() {
-            ldr.read_string(c)?;
+            let (path, text) = ldr.read_string(c)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&path, e))?;
+            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+                acc.config
+                    .merge(&crate::schema::crd::config_from_definitions(&d.value));
+            }
         }
         // Generators.
         let global = k.generator_options.as_ref();

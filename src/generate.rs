@@ -70,6 +70,23 @@ fn remove_quotes(s: &str) -> &str {
     }
 }
 
+/// Base64 as Kustomize writes generated data: when the encoding is 70 characters or
+/// longer it is cut into 70-character lines, each ending in a newline.
+pub fn encode_base64(bytes: &[u8]) -> String {
+    let enc = base64::engine::general_purpose::STANDARD.encode(bytes);
+    const LINE: usize = 70;
+    let lines = enc.len() / LINE + 1;
+    if lines <= 1 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + lines);
+    for chunk in enc.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
 /// Key/value pairs from env files, then literals, then files (Kustomize's order).
 fn load_pairs(args: &GeneratorArgs, ldr: &Loader, kfile: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut pairs = Vec::new();
@@ -159,18 +176,19 @@ pub fn generate(
             "a generated configmap or secret must have a name",
         ));
     }
-    let behavior =
-        match args.behavior.as_deref().unwrap_or("") {
-            "" | "create" => Behavior::Create,
-            "merge" => Behavior::Merge,
-            "replace" => Behavior::Replace,
-            other => return Err(Error::invalid(
+    let behavior = match args.behavior.as_deref().unwrap_or("") {
+        "" | "create" => Behavior::Create,
+        "merge" => Behavior::Merge,
+        "replace" => Behavior::Replace,
+        other => {
+            return Err(Error::invalid(
                 kfile,
                 format!(
                     "generator {name:?}: unknown behavior {other:?}; use create, merge or replace"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let opts = merge_options(args.options.as_ref(), global);
     let mut data = Map::new();
     let mut binary = Map::new();
@@ -190,22 +208,14 @@ pub fn generate(
         }
         match kind {
             GenKind::Secret => {
-                data.insert(
-                    k,
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(&v)),
-                );
+                data.insert(k, Value::String(encode_base64(&v)));
             }
             GenKind::ConfigMap => match String::from_utf8(v) {
                 Ok(s) => {
                     data.insert(k, Value::String(s));
                 }
                 Err(e) => {
-                    binary.insert(
-                        k,
-                        Value::String(
-                            base64::engine::general_purpose::STANDARD.encode(e.as_bytes()),
-                        ),
-                    );
+                    binary.insert(k, Value::String(encode_base64(e.as_bytes())));
                 }
             },
         }

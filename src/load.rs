@@ -151,7 +151,11 @@ pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
 pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let path = find_kustomization_file(dir)?;
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let docs = parse_documents(&text, Limits::default()).map_err(|e| Error::yaml(&path, e))?;
+    let limits = Limits {
+        allow_duplicate_keys: true,
+        ..Limits::default()
+    };
+    let docs = parse_documents(&text, limits).map_err(|e| Error::yaml(&path, e))?;
     let mut docs = docs.into_iter().filter(|d| !d.value.is_null());
     let value = match (docs.next(), docs.next()) {
         (None, _) => Value::Object(Map::new()),
@@ -190,6 +194,40 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
                 &path,
                 format!("kind should be Kustomization or Component, not {kind:?}"),
             ));
+        }
+    }
+    if k.kind.as_deref() == Some("Component") {
+        let av = k.api_version.as_deref().unwrap_or("");
+        if av != "kustomize.config.k8s.io/v1alpha1" {
+            return Err(Error::invalid(
+                &path,
+                "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
+            ));
+        }
+    }
+    if let Some(openapi) = &k.openapi {
+        if openapi.contains_key("path") && openapi.contains_key("version") {
+            return Err(Error::invalid(
+                &path,
+                "openapi: builtin version and custom schema provided, cannot use both",
+            ));
+        }
+        if let Some(v) = openapi.get("version") {
+            if v != "v1.21.2" {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: the specified OpenAPI version {v:?} is not built in (only v1.21.2 is)"),
+                ));
+            }
+        }
+        if let Some(p) = openapi.get("path") {
+            let full = dir.join(p);
+            if !full.is_file() {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: schema file {p:?} not found"),
+                ));
+            }
         }
     }
     if let Some(av) = k.api_version.as_deref() {
@@ -269,6 +307,8 @@ fn expand(
             format!("line {line}: missing metadata.name in object of kind {kind}"),
         ));
     }
+    let mut m = m;
+    normalize_annotations(&mut m);
     out.push(Resource::new(
         m,
         Origin {
@@ -277,4 +317,33 @@ fn expand(
         },
     ));
     Ok(())
+}
+
+/// Kustomize rewrites annotations as strings when it reads an object (scalars keep their
+/// text, `null` becomes "null", anything else ""), and drops an empty annotations map.
+fn normalize_annotations(m: &mut Map<String, Value>) {
+    let Some(Value::Object(md)) = m.get_mut("metadata") else {
+        return;
+    };
+    match md.get_mut("annotations") {
+        Some(Value::Object(a)) if a.is_empty() => {
+            md.remove("annotations");
+        }
+        Some(Value::Object(a)) => {
+            for v in a.values_mut() {
+                let s = match v {
+                    Value::String(_) => continue,
+                    Value::Null => "null".to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                *v = Value::String(s);
+            }
+        }
+        Some(Value::Null) => {
+            md.remove("annotations");
+        }
+        _ => {}
+    }
 }

@@ -71,7 +71,8 @@ impl SortOptions {
             Some("fifo") if self.legacy_sort_options.is_some() => {
                 Err("legacySortOptions is not allowed when order is fifo".into())
             }
-            Some("fifo") | Some("legacy") | None => Ok(()),
+            Some("fifo") | Some("legacy") => Ok(()),
+            None => Err("the field 'sortOptions.order' must be one of [fifo, legacy]".into()),
             Some(o) => Err(format!(
                 "the field 'sortOptions.order' must be one of [fifo, legacy], not {o:?}"
             )),

@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use crate::resource::Gvk;
 
+pub mod crd;
+
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
 /// (empty parts match anything).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
@@ -75,7 +77,7 @@ pub struct TransformerConfig {
     pub name_prefix: Vec<FieldSpec>,
     #[serde(default)]
     pub name_suffix: Vec<FieldSpec>,
-    #[serde(default)]
+    #[serde(default, rename = "namespace")]
     pub name_space: Vec<FieldSpec>,
     #[serde(default)]
     pub common_labels: Vec<FieldSpec>,
@@ -201,37 +203,42 @@ fn parse_table(src: &str) -> TransformerConfig {
     c
 }
 
-/// Built-in kinds that are not namespaced (Kubernetes API as Kustomize knows it).
+/// Built-in kinds that are not namespaced, by group and kind (the Kubernetes 1.21 API that
+/// Kustomize v5.5 knows; kinds it does not know, like ValidatingAdmissionPolicy, count as
+/// namespaced there too).
 pub fn is_cluster_scoped(gvk: &Gvk) -> bool {
     matches!(
-        gvk.kind.as_str(),
-        "APIService"
-            | "CertificateSigningRequest"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "ComponentStatus"
-            | "CSIDriver"
-            | "CSINode"
-            | "CustomResourceDefinition"
-            | "FlowSchema"
-            | "IngressClass"
-            | "MutatingWebhookConfiguration"
-            | "Namespace"
-            | "Node"
-            | "PersistentVolume"
-            | "PodSecurityPolicy"
-            | "PriorityClass"
-            | "PriorityLevelConfiguration"
-            | "RuntimeClass"
-            | "SelfSubjectAccessReview"
-            | "SelfSubjectRulesReview"
-            | "StorageClass"
-            | "SubjectAccessReview"
-            | "TokenReview"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "ValidatingWebhookConfiguration"
-            | "VolumeAttachment"
+        (gvk.group.as_str(), gvk.kind.as_str()),
+        (
+            "",
+            "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"
+        ) | (
+            "rbac.authorization.k8s.io",
+            "ClusterRole" | "ClusterRoleBinding"
+        ) | ("apiextensions.k8s.io", "CustomResourceDefinition")
+            | (
+                "admissionregistration.k8s.io",
+                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
+            )
+            | ("apiregistration.k8s.io", "APIService")
+            | (
+                "storage.k8s.io",
+                "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment"
+            )
+            | ("scheduling.k8s.io", "PriorityClass")
+            | ("node.k8s.io", "RuntimeClass")
+            | ("policy" | "extensions", "PodSecurityPolicy")
+            | ("networking.k8s.io", "IngressClass")
+            | ("certificates.k8s.io", "CertificateSigningRequest")
+            | (
+                "flowcontrol.apiserver.k8s.io",
+                "FlowSchema" | "PriorityLevelConfiguration"
+            )
+            | ("authentication.k8s.io", "TokenReview")
+            | (
+                "authorization.k8s.io",
+                "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview"
+            )
     )
 }
 

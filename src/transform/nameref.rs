@@ -184,28 +184,41 @@ fn role_ref_gvk(obj: &Map<String, Value>) -> Option<Gvk> {
     })
 }
 
-fn binding_namespaces(r: &Resource) -> HashSet<String> {
+/// Namespaces of the ServiceAccount subjects of a (Cluster)RoleBinding; a subject with a
+/// blank `namespace:` is an error, as in Kustomize.
+fn binding_namespaces(r: &Resource) -> TransformResult<HashSet<String>> {
     let mut set = HashSet::new();
     let kind = r.kind();
     if kind != "RoleBinding" && kind != "ClusterRoleBinding" {
-        return set;
+        return Ok(set);
     }
     if let Some(Value::Array(subjects)) = r.obj.get("subjects") {
         for s in subjects {
-            if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount") {
-                if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
-                    if !ns.is_empty() {
-                        set.insert(ns.to_string());
-                    }
+            if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+                continue;
+            }
+            match s.get("namespace") {
+                None => {}
+                Some(Value::String(ns)) if !ns.is_empty() => {
+                    set.insert(ns.clone());
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "Invalid Input: namespace is blank for resource \"{}\"",
+                        super::patch::id_string(&r.id())
+                    ))
                 }
             }
         }
     }
-    set
+    Ok(set)
 }
 
 /// Rewrites every name reference in `m` according to the back-reference table.
 pub fn fix(m: &mut ResMap, backrefs: &[NameBackRefs]) -> TransformResult {
+    for r in m.iter() {
+        binding_namespaces(r)?;
+    }
     let index = Index::new(m);
     if index.by_prev_name.is_empty() {
         return Ok(());
@@ -225,7 +238,7 @@ pub fn fix(m: &mut ResMap, backrefs: &[NameBackRefs]) -> TransformResult {
             cur: res.id(),
             prefixes: &res.prefixes,
             suffixes: &res.suffixes,
-            binding_namespaces: binding_namespaces(res),
+            binding_namespaces: binding_namespaces(res)?,
             role_ref: role_ref_gvk(&res.obj),
         };
         let cur_gvk = referrer.cur.gvk.clone();

@@ -33,6 +33,11 @@ pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
             .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
         return Ok(PatchBody::Json(ops));
     }
+    if docs.is_empty() {
+        return Err(format!(
+            "illegally qualifies as both an SM and JSON patch (it is empty): {source}"
+        ));
+    }
     let mut out = Vec::with_capacity(docs.len());
     for d in docs {
         match d {

@@ -18,6 +18,9 @@ pub struct Limits {
     pub alias_ratio: usize,
     /// Most documents in one file.
     pub max_documents: usize,
+    /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
+    /// kustomization files) instead of failing (go-yaml v3, which reads resources).
+    pub allow_duplicate_keys: bool,
 }
 
 impl Default for Limits {
@@ -27,6 +30,7 @@ impl Default for Limits {
             max_alias_nodes: 100_000,
             alias_ratio: 10,
             max_documents: 1_000_000,
+            allow_duplicate_keys: false,
         }
     }
 }
@@ -121,6 +125,7 @@ impl Builder {
         is_merge_key: bool,
         span: &Span,
     ) -> Result<Option<Value>, YamlError> {
+        let allow_dup = self.limits.allow_duplicate_keys;
         match self.stack.last_mut() {
             None => Ok(Some(value)),
             Some(Frame::Seq {
@@ -165,7 +170,7 @@ impl Builder {
                         }
                     },
                     Some((k, false)) => {
-                        if map.contains_key(&k) {
+                        if map.contains_key(&k) && !allow_dup {
                             return Err(err_at(span, format!("mapping key {k:?} already defined")));
                         }
                         map.insert(k, value);
