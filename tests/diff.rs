@@ -98,8 +98,8 @@ const PATHS_BODY: &str = "\
   data.LOG_LEVEL: info -> warn
   metadata.name: kagent-config-742d79c4gt -> kagent-config-6b8f2628tm
 ~ Secret kagent/kagent-credentials-2c4m2hb74k -> kagent-credentials-bb5ffhk6t8
-  metadata.name: kagent-credentials-2c4m2hb74k -> kagent-credentials-bb5ffhk6t8
   data.A2A_TOKEN: *** (changed)
+  metadata.name: kagent-credentials-2c4m2hb74k -> kagent-credentials-bb5ffhk6t8
 ~ StatefulSet kagent/kagent
   spec.replicas: 5 -> 7
   spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: kubernetes.io/hostname -> topology.kubernetes.io/zone
@@ -412,6 +412,16 @@ fn no_format_prints_a_secret_value() {
             );
             assert_eq!(r.code, 1);
             assert!(r.stdout.contains("kagent-credentials-"), "{}", r.stdout);
+            if f == "paths" && pair[0] == "empty.yaml" {
+                assert!(r.stdout.contains(
+                    "+ Secret kagent/kagent-credentials-bb5ffhk6t8\x1b[0m\n  data.A2A_TOKEN: *** (added)\n"
+                ), "{}", r.stdout);
+            }
+            if f == "paths" && pair[1] == "empty.yaml" {
+                assert!(r.stdout.contains(
+                    "- Secret kagent/kagent-credentials-2c4m2hb74k\x1b[0m\n  data.A2A_TOKEN: *** (removed)\n"
+                ), "{}", r.stdout);
+            }
         }
     }
 }

@@ -201,7 +201,14 @@ fn render(tree: &KagentTree, env: &str) -> Result<Vec<Value>> {
 
 /// `diff OLD NEW`.
 fn compare_paths(old: &Path, new: &Path) -> Result<Vec<Comparison>> {
-    let label = format!("{} -> {}", old.display(), new.display());
+    let show = |p: &Path| {
+        if p == Path::new("-") {
+            "(stdin)".to_string()
+        } else {
+            p.display().to_string()
+        }
+    };
+    let label = format!("{} -> {}", show(old), show(new));
     match (old.is_dir(), new.is_dir()) {
         (false, false) => Ok(vec![Comparison {
             label,

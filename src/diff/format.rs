@@ -7,7 +7,6 @@ use std::fmt::Write;
 
 use serde_json::{json, Map, Value};
 
-use super::mask::KeyStatus;
 use super::paths::{key_path, Change};
 use super::{Entry, Report, Status};
 
@@ -100,19 +99,27 @@ fn header_style(status: Status) -> &'static str {
     }
 }
 
-/// The `paths` lines of one entry: field changes, then Secret keys that are not unchanged.
+/// The `paths` lines of one entry: field changes and Secret keys (masked, with their
+/// status), ordered by top-level field.
 pub fn path_lines(e: &Entry) -> Vec<String> {
-    let mut lines: Vec<String> = e.fields.iter().map(|f| f.line()).collect();
+    let mut lines: Vec<(String, String)> = e
+        .fields
+        .iter()
+        .map(|f| (top_level(&f.path).to_string(), f.line()))
+        .collect();
     for k in &e.secret_keys {
-        let what = match k.status {
-            KeyStatus::Unchanged => continue,
-            KeyStatus::Added => "*** (added)",
-            KeyStatus::Removed => "*** (removed)",
-            KeyStatus::Changed => "*** (changed)",
-        };
-        lines.push(format!("{}: {what}", key_path(k.field, k.key)));
+        let path = key_path(k.field, k.key);
+        let line = format!("{path}: *** ({})", k.status.as_str());
+        lines.push((top_level(&path).to_string(), line));
     }
-    lines
+    // Both runs are already in top-level field order: a stable sort merges them.
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.into_iter().map(|(_, line)| line).collect()
+}
+
+/// The first segment of a field path (`spec` of `spec.replicas`).
+fn top_level(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
 }
 
 fn text(sections: &[Section], paths: bool, opts: &Options) -> String {
@@ -336,8 +343,9 @@ mod tests {
             "prod: 2 changed, 1 added, 0 removed\n\
              note: a note\n\
              ~ Secret kagent/cred-742d79c4gt -> cred-6kfk4bttkb\n\
-             \x20 metadata.name: cred-742d79c4gt -> cred-6kfk4bttkb\n\
              \x20 data.A2A_TOKEN: *** (changed)\n\
+             \x20 data.OTHER: *** (unchanged)\n\
+             \x20 metadata.name: cred-742d79c4gt -> cred-6kfk4bttkb\n\
              ~ StatefulSet kagent/kagent\n\
              \x20 spec.replicas: 5 -> 7\n\
              \x20 spec.template.spec.containers[name=kagent].resources.limits.cpu: 500m -> \"2\"\n\

@@ -72,22 +72,19 @@ pub struct MaskedPair<'a> {
     pub keys: Vec<SecretKey<'a>>,
 }
 
-/// Masks a Secret shown on its own (added or removed): every value becomes `***`.
-pub fn mask_alone(v: &Value) -> Value {
-    let mut out = v.clone();
-    if let Some(obj) = out.as_object_mut() {
-        for field in SECRET_FIELDS {
-            if let Some(m) = obj.get_mut(field) {
-                mask_all(m);
-            }
-        }
-        if let Some(a) = annotations_mut(obj) {
-            if let Some(x) = a.get_mut(LAST_APPLIED) {
-                *x = Value::String(MASK.into());
-            }
-        }
+/// `null`, the missing side of an added or removed Secret.
+static ABSENT: Value = Value::Null;
+
+/// Masks a Secret shown on its own: `removed` from the old side, else added on the new
+/// side. Every value becomes `***`; every key is reported added (or removed).
+pub fn mask_alone(v: &Value, removed: bool) -> (Value, Vec<SecretKey<'_>>) {
+    if removed {
+        let m = mask_pair(v, &ABSENT);
+        (m.old, m.keys)
+    } else {
+        let m = mask_pair(&ABSENT, v);
+        (m.new, m.keys)
     }
-    out
 }
 
 /// Masks both sides of a changed Secret (or of an object that is a Secret on one side).
@@ -272,9 +269,14 @@ mod tests {
     #[test]
     fn alone_masks_everything() {
         let s = json!({"kind": "Secret", "data": {"A": "c2VjcmV0"}, "stringData": {"B": "secret"}});
-        let m = mask_alone(&s);
-        assert!(!m.to_string().contains("secret"), "{m}");
-        assert!(!m.to_string().contains("c2VjcmV0"), "{m}");
+        for removed in [false, true] {
+            let (m, keys) = mask_alone(&s, removed);
+            assert!(!m.to_string().contains("secret"), "{m}");
+            assert!(!m.to_string().contains("c2VjcmV0"), "{m}");
+            let want = if removed { "removed" } else { "added" };
+            assert!(keys.iter().all(|k| k.status.as_str() == want), "{keys:?}");
+            assert_eq!(keys.len(), 2);
+        }
     }
 
     #[test]

@@ -331,10 +331,11 @@ fn pair_hash_renames(
 
 /// An added or removed entry.
 fn one_sided<'a>(status: Status, key: Key<'a>, v: &'a Value) -> Entry<'a> {
-    let shown = if mask::is_secret(v) {
-        Cow::Owned(mask::mask_alone(v))
+    let (shown, secret_keys) = if mask::is_secret(v) {
+        let (masked, keys) = mask::mask_alone(v, status == Status::Removed);
+        (Cow::Owned(masked), keys)
     } else {
-        Cow::Borrowed(v)
+        (Cow::Borrowed(v), Vec::new())
     };
     let (old, new) = match status {
         Status::Removed => (Some(shown), None),
@@ -347,7 +348,7 @@ fn one_sided<'a>(status: Status, key: Key<'a>, v: &'a Value) -> Entry<'a> {
         old,
         new,
         fields: Vec::new(),
-        secret_keys: Vec::new(),
+        secret_keys,
     }
 }
 

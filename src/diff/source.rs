@@ -13,14 +13,35 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::yaml::{parse_documents, Limits};
 
-/// Parses rendered YAML text (`what` names it in errors); empty documents are dropped.
+/// Parses rendered YAML text (`what` names it in errors); empty documents are dropped and
+/// `kind: List` documents (`v1` `List`, `SecretList`, ...) are replaced by their items, so
+/// every object is matched, and every Secret masked, on its own.
 pub fn parse_rendered(src: &str, what: &Path) -> Result<Vec<Value>> {
     let docs = parse_documents(src, Limits::default()).map_err(|e| Error::yaml(what, e))?;
-    Ok(docs
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| !v.is_null())
-        .collect())
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        flatten_into(d.value, &mut out);
+    }
+    Ok(out)
+}
+
+fn flatten_into(v: Value, out: &mut Vec<Value>) {
+    let is_list = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && v.get("items").is_some_and(Value::is_array);
+    match v {
+        Value::Null => {}
+        Value::Object(mut m) if is_list => {
+            if let Some(Value::Array(items)) = m.remove("items") {
+                for item in items {
+                    flatten_into(item, out);
+                }
+            }
+        }
+        v => out.push(v),
+    }
 }
 
 /// Reads and parses one rendered YAML file; `-` is standard input.
@@ -258,6 +279,14 @@ mod tests {
         }
         let got: Vec<String> = yaml_files(d.path()).unwrap().into_keys().collect();
         assert_eq!(got, vec!["dev", "prod", "sub/x"]);
+    }
+
+    #[test]
+    fn lists_are_flattened() {
+        let src = "kind: List\nitems:\n- kind: Secret\n  data: {a: YQ==}\n- kind: ConfigMap\n";
+        let v = parse_rendered(src, Path::new("x")).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0]["kind"], "Secret");
     }
 
     #[test]
