@@ -668,11 +668,9 @@ fn base_ref_all_formats_exact() {
 }
 
 #[test]
-fn base_ref_errors_and_new_environments() {
-    if !engine_ready() {
-        return;
-    }
-    let (repo, tree) = repo_with_change();
+fn base_ref_errors() {
+    // These fail before anything is rendered: no build engine needed.
+    let (repo, _tree) = repo_with_change();
     let r = run_in(
         repo.path(),
         &["diff", "--env", "prod", "--base", "no-such-branch"],
@@ -684,11 +682,9 @@ fn base_ref_errors_and_new_environments() {
         r.stderr
     );
     assert_eq!(r.stdout, "");
-    let r = run_in(
-        repo.path(),
-        &["diff", "--env", "prod", "--base", "--help-me"],
-    );
+    let r = run_in(repo.path(), &["diff", "--env", "prod", "--base=-x"]);
     assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("invalid git ref \"-x\""), "{}", r.stderr);
     let r = run_in(repo.path(), &["diff", "--env", "nope", "--base", "HEAD"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -699,6 +695,37 @@ fn base_ref_errors_and_new_environments() {
     let r = run_in(repo.path(), &["diff", "--base", "HEAD"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--all-envs"), "{}", r.stderr);
+    let r = run_in(
+        repo.path(),
+        &[
+            "diff",
+            "--env",
+            "prod",
+            "--base",
+            "HEAD",
+            "--against-env",
+            "dev",
+        ],
+    );
+    assert_eq!(r.code, 2);
+
+    // Outside a git repository.
+    let plain = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(MANIFEST).join("kubernetes/kagent"),
+        &plain.path().join("t"),
+    );
+    let r = run_in(plain.path(), &["diff", "--env", "prod", "--root", "t"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not in a git repository"), "{}", r.stderr);
+}
+
+#[test]
+fn base_ref_new_environment_and_failing_render() {
+    if !engine_ready() {
+        return;
+    }
+    let (repo, tree) = repo_with_change();
 
     // A new environment (not committed): everything added, with a note.
     copy_dir(&tree.join("overlays/dev"), &tree.join("overlays/staging"));
@@ -715,24 +742,39 @@ fn base_ref_errors_and_new_environments() {
     );
     assert_eq!(lines.next(), Some("+ Namespace kagent"));
 
-    // A render that fails (in the working tree): exit 2.
+    // An environment removed from the working tree: everything removed.
+    std::fs::remove_dir_all(tree.join("overlays/dev")).unwrap();
+    let r = run_in(repo.path(), &["diff", "--all-envs", "--format", "paths"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "dev: 0 changed, 0 added, 9 removed\n\
+             note: environment dev no longer exists in the working tree: everything is removed\n\
+             - Namespace kagent\n"
+        ),
+        "{}",
+        r.stdout
+    );
+
+    // A render that fails, in the working tree or at the base: exit 2.
     std::fs::write(
         tree.join("overlays/staging/kustomization.yaml"),
         "resources: [missing.yaml]\n",
     )
     .unwrap();
     let r = run_in(repo.path(), &["diff", "--env", "staging"]);
-    assert_eq!(r.code, 2, "{}", r.stdout);
-
-    // Outside a git repository.
-    let plain = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(MANIFEST).join("kubernetes/kagent"),
-        &plain.path().join("t"),
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "broken staging"]);
+    std::fs::remove_dir_all(tree.join("overlays/staging")).unwrap();
+    let r = run_in(repo.path(), &["diff", "--env", "staging"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains("at HEAD ("), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("kagentctl-base-"),
+        "temp path in {}",
+        r.stderr
     );
-    let r = run_in(plain.path(), &["diff", "--env", "prod", "--root", "t"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("not in a git repository"), "{}", r.stderr);
 }
 
 #[test]

@@ -179,7 +179,8 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
 /// (except with `--base`, which needs a git work tree) the copy built into the binary.
 fn open_tree(args: &DiffArgs) -> Result<KagentTree> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let (tree, found) = crate::tree::locate(args.root.as_deref(), None, &cwd)?;
+    let root = args.root.as_deref().filter(|p| !p.as_os_str().is_empty());
+    let (tree, found) = crate::tree::locate(root, None, &cwd)?;
     if found == Found::Embedded {
         if args.check.is_none() && args.against_env.is_none() {
             return Err(Error::Usage(format!(
