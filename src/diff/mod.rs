@@ -474,6 +474,54 @@ mod tests {
         assert_eq!(r.unchanged, 1);
     }
 
+    proptest::proptest! {
+        /// Counts add up, a set equals itself, and no Secret value reaches any output.
+        #[test]
+        fn counts_and_masking(
+            a in proptest::collection::btree_map("[a-e]", (0u8..3, "[a-z]{8}"), 0..6),
+            b in proptest::collection::btree_map("[a-e]", (0u8..3, "[a-z]{8}"), 0..6),
+        ) {
+            let objs = |m: &std::collections::BTreeMap<String, (u8, String)>| -> Vec<Value> {
+                m.iter()
+                    .map(|(name, (kind, val))| {
+                        let kind = ["ConfigMap", "Secret", "Service"][*kind as usize];
+                        json!({"apiVersion": "v1", "kind": kind,
+                               "metadata": {"name": name, "namespace": "ns"},
+                               "data": {"k": format!("SECRET{val}")}})
+                    })
+                    .collect()
+            };
+            let (old, new) = (objs(&a), objs(&b));
+            proptest::prop_assert!(diff_sets(&old, &old).is_empty());
+            let r = diff_sets(&old, &new);
+            let (c, ad, rm) = (
+                r.count(Status::Changed),
+                r.count(Status::Added),
+                r.count(Status::Removed),
+            );
+            proptest::prop_assert_eq!(c + rm + r.unchanged, old.len());
+            proptest::prop_assert_eq!(c + ad + r.unchanged, new.len());
+            let sections = vec![format::Section {
+                label: "x".into(),
+                notes: vec![],
+                report: r,
+                text_differs: false,
+            }];
+            let opts = format::Options { color: false, context: 3 };
+            for f in [format::Format::Text, format::Format::Paths,
+                      format::Format::Markdown, format::Format::Json] {
+                let out = format::render(&sections, f, &opts);
+                for (name, (kind, val)) in a.iter().chain(b.iter()) {
+                    if *kind == 1 {
+                        proptest::prop_assert!(
+                            !out.contains(val.as_str()), "{:?} leaks {}'s value", f, name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn unified_diff_shows_hunks_only() {
         let old = vec![sts(1)];

@@ -270,6 +270,58 @@ fn cat_blobs<'s>(top: &Path, shas: impl Iterator<Item = &'s str>) -> Result<Vec<
 mod tests {
     use super::*;
 
+    fn git_ok(dir: &Path, args: &[&str]) {
+        let st = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(st.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn tree_at_ref_reads_the_commit_not_the_work_tree() {
+        let repo = tempfile::tempdir().unwrap();
+        let tree = repo.path().join("k/t");
+        std::fs::create_dir_all(tree.join("overlays/prod")).unwrap();
+        std::fs::write(tree.join("overlays/prod/a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(tree.join("empty"), "").unwrap();
+        std::fs::write(tree.join("no-newline"), "x").unwrap();
+        std::fs::write(repo.path().join("outside.yaml"), "o: 1\n").unwrap();
+        git_ok(repo.path(), &["init", "-q"]);
+        git_ok(repo.path(), &["add", "."]);
+        git_ok(repo.path(), &["commit", "-q", "-m", "one"]);
+        // Later changes: staged, unstaged and untracked; none may show at HEAD.
+        std::fs::write(tree.join("overlays/prod/a.yaml"), "a: 2\n").unwrap();
+        std::fs::write(tree.join("staged"), "s").unwrap();
+        git_ok(repo.path(), &["add", "k/t/staged"]);
+        std::fs::write(tree.join("untracked"), "u").unwrap();
+
+        let got = tree_at_ref(&tree, "HEAD").unwrap();
+        assert_eq!(got.prefix, "k/t");
+        assert_eq!(got.commit.len(), 40);
+        let read = |rel: &str| std::fs::read_to_string(got.root.join(rel)).ok();
+        assert_eq!(read("overlays/prod/a.yaml").as_deref(), Some("a: 1\n"));
+        assert_eq!(read("empty").as_deref(), Some(""));
+        assert_eq!(read("no-newline").as_deref(), Some("x"));
+        assert_eq!(read("staged"), None);
+        assert_eq!(read("untracked"), None);
+        assert!(!got.root.join("../../outside.yaml").exists());
+        // The work tree is as it was.
+        assert_eq!(
+            std::fs::read_to_string(tree.join("overlays/prod/a.yaml")).unwrap(),
+            "a: 2\n"
+        );
+
+        let err = tree_at_ref(&tree, "nope").unwrap_err().to_string();
+        assert!(err.contains("unknown git ref \"nope\""), "{err}");
+        // A path that did not exist at the commit: an empty tree.
+        std::fs::create_dir_all(repo.path().join("new")).unwrap();
+        let none = tree_at_ref(&repo.path().join("new"), "HEAD").unwrap();
+        assert!(!none.root.exists());
+    }
+
     #[test]
     fn yaml_files_are_keyed_by_relative_stem() {
         let d = tempfile::tempdir().unwrap();
