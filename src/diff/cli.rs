@@ -35,7 +35,7 @@ pub enum ColorChoice {
     status (added, removed, changed, unchanged).")]
 pub struct DiffArgs {
     /// Two rendered YAML files or directories to compare (OLD NEW); `-` reads stdin.
-    #[arg(value_name = "PATH")]
+    #[arg(value_names = ["OLD", "NEW"], num_args = 0..=2)]
     pub paths: Vec<PathBuf>,
     /// Environment to diff (repeatable).
     #[arg(long = "env", value_name = "ENV")]
