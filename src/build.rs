@@ -52,13 +52,29 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 
 /// Builds `dir` and also returns the warnings Kustomize would print.
 pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    let (kfile, k) = load::load_kustomization(dir)?;
+    let mut meta = BuildMeta::default();
+    for m in k.build_metadata.iter().flatten() {
+        match m.as_str() {
+            "originAnnotations" => meta.origin = true,
+            "transformerAnnotations" => meta.transformers = true,
+            "managedByLabel" => meta.managed_by = true,
+            other => {
+                return Err(Error::invalid(
+                    &kfile,
+                    format!("invalid buildMetadata option {other:?}: use originAnnotations, transformerAnnotations or managedByLabel"),
+                ))
+            }
+        }
+    }
     let mut ctx = Ctx {
         opts: opts.clone(),
+        meta,
+        origin_dir: PathBuf::new(),
         stack: Vec::new(),
         warnings: Vec::new(),
     };
     let ldr = Loader::new(dir, opts.load_restrictor)?;
-    let (kfile, k) = load::load_kustomization(dir)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
@@ -69,6 +85,20 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             .and_then(Value::as_str)
             != Some("true")
     });
+    if meta.managed_by {
+        for r in acc.resources.iter_mut() {
+            let md = r.metadata_mut();
+            let labels = md
+                .entry("labels")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(l) = labels {
+                l.insert(
+                    "app.kubernetes.io/managed-by".into(),
+                    Value::String("kustomize-(devel)".into()),
+                );
+            }
+        }
+    }
     crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
         .map_err(|e| Error::invalid(&kfile, e))?;
     Ok(BuildOutput {
@@ -92,8 +122,19 @@ impl Acc {
     }
 }
 
+/// `buildMetadata:` of the top-level kustomization (applies to the whole tree).
+#[derive(Debug, Default, Clone, Copy)]
+struct BuildMeta {
+    origin: bool,
+    transformers: bool,
+    managed_by: bool,
+}
+
 struct Ctx {
     opts: BuildOptions,
+    meta: BuildMeta,
+    /// Directory of the kustomization being built, relative to the top one (origins).
+    origin_dir: PathBuf,
     /// Kustomization directories being built, outermost first (cycle detection).
     stack: Vec<PathBuf>,
     warnings: Vec<String>,
@@ -111,6 +152,119 @@ fn conflict(kfile: &Path, r: &Resource) -> Error {
 }
 
 impl Ctx {
+    /// Plugin configurations named by `transformers:`/`generators:` entries: inline YAML
+    /// first, then files and kustomization directories (Kustomize's order), each with the
+    /// file it came from.
+    fn plugin_configs(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        entries: &[String],
+    ) -> Result<Vec<(serde_json::Map<String, Value>, PathBuf)>> {
+        let mut inline = Vec::new();
+        let mut paths = Vec::new();
+        for entry in entries {
+            let docs = crate::yaml::parse_documents(entry, Limits::default());
+            match docs {
+                Ok(d) if d.iter().any(|d| d.value.is_object()) => {
+                    for d in d {
+                        if let Value::Object(o) = d.value {
+                            inline.push((o, kfile.to_path_buf()));
+                        }
+                    }
+                }
+                _ => paths.push(entry),
+            }
+        }
+        for entry in paths {
+            if load::is_remote(entry) {
+                return Err(Error::invalid(kfile, format!("remote plugin configuration {entry:?} refused: kagentctl never fetches from the network")));
+            }
+            let path = ldr.root().join(entry);
+            if path.is_dir() {
+                let sub = self.accumulate_dir(&path, entry, None, false, kfile)?;
+                for r in sub.map(|a| a.resources.into_vec()).unwrap_or_default() {
+                    let file = r.origin.path.as_ref().clone();
+                    inline.push((r.obj, file));
+                }
+                continue;
+            }
+            let (file, text) = ldr.read_string(entry)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&file, e))?;
+            for d in docs {
+                match d.value {
+                    Value::Object(o) => inline.push((o, file.clone())),
+                    Value::Null => {}
+                    _ => {
+                        return Err(Error::invalid(
+                            &file,
+                            "a plugin configuration must be a mapping",
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(inline)
+    }
+
+    /// A file's path relative to the top kustomization's directory, for origins.
+    fn configured_in_path(&self, file: &Path) -> String {
+        let top = self.stack.first().cloned().unwrap_or_default();
+        let canon = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        match canon.strip_prefix(&top) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => pathdiff(&canon, &top),
+        }
+    }
+
+    /// The kustomization file's path relative to the top kustomization, for origins.
+    fn configured_in(&self, kfile: &Path) -> String {
+        let name = kfile
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        load::clean(&self.origin_dir.join(name))
+            .display()
+            .to_string()
+    }
+
+    /// Records that builtin transformer `kind` ran on every resource now in `m`.
+    fn record_transformer(&self, m: &mut ResMap, kfile: &Path, kind: &str) {
+        self.record_transformation(
+            m,
+            kfile,
+            &format!("  apiVersion: builtin\n  kind: {kind}\n"),
+        );
+    }
+
+    /// Appends a transformation record (`configuredBy` lines, two-space indented) to
+    /// every resource of `m`.
+    fn record_transformation(&self, m: &mut ResMap, kfile: &Path, configured_by: &str) {
+        if !self.meta.transformers {
+            return;
+        }
+        let mut entry = format!(
+            "- configuredIn: {}\n  configuredBy:\n",
+            self.configured_in(kfile)
+        );
+        for line in configured_by.lines() {
+            entry.push_str("  ");
+            entry.push_str(line);
+            entry.push('\n');
+        }
+        for r in m.iter_mut() {
+            let mut text = r
+                .metadata_map("annotations")
+                .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            text.push_str(&entry);
+            set_annotation(r, TRANSFORMATIONS_ANNOTATION, text);
+        }
+    }
+
     fn warn(&mut self, w: &str) {
         if !self.warnings.iter().any(|x| x == w) {
             self.warnings.push(w.to_string());
@@ -122,6 +276,7 @@ impl Ctx {
     fn accumulate_dir(
         &mut self,
         dir: &Path,
+        rel: &str,
         into: Option<&mut Acc>,
         component: bool,
         parent: &Path,
@@ -161,6 +316,8 @@ impl Ctx {
             ));
         }
         self.stack.push(canon);
+        let saved_origin = self.origin_dir.clone();
+        self.origin_dir = load::clean(&self.origin_dir.join(rel));
         let result = match into {
             Some(acc) => self.accumulate(&ldr, &kfile, &k, acc).map(|_| None),
             None => {
@@ -170,6 +327,7 @@ impl Ctx {
             }
         };
         self.stack.pop();
+        self.origin_dir = saved_origin;
         result
     }
 
@@ -238,14 +396,35 @@ impl Ctx {
                     .map(|a| (GenKind::Secret, a)),
             );
         for (kind, args) in gens {
-            let r = generate::generate(kind, args, global, ldr, kfile)?;
+            let mut r = generate::generate(kind, args, global, ldr, kfile)?;
+            if self.meta.origin {
+                let gen = if kind == GenKind::ConfigMap {
+                    "ConfigMapGenerator"
+                } else {
+                    "SecretGenerator"
+                };
+                let text = format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {gen}\n",
+                    self.configured_in(kfile)
+                );
+                set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+            }
             absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
         }
-        if k.generators.as_ref().is_some_and(|g| !g.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`generators:` (generator plugin configurations) is not supported by kagentctl yet; use configMapGenerator/secretGenerator",
-            ));
+        if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                for mut r in crate::plugins::run_generator(&cfg, ldr, &cfile)? {
+                    if self.meta.origin {
+                        let text = format!(
+                            "configuredIn: {}\nconfiguredBy:\n{}",
+                            self.configured_in_path(&cfile),
+                            crate::plugins::configured_by(&cfg)
+                        );
+                        set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+                    }
+                    absorb(&mut acc.resources, r).map_err(|e| Error::invalid(&cfile, e))?;
+                }
+            }
         }
         // Components act on everything accumulated so far.
         for c in k.components.iter().flatten() {
@@ -256,14 +435,18 @@ impl Ctx {
                     format!("component {c:?} is not a directory"),
                 ));
             }
-            self.accumulate_dir(&dir, Some(acc), true, kfile)?;
+            self.accumulate_dir(&dir, c, Some(acc), true, kfile)?;
         }
         self.run_transformers(ldr, kfile, k, acc)?;
-        if k.transformers.as_ref().is_some_and(|t| !t.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`transformers:` (transformer plugin configurations) is not supported by kagentctl yet",
-            ));
+        if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile)?;
+                self.record_transformation(
+                    &mut acc.resources,
+                    &cfile,
+                    &crate::plugins::configured_by(&cfg),
+                );
+            }
         }
         if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
             return Err(Error::invalid(
@@ -296,7 +479,7 @@ impl Ctx {
         let path = ldr.root().join(entry);
         if path.is_dir() {
             let sub = self
-                .accumulate_dir(&path, None, false, kfile)?
+                .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
             acc.config.merge(&sub.config);
             return acc
@@ -311,7 +494,14 @@ impl Ctx {
             ));
         }
         let (path, text) = ldr.read_string(entry)?;
-        for r in load::parse_resources(&path, &text, Limits::default())? {
+        for mut r in load::parse_resources(&path, &text, Limits::default())? {
+            if self.meta.origin {
+                let origin = format!(
+                    "path: {}\n",
+                    load::clean(&self.origin_dir.join(entry)).display()
+                );
+                set_annotation(&mut r, ORIGIN_ANNOTATION, origin);
+            }
             acc.resources.append(r).map_err(|r| conflict(kfile, &r))?;
         }
         Ok(())
@@ -383,18 +573,34 @@ impl Ctx {
                 }
             }
         }
+        if k.patches_strategic_merge
+            .as_ref()
+            .is_some_and(|p| !p.is_empty())
+        {
+            self.record_transformer(m, kfile, "PatchStrategicMergeTransformer");
+        }
         for p in k.patches.iter().flatten() {
             let lp = self.load_patch(ldr, kfile, p)?;
             patching::apply(m, &lp).map_err(e)?;
+            self.record_transformer(m, kfile, "PatchTransformer");
         }
         if let Some(ns) = k.namespace.as_deref() {
             namespace::apply(m, ns, &tc.name_space).map_err(e)?;
+            if !ns.is_empty() {
+                self.record_transformer(m, kfile, "NamespaceTransformer");
+            }
         }
         if let Some(p) = k.name_prefix.as_deref() {
             prefix_suffix::apply(m, p, "", &tc.name_prefix, true).map_err(e)?;
+            if !p.is_empty() {
+                self.record_transformer(m, kfile, "PrefixTransformer");
+            }
         }
         if let Some(s) = k.name_suffix.as_deref() {
             prefix_suffix::apply(m, "", s, &tc.name_suffix, false).map_err(e)?;
+            if !s.is_empty() {
+                self.record_transformer(m, kfile, "SuffixTransformer");
+            }
         }
         for l in k.labels.iter().flatten() {
             let mut specs: Vec<FieldSpec> = Vec::new();
@@ -426,12 +632,21 @@ impl Ctx {
                 );
             }
             metadata::add_pairs(m, &l.pairs, &specs).map_err(e)?;
+            self.record_transformer(m, kfile, "LabelTransformer");
         }
         if let Some(cl) = &k.common_labels {
             metadata::add_pairs(m, cl, &tc.common_labels).map_err(e)?;
         }
+        if k.labels.as_ref().is_some_and(|l| !l.is_empty())
+            || k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
+        {
+            self.record_transformer(m, kfile, "LabelTransformer");
+        }
         if let Some(ca) = &k.common_annotations {
             metadata::add_pairs(m, ca, &tc.common_annotations).map_err(e)?;
+            if !ca.is_empty() {
+                self.record_transformer(m, kfile, "AnnotationsTransformer");
+            }
         }
         for p in k.patches_json6902.iter().flatten() {
             let lp = self.load_patch(ldr, kfile, p)?;
@@ -449,9 +664,11 @@ impl Ctx {
                     }
                 }
             }
+            self.record_transformer(m, kfile, "PatchJson6902Transformer");
         }
         for r in k.replicas.iter().flatten() {
             replicas::apply(m, r, &tc.replicas).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
         for img in k
             .images
@@ -460,9 +677,43 @@ impl Ctx {
             .chain(k.image_tags.iter().flatten())
         {
             images::apply(m, img, &tc.images).map_err(e)?;
+            self.record_transformer(m, kfile, "ImageTagTransformer");
         }
         Ok(())
     }
+}
+
+/// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
+const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+/// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
+const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
+fn set_annotation(r: &mut Resource, key: &str, value: String) {
+    let md = r.metadata_mut();
+    let a = md
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !a.is_object() {
+        *a = Value::Object(Default::default());
+    }
+    if let Value::Object(a) = a {
+        a.insert(key.to_string(), Value::String(value));
+    }
+}
+
+/// `path` relative to `base` (both absolute), with `..` steps where needed.
+fn pathdiff(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.display().to_string()
 }
 
 fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
@@ -530,7 +781,17 @@ fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
                 Some(Value::Object(out.into_iter().collect()))
             };
             let labels = merge_map("labels", old, &r);
-            let annotations = merge_map("annotations", old, &r);
+            let mut annotations = merge_map("annotations", old, &r);
+            if behavior == Behavior::Merge {
+                // A merged object keeps the origin of the object it merged into.
+                let old_origin = old
+                    .metadata_map("annotations")
+                    .and_then(|a| a.get(ORIGIN_ANNOTATION))
+                    .cloned();
+                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
+                    a.insert(ORIGIN_ANNOTATION.into(), o);
+                }
+            }
             if behavior == Behavior::Merge {
                 for field in ["data", "binaryData"] {
                     let mut out = old

@@ -226,12 +226,12 @@ fn render(a: &RenderArgs) -> Result<()> {
 pub fn format_output(m: &ResMap, format: Format) -> String {
     match format {
         Format::Yaml => {
-            let mut out = String::new();
+            let mut out = String::with_capacity(m.len() * 1024);
             for (i, r) in m.iter().enumerate() {
                 if i > 0 {
                     out.push_str("---\n");
                 }
-                crate::yaml::emit_document(&serde_json::Value::Object(r.obj.clone()), &mut out);
+                crate::yaml::emit_object(&r.obj, &mut out);
             }
             out
         }

@@ -180,14 +180,8 @@ pub fn generate(
         "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => {
-            return Err(Error::invalid(
-                kfile,
-                format!(
-                    "generator {name:?}: unknown behavior {other:?}; use create, merge or replace"
-                ),
-            ))
-        }
+        // Kustomize treats any other word as "unspecified", which acts like create.
+        _ => Behavior::Create,
     };
     let opts = merge_options(args.options.as_ref(), global);
     let mut data = Map::new();
@@ -262,7 +256,9 @@ pub fn generate(
             ),
         );
     }
-    if !data.is_empty() {
+    // Kustomize always gives a generated Secret a `data` map, a ConfigMap only when it
+    // has entries.
+    if !data.is_empty() || kind == GenKind::Secret {
         obj.insert("data".into(), Value::Object(data));
     }
     if !binary.is_empty() {
@@ -281,4 +277,105 @@ pub fn generate(
     r.needs_hash = opts.disable_name_suffix_hash != Some(true);
     r.behavior = behavior;
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::LoadRestrictor;
+
+    fn gen(kind: GenKind, args: GeneratorArgs, files: &[(&str, &str)]) -> Result<Resource> {
+        let tmp = tempfile::tempdir().expect("tmp");
+        for (name, text) in files {
+            std::fs::write(tmp.path().join(name), text).expect("write");
+        }
+        let ldr = Loader::new(tmp.path(), LoadRestrictor::RootOnly)?;
+        generate(
+            kind,
+            &args,
+            None,
+            &ldr,
+            &tmp.path().join("kustomization.yaml"),
+        )
+    }
+
+    #[test]
+    fn empty_secret_has_data_map_and_empty_config_map_has_none() {
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            ..Default::default()
+        };
+        let s = gen(GenKind::Secret, args.clone(), &[]).unwrap();
+        assert_eq!(s.obj["data"], Value::Object(Map::new()));
+        assert_eq!(s.obj["type"], "Opaque");
+        let c = gen(GenKind::ConfigMap, args, &[]).unwrap();
+        assert!(!c.obj.contains_key("data"));
+        assert!(c.needs_hash);
+    }
+
+    #[test]
+    fn literals_env_files_and_files_in_kustomize_order() {
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            literals: vec!["A='quoted'".into(), "B=x=y".into()],
+            envs: vec!["e.env".into()],
+            files: vec!["k=f.txt".into()],
+            ..Default::default()
+        };
+        let c = gen(
+            GenKind::ConfigMap,
+            args,
+            &[
+                ("e.env", "\u{feff}# comment\n\nE=1\nF\n"),
+                ("f.txt", "hello\n"),
+            ],
+        )
+        .unwrap();
+        let data = c.obj["data"].as_object().unwrap();
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["A", "B", "E", "F", "k"]);
+        assert_eq!(data["A"], "quoted");
+        assert_eq!(data["B"], "x=y");
+        assert_eq!(data["F"], "");
+        assert_eq!(data["k"], "hello\n");
+    }
+
+    #[test]
+    fn repeated_keys_and_bad_literals_are_errors() {
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            literals: vec!["A=1".into(), "A=2".into()],
+            ..Default::default()
+        };
+        assert!(gen(GenKind::ConfigMap, args, &[]).is_err());
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            literals: vec!["novalue".into()],
+            ..Default::default()
+        };
+        assert!(gen(GenKind::ConfigMap, args, &[]).is_err());
+    }
+
+    #[test]
+    fn long_base64_is_wrapped_at_70_columns() {
+        assert_eq!(encode_base64(b"abc"), "YWJj");
+        let long = encode_base64(&[b'x'; 60]);
+        let lines: Vec<&str> = long.split_terminator('\n').collect();
+        assert_eq!(lines[0].len(), 70);
+        assert!(long.ends_with('\n'));
+    }
+
+    #[test]
+    fn invalid_utf8_file_goes_to_binary_data() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(tmp.path().join("b.bin"), [0xff, 0xfe, 0x00]).expect("write");
+        let ldr = Loader::new(tmp.path(), LoadRestrictor::RootOnly).unwrap();
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            files: vec!["b.bin".into()],
+            ..Default::default()
+        };
+        let c = generate(GenKind::ConfigMap, &args, None, &ldr, Path::new("k")).unwrap();
+        assert_eq!(c.obj["binaryData"]["b.bin"], "//4A");
+    }
 }

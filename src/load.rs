@@ -198,7 +198,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     }
     if k.kind.as_deref() == Some("Component") {
         let av = k.api_version.as_deref().unwrap_or("");
-        if av != "kustomize.config.k8s.io/v1alpha1" {
+        if !av.is_empty() && av != "kustomize.config.k8s.io/v1alpha1" {
             return Err(Error::invalid(
                 &path,
                 "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
@@ -252,7 +252,14 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
     for d in docs {
         match d.value {
             Value::Null => {}
-            Value::Object(m) => expand(m, path, &origin_path, d.line, &mut out)?,
+            Value::Object(m) => {
+                let first = out.len();
+                expand(m, path, &origin_path, d.line, &mut out)?;
+                // Empty-null paths are only known for a document that is one object.
+                if out.len() == first + 1 {
+                    out[first].empty_nulls = d.empty_nulls;
+                }
+            }
             _ => {
                 return Err(Error::invalid(
                     path,

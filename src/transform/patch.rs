@@ -110,6 +110,7 @@ fn apply_smp_at(
     }
     let gvk = r.gvk();
     let outcome = smp::merge(&mut r.obj, patch, &gvk).map_err(|e| format!("{}: {e}", r.id()))?;
+    r.drop_empty_nulls();
     if outcome == Outcome::Deleted || r.obj.is_empty() {
         return Ok(false);
     }

@@ -54,6 +54,9 @@ pub struct Document {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: usize,
+    /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
+    /// Kustomize's strategic merge drops while it keeps an explicit `null`.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -87,6 +90,7 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
+    empty_nulls: Vec<Vec<String>>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -97,6 +101,7 @@ impl Builder {
     fn new(limits: Limits) -> Self {
         Builder {
             stack: Vec::new(),
+            empty_nulls: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -181,6 +186,23 @@ impl Builder {
         }
     }
 
+    /// Records the mapping-key path of an empty value being added (not inside lists).
+    fn record_empty_null(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => path.push(k.clone()),
+                _ => return,
+            }
+        }
+        if !path.is_empty() && self.empty_nulls.len() < 10_000 {
+            self.empty_nulls.push(path);
+        }
+    }
+
     fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(err_at(
@@ -220,6 +242,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
     let mut b = Builder::new(limits);
     let mut doc_line = 1;
     let mut root: Option<Value> = None;
+    let mut eof_chars: Option<usize> = None;
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| YamlError {
             line: e.marker().line(),
@@ -256,6 +279,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 docs.push(Document {
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
+                    empty_nulls: std::mem::take(&mut b.empty_nulls),
                 });
             }
             Event::Alias(id) => {
@@ -284,6 +308,11 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && !expecting_key
+                {
+                    b.record_empty_null();
+                }
+                let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
                 let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
@@ -339,6 +368,30 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
         return Err(err_at(span, "unterminated mapping"));
     }
     Ok(docs)
+}
+
+/// A block scalar that ends the stream without a final newline has no line break to
+/// keep (libyaml, hence go-yaml, reads it that way); the parser we use adds one.
+fn trim_block_at_eof<'a>(
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    span: &Span,
+    src: &str,
+    eof_chars: &mut Option<usize>,
+) -> Cow<'a, str> {
+    if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        || src.ends_with('\n')
+        || !text.ends_with('\n')
+    {
+        return text;
+    }
+    let total = *eof_chars.get_or_insert_with(|| src.chars().count());
+    if span.end.index() < total {
+        return text;
+    }
+    let mut s = text.into_owned();
+    s.pop();
+    Cow::Owned(s)
 }
 
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
@@ -540,6 +593,12 @@ mod tests {
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
+    }
+
+    #[test]
+    fn block_scalar_at_end_of_input_without_newline_has_none() {
+        assert_eq!(one("a: |\n  x\n  y"), json!({"a": "x\ny"}));
+        assert_eq!(one("a: |\n  x\n  y\n"), json!({"a": "x\ny\n"}));
     }
 
     #[test]
