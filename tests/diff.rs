@@ -204,7 +204,8 @@ fn expected_text(label: &str) -> String {
 fn expected_markdown(label: &str) -> String {
     let section = |header: &str, hunks: &str| {
         format!(
-            "\n<details>\n<summary><code>{header}</code></summary>\n\n```diff\n{hunks}```\n\n</details>\n"
+            "\n<details>\n<summary><code>{}</code></summary>\n\n```diff\n{hunks}```\n\n</details>\n",
+            header.replace('>', "&gt;")
         )
     };
     format!(
