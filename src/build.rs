@@ -370,6 +370,18 @@ impl Ctx {
                 let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
                     Error::invalid(&path, format!("invalid transformer configuration: {e}"))
                 })?;
+                // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
+                // specs take the place of the default `metadata/name` one.
+                let default_name = FieldSpec {
+                    path: "metadata/name".into(),
+                    ..Default::default()
+                };
+                if !tc.name_prefix.is_empty() {
+                    acc.config.name_prefix.retain(|f| *f != default_name);
+                }
+                if !tc.name_suffix.is_empty() {
+                    acc.config.name_suffix.retain(|f| *f != default_name);
+                }
                 acc.config.merge(&tc);
             }
         }

@@ -147,6 +147,8 @@ struct SmpCfg {
 #[serde(rename_all = "camelCase")]
 struct GenCfg {
     metadata: Option<Meta>,
+    name: Option<String>,
+    namespace: Option<String>,
     behavior: Option<String>,
     #[serde(default)]
     literals: Vec<String>,
@@ -287,9 +289,14 @@ pub fn run_generator(
                 name: String::new(),
                 namespace: String::new(),
             });
+            // The generator's own `name`/`namespace` win over the config's metadata.
             let args = GeneratorArgs {
-                name: Some(md.name),
-                namespace: Some(md.namespace).filter(|n| !n.is_empty()),
+                name: c.name.filter(|n| !n.is_empty()).or(Some(md.name)),
+                namespace: c
+                    .namespace
+                    .filter(|n| !n.is_empty())
+                    .or(Some(md.namespace))
+                    .filter(|n| !n.is_empty()),
                 behavior: c.behavior,
                 literals: c.literals,
                 files: c.files,
