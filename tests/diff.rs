@@ -7,9 +7,8 @@
 //! written as edits of `tests/golden/prod.yaml` (checked against kubectl by hand; the
 //! hash suffixes are kubectl's).
 //!
-//! Tests that need the real build engine (the git `--base` tests) are skipped, with a
-//! message, while `kagentctl` does not yet render `tests/golden/prod.yaml`; tests that
-//! print YAML are skipped while the YAML emitter is a placeholder.
+//! The git tests (`--base`, `--check`, `--against-env`) render with the build engine, so
+//! they also depend on it reproducing `tests/golden/{dev,prod}.yaml`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -217,39 +216,6 @@ fn expected_markdown(label: &str) -> String {
     )
 }
 
-/// Whether the YAML emitter prints what kustomize prints (it is a placeholder until the
-/// lead's emitter lands).
-fn emitter_ready() -> bool {
-    let src = golden("prod");
-    let docs = kagentctl::yaml::parse_documents(&src, kagentctl::yaml::Limits::default())
-        .expect("golden parses");
-    let values: Vec<serde_json::Value> = docs.into_iter().map(|d| d.value).collect();
-    let ok = kagentctl::yaml::emit_documents(&values) == src;
-    if !ok {
-        eprintln!("SKIPPED: the YAML emitter does not reproduce tests/golden/prod.yaml yet");
-    }
-    ok
-}
-
-/// Whether the build engine renders the golden prod output (needed by the git tests).
-fn engine_ready() -> bool {
-    let tree = Path::new(MANIFEST).join("kubernetes/kagent");
-    let got = kagentctl::tree::KagentTree::at(&tree)
-        .render("prod", &kagentctl::BuildOptions::default())
-        .map(|m| m.to_values());
-    let want: Vec<serde_json::Value> =
-        kagentctl::yaml::parse_documents(&golden("prod"), kagentctl::yaml::Limits::default())
-            .expect("golden parses")
-            .into_iter()
-            .map(|d| d.value)
-            .collect();
-    let ok = matches!(&got, Ok(v) if *v == want);
-    if !ok {
-        eprintln!("SKIPPED: kagentctl does not render tests/golden/prod.yaml yet");
-    }
-    ok
-}
-
 struct Run {
     code: i32,
     stdout: String,
@@ -307,9 +273,6 @@ fn files_paths_format_exact() {
 
 #[test]
 fn files_text_format_exact() {
-    if !emitter_ready() {
-        return;
-    }
     let d = file_pair();
     let r = run_in(d.path(), &["diff", "old.yaml", "new.yaml"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -318,9 +281,6 @@ fn files_text_format_exact() {
 
 #[test]
 fn files_markdown_format_exact() {
-    if !emitter_ready() {
-        return;
-    }
     let d = file_pair();
     let r = run_in(
         d.path(),
@@ -347,11 +307,9 @@ fn files_json_format() {
     assert!(diffs
         .iter()
         .all(|d| d.as_str().is_some_and(|s| s.starts_with("@@ "))));
-    if emitter_ready() {
-        assert_eq!(diffs[0], CM_HUNKS);
-        assert_eq!(diffs[1], SECRET_HUNKS);
-        assert_eq!(diffs[2], STS_HUNKS);
-    }
+    assert_eq!(diffs[0], CM_HUNKS);
+    assert_eq!(diffs[1], SECRET_HUNKS);
+    assert_eq!(diffs[2], STS_HUNKS);
     let expected = serde_json::json!({
         "different": true,
         "diffs": [{
@@ -581,10 +539,14 @@ fn repo_with_change() -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn base_ref_all_formats_exact() {
-    if !engine_ready() {
-        return;
-    }
     let (repo, _tree) = repo_with_change();
+    // The changed overlay renders as kubectl kustomize renders it.
+    let render = Command::new(BIN)
+        .current_dir(repo.path())
+        .args(["render", "--env", "prod"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&render.stdout), modified_prod());
     let status = git(repo.path(), &["status", "--porcelain"]);
     let index = std::fs::read(repo.path().join(".git/index")).unwrap();
 
@@ -608,28 +570,26 @@ fn base_ref_all_formats_exact() {
         format!("prod: 3 changed, 0 added, 0 removed\n{PATHS_BODY}")
     );
 
-    if emitter_ready() {
-        let r = run_in(repo.path(), &["diff", "--env", "prod", "--base", "main"]);
-        assert_eq!((r.code, r.stdout.clone()), (1, expected_text("prod")));
-        let r = run_in(
-            repo.path(),
-            &[
-                "diff",
-                "--all-envs",
-                "--base",
-                "main",
-                "--format",
-                "markdown",
-            ],
-        );
-        assert_eq!(
-            r.stdout,
-            format!(
-                "### dev: 0 changed, 0 added, 0 removed\n\n{}",
-                expected_markdown("prod")
-            )
-        );
-    }
+    let r = run_in(repo.path(), &["diff", "--env", "prod", "--base", "main"]);
+    assert_eq!((r.code, r.stdout.clone()), (1, expected_text("prod")));
+    let r = run_in(
+        repo.path(),
+        &[
+            "diff",
+            "--all-envs",
+            "--base",
+            "main",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert_eq!(
+        r.stdout,
+        format!(
+            "### dev: 0 changed, 0 added, 0 removed\n\n{}",
+            expected_markdown("prod")
+        )
+    );
     let r = run_in(
         repo.path(),
         &["diff", "--all-envs", "--base", "main", "--format", "json"],
@@ -723,9 +683,6 @@ fn base_ref_errors() {
 
 #[test]
 fn base_ref_new_environment_and_failing_render() {
-    if !engine_ready() {
-        return;
-    }
     let (repo, tree) = repo_with_change();
 
     // A new environment (not committed): everything added, with a note.
@@ -780,9 +737,6 @@ fn base_ref_new_environment_and_failing_render() {
 
 #[test]
 fn against_env() {
-    if !engine_ready() {
-        return;
-    }
     let r = run_in(
         Path::new(MANIFEST),
         &[
@@ -859,14 +813,12 @@ fn check_snapshots() {
     assert!(r
         .stdout
         .starts_with("dev: 0 changed, 0 added, 0 removed\n\nprod: 3 changed"));
-    if engine_ready() {
-        // Old side: the snapshot of the changed tree; new side: the committed tree.
-        assert!(
-            r.stdout.contains("\n  spec.replicas: 7 -> 5\n"),
-            "{}",
-            r.stdout
-        );
-    }
+    // Old side: the snapshot of the changed tree; new side: the committed tree.
+    assert!(
+        r.stdout.contains("\n  spec.replicas: 7 -> 5\n"),
+        "{}",
+        r.stdout
+    );
 
     // Same objects, different text: stale too.
     let fresh = run_in(
