@@ -3,10 +3,12 @@
 //!
 //! Map keys that are not plain identifiers are quoted (`metadata.labels["app.kubernetes.io/name"]`).
 //! List items are addressed by a merge key when every item on both sides is a map with a
-//! unique scalar value for it (the first of `name`, `containerPort`, `port`, `mountPath`,
-//! `devicePath`, `ip`; `topologyKey` in `topologySpreadConstraints`, `type` in
-//! `conditions`), else by index. A list of scalars is
-//! compared as a whole. Values are printed in YAML flow style; a string is quoted when YAML
+//! unique scalar value for it: first the list's patch merge key in the Kubernetes schema of
+//! built-in kinds (the table the strategic merge uses: `containerPort` for container ports,
+//! `topologyKey` for `topologySpreadConstraints`, `type` for `conditions`), else the first of
+//! `name`, `containerPort`, `port`, `mountPath`, `devicePath`, `ip` (custom resources,
+//! atomic lists); else items are addressed by index. A list of scalars is compared as a
+//! whole. Values are printed in YAML flow style; a string is quoted when YAML
 //! would read it as something else (`"2"`), so types stay visible.
 
 use std::collections::HashMap;
@@ -15,6 +17,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::mask::{LAST_APPLIED, SECRET_FIELDS};
+use crate::schema::merge_keys::Schema;
 
 /// What happened at one path.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +67,8 @@ impl FieldChange<'_> {
     }
 }
 
-/// Merge keys tried, in order, to address the items of any list of maps.
+/// Keys tried, in order, to address the items of a list of maps that has no merge key in
+/// the schema.
 const MERGE_KEYS: [&str; 6] = [
     "name",
     "containerPort",
@@ -72,13 +76,6 @@ const MERGE_KEYS: [&str; 6] = [
     "mountPath",
     "devicePath",
     "ip",
-];
-
-/// Lists whose items have a merge key other than [`MERGE_KEYS`] (by field name).
-const FIELD_MERGE_KEYS: [(&str, &str); 3] = [
-    ("topologySpreadConstraints", "topologyKey"),
-    ("conditions", "type"),
-    ("hostAliases", "ip"),
 ];
 
 /// The field-level changes from `old` to `new`. For a Secret (`secret`), the top-level
@@ -91,7 +88,7 @@ pub fn diff_fields<'a>(old: &'a Value, new: &'a Value, secret: bool) -> Vec<Fiel
         secret,
         out: &mut out,
     }
-    .walk(&mut path, 0, "", old, new);
+    .walk(&mut path, 0, schema_of(new), old, new);
     out
 }
 
@@ -114,12 +111,12 @@ impl<'a> Walker<'_, 'a> {
                 || (depth == 2 && key == LAST_APPLIED && path == "metadata.annotations"))
     }
 
-    /// Compares `old` and `new` at `path`; `field` is the last map key on the path.
+    /// Compares `old` and `new` at `path`; `schema` is the schema position of `path`.
     fn walk(
         &mut self,
         path: &mut String,
         depth: usize,
-        field: &str,
+        schema: Option<Schema>,
         old: &'a Value,
         new: &'a Value,
     ) {
@@ -138,7 +135,10 @@ impl<'a> Walker<'_, 'a> {
                     let len = path.len();
                     push_key(path, k);
                     match (a.get(k), b.get(k)) {
-                        (Some(x), Some(y)) => self.walk(path, depth + 1, k, x, y),
+                        (Some(x), Some(y)) => {
+                            let child = schema.and_then(|s| s.field(k));
+                            self.walk(path, depth + 1, child, x, y)
+                        }
                         (Some(x), None) => self.push(path, Change::Removed(x)),
                         (None, Some(y)) => self.push(path, Change::Added(y)),
                         (None, None) => {}
@@ -147,7 +147,7 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
             (Value::Array(a), Value::Array(b)) => {
-                self.walk_list(path, depth, field, (old, new), (a, b))
+                self.walk_list(path, depth, schema, (old, new), (a, b))
             }
             _ => self.push(path, Change::Changed(old, new)),
         }
@@ -157,7 +157,7 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
-        field: &str,
+        schema: Option<Schema>,
         (old, new): (&'a Value, &'a Value),
         (a, b): (&'a [Value], &'a [Value]),
     ) {
@@ -166,23 +166,21 @@ impl<'a> Walker<'_, 'a> {
             self.push(path, Change::Changed(old, new));
             return;
         }
-        let special = FIELD_MERGE_KEYS
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, k)| k);
-        let key = match special {
-            Some(k) => KeyedList::new(k, a, b),
-            None => MERGE_KEYS.iter().find_map(|k| KeyedList::new(k, a, b)),
-        };
+        let items = schema.and_then(|s| s.elements());
+        let key = schema
+            .and_then(|s| s.list_keys())
+            .and_then(|keys| keys.first())
+            .and_then(|k| KeyedList::new(k, a, b))
+            .or_else(|| MERGE_KEYS.iter().find_map(|k| KeyedList::new(k, a, b)));
         if let Some(key) = key {
-            self.walk_keyed(path, depth, &key, a, b);
+            self.walk_keyed(path, depth, items, &key, (a, b));
             return;
         }
         let len = path.len();
         for i in 0..a.len().max(b.len()) {
             let _ = write!(path, "[{i}]");
             match (a.get(i), b.get(i)) {
-                (Some(x), Some(y)) => self.walk(path, depth + 1, field, x, y),
+                (Some(x), Some(y)) => self.walk(path, depth + 1, items, x, y),
                 (Some(x), None) => self.push(path, Change::Removed(x)),
                 (None, Some(y)) => self.push(path, Change::Added(y)),
                 (None, None) => {}
@@ -195,16 +193,16 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
+        items: Option<Schema>,
         key: &KeyedList,
-        a: &'a [Value],
-        b: &'a [Value],
+        (a, b): (&'a [Value], &'a [Value]),
     ) {
         let len = path.len();
         for (j, y) in b.iter().enumerate() {
             let kv = &key.new_ids[j];
             let _ = write!(path, "[{}={}]", key.field, kv);
             match key.old_pos.get(kv.as_str()) {
-                Some(&i) => self.walk(path, depth + 1, "", &a[i], y),
+                Some(&i) => self.walk(path, depth + 1, items, &a[i], y),
                 None => self.push(path, Change::Added(y)),
             }
             path.truncate(len);
@@ -229,6 +227,12 @@ impl<'a> Walker<'_, 'a> {
             self.push(path, Change::Reordered);
         }
     }
+}
+
+/// The schema of a built-in object's kind, if Kustomize has one.
+fn schema_of(v: &Value) -> Option<Schema> {
+    let api_version = v.get("apiVersion")?.as_str()?;
+    Schema::for_kind(api_version, v.get("kind")?.as_str()?)
 }
 
 /// A list pair addressed by a merge key.
@@ -413,6 +417,33 @@ mod tests {
                 r#"spec.containers[name=kagent].ports[containerPort=8080]: {containerPort: 8080, protocol: TCP} -> (none)"#,
                 r#"spec.containers[name=kagent].resources.limits.cpu: 500m -> "2""#,
                 "spec.containers[name=kagent].volumeMounts[mountPath=/tmp].readOnly: false -> true",
+            ]
+        );
+    }
+
+    #[test]
+    fn built_in_kinds_use_the_schema_merge_keys() {
+        let sts = |port: u64, skew: u64| {
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"template": {"spec": {
+                "containers": [{"name": "kagent",
+                                "ports": [{"name": "a2a", "containerPort": port}]}],
+                "topologySpreadConstraints": [
+                    {"topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "maxSkew": skew}],
+                "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"name": "x", "topologyKey": "a"}]}}}}}})
+        };
+        let mut new = sts(9090, 2);
+        new["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+            ["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"] = json!("b");
+        assert_eq!(
+            lines(&sts(8080, 1), &new),
+            vec![
+                // An atomic list in the schema: the generic keys still apply.
+                "spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[name=x].topologyKey: a -> b",
+                // The schema's key (containerPort) wins over name.
+                "spec.template.spec.containers[name=kagent].ports[containerPort=9090]: (none) -> {containerPort: 9090, name: a2a}",
+                "spec.template.spec.containers[name=kagent].ports[containerPort=8080]: {containerPort: 8080, name: a2a} -> (none)",
+                "spec.template.spec.topologySpreadConstraints[topologyKey=zone].maxSkew: 1 -> 2",
             ]
         );
     }
