@@ -153,6 +153,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let limits = Limits {
         allow_duplicate_keys: true,
+        yaml11_booleans: true,
         ..Limits::default()
     };
     let docs = parse_documents(&text, limits).map_err(|e| Error::yaml(&path, e))?;

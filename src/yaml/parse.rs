@@ -21,6 +21,9 @@ pub struct Limits {
     /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
     /// kustomization files) instead of failing (go-yaml v3, which reads resources).
     pub allow_duplicate_keys: bool,
+    /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
+    /// Kustomize reads kustomization files that way, resources as YAML 1.2.
+    pub yaml11_booleans: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +34,7 @@ impl Default for Limits {
             alias_ratio: 10,
             max_documents: 1_000_000,
             allow_duplicate_keys: false,
+            yaml11_booleans: false,
         }
     }
 }
@@ -313,7 +317,14 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                     b.record_empty_null();
                 }
                 let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
-                let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
+                    match yaml11_bool(&text) {
+                        Some(b) => Value::Bool(b),
+                        None => resolve_scalar(text, style, tag.as_deref(), &span)?,
+                    }
+                } else {
+                    resolve_scalar(text, style, tag.as_deref(), &span)?
+                };
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
                     root = Some(v);
@@ -392,6 +403,15 @@ fn trim_block_at_eof<'a>(
     let mut s = text.into_owned();
     s.pop();
     Cow::Owned(s)
+}
+
+/// go-yaml v2's YAML 1.1 booleans beyond `true`/`false`.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
 }
 
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
