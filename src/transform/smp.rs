@@ -313,33 +313,26 @@ fn merge_fields(
     skip_directive: bool,
     schema: Option<Schema>,
 ) -> Result<()> {
-    // Fields only the target has: walked for their associative lists.
-    let dest_only: Vec<String> = if schema.is_some() || dest.values().any(|v| v.is_object()) {
-        dest.keys()
-            .filter(|k| !origin.contains_key(*k))
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for key in dest_only {
-        let child = schema.and_then(|s| s.field(&key));
-        let Some(v) = dest.get_mut(&key) else {
+    // Fields only the target has: walked for their associative lists (and for maps
+    // that name a kind, see `infer_schema`).
+    let mut cleared: Vec<String> = Vec::new();
+    for (key, v) in dest.iter_mut() {
+        if origin.contains_key(key) {
             continue;
-        };
+        }
+        let child = schema.and_then(|s| s.field(key));
         if child.is_none() && !v.is_object() {
             // No schema and not a map: nothing below can change.
             continue;
         }
-        match walk(Some(v), None, child).map_err(|e| e.at(&key))? {
+        match walk(Some(v), None, child).map_err(|e| e.at(key))? {
             Walked::Kept => {}
-            Walked::Cleared => {
-                dest.remove(&key);
-            }
-            Walked::Replaced(nv) => {
-                dest.insert(key, nv);
-            }
+            Walked::Cleared => cleared.push(key.clone()),
+            Walked::Replaced(nv) => *v = nv,
         }
+    }
+    for key in cleared {
+        dest.remove(&key);
     }
     for (key, ov) in origin {
         if skip_directive && key == DIRECTIVE {
@@ -781,6 +774,161 @@ fn append_list_node(dst: &mut Vec<Value>, src: Vec<Value>, keys: &[String]) -> R
     Ok(())
 }
 
+/// The key tuple of an element for the simple path: `None` unless the element is a map
+/// without `$patch` whose every key holds a non-empty scalar (or, for a list of
+/// primitives, the element is a non-empty scalar).
+fn simple_tuple<'v>(e: &'v Value, keys: &[&str]) -> Option<Vec<Cow<'v, str>>> {
+    if keys.is_empty() {
+        return match e {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                let t = scalar_text(e);
+                (!t.is_empty()).then(|| vec![t])
+            }
+            _ => None,
+        };
+    }
+    let Value::Object(m) = e else { return None };
+    if m.contains_key(DIRECTIVE) {
+        return None;
+    }
+    keys.iter()
+        .map(|k| match m.get(*k) {
+            Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                let t = scalar_text(v);
+                (!t.is_empty()).then_some(t)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Key tuples of a whole list for the simple path, or `None` when an element does not
+/// qualify or two elements share a tuple.
+fn simple_tuples<'v>(
+    items: impl Iterator<Item = &'v Value>,
+    keys: &[&str],
+) -> Option<Vec<Vec<Cow<'v, str>>>> {
+    let mut out: Vec<Vec<Cow<'v, str>>> = Vec::new();
+    for e in items {
+        let t = simple_tuple(e, keys)?;
+        if out.contains(&t) {
+            return None;
+        }
+        out.push(t);
+    }
+    Some(out)
+}
+
+/// The common case of [`merge_assoc`], computed directly: when every element (on both
+/// sides) carries all merge keys with non-empty scalar values, no element has `$patch`
+/// and no key tuple repeats within a list, kyaml's algorithm reduces to: with one merge
+/// key, the patch's elements in patch order (merged into their targets) followed by the
+/// target's unmatched elements; with several keys, the patch's unmatched elements
+/// followed by all the target's elements (merged) in target order; for primitives, the
+/// patch's values then the target's new ones, a matched value taken from the target.
+/// Returns `None`, having changed nothing, when the list does not qualify.
+fn merge_assoc_simple(
+    dest: &mut Vec<Value>,
+    origin: Option<&[&Value]>,
+    keys: &[&str],
+    elem_schema: Option<Schema>,
+) -> Result<Option<Vec<Value>>> {
+    let Some(dest_tuples) = simple_tuples(dest.iter(), keys) else {
+        return Ok(None);
+    };
+    let Some(origin) = origin else {
+        // Merged with itself: each element with itself, in place. (Without `$patch`
+        // nothing is cleared; were it, kyaml would drop the element.)
+        drop(dest_tuples);
+        let mut out = Vec::with_capacity(dest.len());
+        for mut e in std::mem::take(dest) {
+            match self_merge(&mut e, elem_schema)? {
+                Walked::Kept => out.push(e),
+                Walked::Replaced(v) => out.push(v),
+                Walked::Cleared => {}
+            }
+        }
+        return Ok(Some(out));
+    };
+    let Some(origin_tuples) = simple_tuples(origin.iter().copied(), keys) else {
+        return Ok(None);
+    };
+    // For each patch element, the index of its target element.
+    let matches: Vec<Option<usize>> = origin_tuples
+        .iter()
+        .map(|t| dest_tuples.iter().position(|d| d == t))
+        .collect();
+    drop(dest_tuples);
+    drop(origin_tuples);
+    let mut matched = vec![false; dest.len()];
+    for m in matches.iter().flatten() {
+        matched[*m] = true;
+    }
+    if keys.is_empty() {
+        let mut out = Vec::with_capacity(origin.len() + dest.len());
+        let mut dest_slots: Vec<Option<Value>> =
+            std::mem::take(dest).into_iter().map(Some).collect();
+        for (j, m) in matches.iter().enumerate() {
+            match m.and_then(|i| dest_slots[i].take()) {
+                Some(v) => out.push(v),
+                None => out.push(origin[j].clone()),
+            }
+        }
+        out.extend(dest_slots.into_iter().flatten());
+        return Ok(Some(out));
+    }
+    // Walk every element: matched pairs, then the target's own elements. (Without
+    // `$patch` nothing is cleared; were it, kyaml would drop the element.)
+    let mut new_elems: Vec<Option<Value>> = Vec::with_capacity(origin.len());
+    let mut dropped = vec![false; dest.len()];
+    for (j, m) in matches.iter().enumerate() {
+        match m {
+            Some(i) => {
+                match walk(Some(&mut dest[*i]), Some(origin[j]), elem_schema)? {
+                    Walked::Kept => {}
+                    Walked::Replaced(v) => dest[*i] = v,
+                    Walked::Cleared => dropped[*i] = true,
+                }
+                new_elems.push(None);
+            }
+            None => match walk(None, Some(origin[j]), elem_schema)? {
+                Walked::Replaced(v) => new_elems.push(Some(v)),
+                _ => new_elems.push(None),
+            },
+        }
+    }
+    for (i, e) in dest.iter_mut().enumerate() {
+        if matched[i] {
+            continue;
+        }
+        match walk(Some(e), None, elem_schema)? {
+            Walked::Kept => {}
+            Walked::Replaced(v) => *e = v,
+            Walked::Cleared => dropped[i] = true,
+        }
+    }
+    let dest_slots: Vec<Option<Value>> = std::mem::take(dest)
+        .into_iter()
+        .zip(dropped)
+        .map(|(e, d)| (!d).then_some(e))
+        .collect();
+    let mut dest_slots = dest_slots;
+    let mut out = Vec::with_capacity(origin.len() + dest_slots.len());
+    if keys.len() == 1 {
+        for (j, m) in matches.iter().enumerate() {
+            match m {
+                Some(i) => out.extend(dest_slots[*i].take()),
+                None => out.extend(new_elems[j].take()),
+            }
+        }
+        out.extend(dest_slots.into_iter().flatten());
+    } else {
+        out.extend(new_elems.into_iter().flatten());
+        out.extend(dest_slots.into_iter().flatten());
+    }
+    Ok(Some(out))
+}
+
 /// Merges an associative list: kyaml's `walkAssociativeSequence` after `VisitList`, with
 /// the patch's elements prepended. `origin` is `None` when the list is merged with itself
 /// (origin and target are the same node).
@@ -790,6 +938,9 @@ fn merge_assoc(
     keys: &[&str],
     elem_schema: Option<Schema>,
 ) -> Result<Vec<Value>> {
+    if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema)? {
+        return Ok(merged);
+    }
     // The key tuples of all elements, patch first, de-duplicated.
     let (mut values_list, keys): (Vec<Vec<String>>, Vec<String>) = if keys.is_empty() {
         let mut seen: Vec<Vec<String>> = Vec::new();
