@@ -941,6 +941,16 @@ fn merge_assoc(
     if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema)? {
         return Ok(merged);
     }
+    merge_assoc_general(dest, origin, keys, elem_schema)
+}
+
+/// [`merge_assoc`] step by step as kyaml does it, for any list.
+fn merge_assoc_general(
+    mut dest: Vec<Value>,
+    origin: Option<&[&Value]>,
+    keys: &[&str],
+    elem_schema: Option<Schema>,
+) -> Result<Vec<Value>> {
     // The key tuples of all elements, patch first, de-duplicated.
     let (mut values_list, keys): (Vec<Vec<String>>, Vec<String>) = if keys.is_empty() {
         let mut seen: Vec<Vec<String>> = Vec::new();
@@ -1239,6 +1249,81 @@ spec:
         - {name: B}
 "#,
         );
+    }
+
+    mod direct_path {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn elem(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
+            (
+                proptest::collection::vec(prop_oneof![Just("a"), Just("b"), Just("c")], keys.len()),
+                prop_oneof![Just(None), Just(Some("1")), Just(Some("2"))],
+            )
+                .prop_map(move |(vals, extra)| {
+                    let mut m = Map::new();
+                    for (k, v) in keys.iter().zip(vals) {
+                        m.insert((*k).to_string(), Value::String(v.to_string()));
+                    }
+                    if let Some(x) = extra {
+                        m.insert("x".to_string(), Value::String(x.to_string()));
+                    }
+                    Value::Object(m)
+                })
+        }
+
+        fn list(keys: &'static [&'static str]) -> impl Strategy<Value = Vec<Value>> {
+            proptest::collection::vec(elem(keys), 0..5)
+        }
+
+        fn prim_list() -> impl Strategy<Value = Vec<Value>> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(json!("a")),
+                    Just(json!("b")),
+                    Just(json!(1)),
+                    Just(json!("1"))
+                ],
+                0..5,
+            )
+        }
+
+        fn both(dest: &[Value], origin: Option<&[Value]>, keys: &[&str]) {
+            let view: Option<Vec<&Value>> = origin.map(|o| o.iter().collect());
+            let mut d = dest.to_vec();
+            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, None);
+            let Ok(Some(simple)) = simple else { return };
+            let general = merge_assoc_general(dest.to_vec(), view.as_deref(), keys, None);
+            assert_eq!(
+                Ok(simple),
+                general,
+                "dest {dest:?} origin {origin:?} keys {keys:?}"
+            );
+        }
+
+        use serde_json::json;
+
+        proptest! {
+            /// The direct path gives what kyaml's step-by-step algorithm gives.
+            #[test]
+            fn one_key(dest in list(&["name"]), origin in list(&["name"])) {
+                both(&dest, Some(&origin), &["name"]);
+                both(&dest, None, &["name"]);
+                both(&dest, Some(&[]), &["name"]);
+            }
+
+            #[test]
+            fn two_keys(dest in list(&["port", "protocol"]), origin in list(&["port", "protocol"])) {
+                both(&dest, Some(&origin), &["port", "protocol"]);
+                both(&dest, None, &["port", "protocol"]);
+            }
+
+            #[test]
+            fn primitives(dest in prim_list(), origin in prim_list()) {
+                both(&dest, Some(&origin), &[]);
+                both(&dest, None, &[]);
+            }
+        }
     }
 
     /// A `$patch: delete` element whose key tuple `merge_values` duplicated is walked
