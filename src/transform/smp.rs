@@ -774,32 +774,42 @@ fn append_list_node(dst: &mut Vec<Value>, src: Vec<Value>, keys: &[String]) -> R
     Ok(())
 }
 
+/// The key values of one element for the simple path.
+#[derive(PartialEq)]
+enum Tuple<'v> {
+    /// A single merge key, or a primitive's own text.
+    One(Cow<'v, str>),
+    /// Several merge keys.
+    Many(Vec<Cow<'v, str>>),
+}
+
+/// A non-empty scalar's text, for the simple path.
+fn simple_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(_) | Value::Bool(_) => Some(scalar_text(v)),
+        _ => None,
+    }
+}
+
 /// The key tuple of an element for the simple path: `None` unless the element is a map
 /// without `$patch` whose every key holds a non-empty scalar (or, for a list of
 /// primitives, the element is a non-empty scalar).
-fn simple_tuple<'v>(e: &'v Value, keys: &[&str]) -> Option<Vec<Cow<'v, str>>> {
+fn simple_tuple<'v>(e: &'v Value, keys: &[&str]) -> Option<Tuple<'v>> {
     if keys.is_empty() {
-        return match e {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                let t = scalar_text(e);
-                (!t.is_empty()).then(|| vec![t])
-            }
-            _ => None,
-        };
+        return simple_text(e).map(Tuple::One);
     }
     let Value::Object(m) = e else { return None };
     if m.contains_key(DIRECTIVE) {
         return None;
     }
+    if let [key] = keys {
+        return m.get(*key).and_then(simple_text).map(Tuple::One);
+    }
     keys.iter()
-        .map(|k| match m.get(*k) {
-            Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
-                let t = scalar_text(v);
-                (!t.is_empty()).then_some(t)
-            }
-            _ => None,
-        })
-        .collect()
+        .map(|k| m.get(*k).and_then(simple_text))
+        .collect::<Option<Vec<_>>>()
+        .map(Tuple::Many)
 }
 
 /// Key tuples of a whole list for the simple path, or `None` when an element does not
@@ -807,8 +817,8 @@ fn simple_tuple<'v>(e: &'v Value, keys: &[&str]) -> Option<Vec<Cow<'v, str>>> {
 fn simple_tuples<'v>(
     items: impl Iterator<Item = &'v Value>,
     keys: &[&str],
-) -> Option<Vec<Vec<Cow<'v, str>>>> {
-    let mut out: Vec<Vec<Cow<'v, str>>> = Vec::new();
+) -> Option<Vec<Tuple<'v>>> {
+    let mut out: Vec<Tuple<'v>> = Vec::new();
     for e in items {
         let t = simple_tuple(e, keys)?;
         if out.contains(&t) {
