@@ -97,7 +97,13 @@ pub fn merge(
     patch: &Map<String, Value>,
     gvk: &Gvk,
 ) -> std::result::Result<Outcome, SmpError> {
-    let schema = Schema::for_kind(&gvk.api_version(), &gvk.kind).or_else(|| infer_schema(patch));
+    // kyaml looks at the target's type, then at the patch's, whose apiVersion Kustomize
+    // has set to the target's.
+    let api_version = gvk.api_version();
+    let schema = Schema::for_kind(&api_version, &gvk.kind).or_else(|| match patch.get("kind") {
+        Some(Value::String(k)) if !k.is_empty() => Schema::for_kind(&api_version, k),
+        _ => None,
+    });
     match map_directive(patch)? {
         Some(Directive::Delete) => Ok(Outcome::Deleted),
         // kyaml returns the patch as the merge result here, but Kustomize keeps the
@@ -1259,6 +1265,89 @@ spec:
         - {name: B}
 "#,
         );
+    }
+
+    /// The generated table has the merge keys `kubectl kustomize` merges by (each list
+    /// below was checked with a patch as in the tests above).
+    #[test]
+    fn merge_key_table() {
+        let keys = |av: &str, kind: &str, path: &[&str]| {
+            let mut s = Schema::for_kind(av, kind)?;
+            for p in path {
+                s = if *p == "[]" {
+                    s.elements()?
+                } else {
+                    s.field(p)?
+                };
+            }
+            s.list_keys()
+        };
+        let pod = ["spec", "template", "spec"];
+        let at = |extra: &[&'static str]| -> Vec<&'static str> {
+            pod.iter().copied().chain(extra.iter().copied()).collect()
+        };
+        assert_eq!(
+            keys("apps/v1", "Deployment", &at(&["containers"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys(
+                "apps/v1",
+                "StatefulSet",
+                &at(&["containers", "[]", "ports"])
+            ),
+            Some(&["containerPort", "protocol"][..])
+        );
+        assert_eq!(
+            keys(
+                "apps/v1",
+                "DaemonSet",
+                &at(&["initContainers", "[]", "volumeMounts"])
+            ),
+            Some(&["mountPath"][..])
+        );
+        assert_eq!(
+            keys("apps/v1", "ReplicaSet", &at(&["volumes"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys("batch/v1", "Job", &at(&["imagePullSecrets"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(keys("apps/v1", "Deployment", &at(&["tolerations"])), None);
+        assert_eq!(
+            keys("v1", "Service", &["spec", "ports"]),
+            Some(&["port", "protocol"][..])
+        );
+        assert_eq!(
+            keys("v1", "ConfigMap", &["metadata", "finalizers"]),
+            Some(&[][..])
+        );
+        assert_eq!(
+            keys("v1", "ConfigMap", &["metadata", "ownerReferences"]),
+            Some(&["uid"][..])
+        );
+        assert_eq!(
+            keys("v1", "Pod", &["spec", "containers", "[]", "env"]),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys(
+                "batch/v1",
+                "CronJob",
+                &[
+                    "spec",
+                    "jobTemplate",
+                    "spec",
+                    "template",
+                    "spec",
+                    "containers"
+                ]
+            ),
+            Some(&["name"][..])
+        );
+        assert!(Schema::for_kind("example.com/v1", "Widget").is_none());
+        assert!(Schema::for_kind("apps/v1beta9", "Deployment").is_none());
     }
 
     mod direct_path {
