@@ -7,21 +7,37 @@
 //! * Maps merge field by field. A `null` in the patch removes the field; a `null` already
 //!   in the target stays unless the patch touches it.
 //! * Scalars and lists without a merge strategy in the schema (every list of a custom
-//!   resource, `tolerations`, `args`, ...) are replaced by the patch's value.
+//!   resource, `tolerations`, `args`, ...) are replaced by the patch's value. A number or
+//!   boolean replacing a scalar that must have been quoted becomes a string (kyaml keeps
+//!   the replaced scalar's style).
 //! * Lists whose schema strategy contains `merge` are associative. Elements are matched by
 //!   the merge keys (`x-kubernetes-list-map-keys` when present, else
 //!   `x-kubernetes-patch-merge-key`; lists of primitives such as `finalizers` match by
-//!   value). The result lists the patch's elements first, in patch order, followed by the
-//!   target's remaining elements in target order. Multi-key lists (container ports,
-//!   Service ports) follow kyaml's quirky partial-key matching exactly.
-//! * `$patch: delete | replace | merge` in a map, `- $patch: ...` alone as a list element
-//!   of an associative list. Other `$`-keys (`$setElementOrder/...`, `$retainKeys`,
-//!   `$deleteFromPrimitiveList/...`) are ordinary fields to kyaml and pass through.
+//!   value). With one merge key the result lists the patch's elements first, in patch
+//!   order, then the target's other elements; with several keys (container ports,
+//!   Service ports) the patch's new elements come first, then all the target's. Elements
+//!   that lack a key, repeat a key or carry `$patch` go through kyaml's step-by-step
+//!   algorithm, reproduced exactly with its quirks (partial-key matching, duplicates
+//!   collapsing, a keyless patch element wiping the list).
+//! * Associative lists the patch does not touch are still walked, as kyaml walks them:
+//!   duplicates and empty elements go.
+//! * `$patch: delete | replace | merge` in a map, `- $patch: ...` alone as an element of
+//!   an associative list. At the top level `delete` drops the resource and `replace` does
+//!   nothing; on an element of an associative list `replace` is undone by kyaml (the
+//!   target's element is put back). Other `$`-keys (`$setElementOrder/...`,
+//!   `$retainKeys`, `$deleteFromPrimitiveList/...`) are ordinary fields to kyaml and pass
+//!   through, as do directives inside atomic lists.
 //! * A subtree that only the patch has is "merged with itself": its `null`s vanish and
 //!   its directives apply (`$patch: delete` drops it), except inside atomic lists, which
 //!   are copied verbatim.
 //! * Where the schema gives nothing, a map that carries `apiVersion` and `kind` gets the
 //!   schema of that kind (kyaml's `GetSchema`).
+//!
+//! Known differences, all from information a `serde_json::Value` no longer has: kyaml
+//! drops a target field written as an empty value (`key:`) when it walks it, but keeps
+//! `null` and `~`; a number replacing a quoted string that would also be a string
+//! unquoted (`"x"`) becomes a string in kyaml; a number's original spelling (`0x10`) is
+//! not kept.
 //!
 //! Merge keys come from [`crate::schema::merge_keys`], generated from the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in.
@@ -76,8 +92,6 @@ impl SmpError {
         };
         *path = if path.as_str() == "." {
             segment.to_string()
-        } else if path.starts_with('[') {
-            format!("{segment}{path}")
         } else {
             format!("{segment}.{path}")
         };
@@ -188,7 +202,8 @@ fn kind_of(v: &Value) -> Option<NodeKind> {
     }
 }
 
-/// The scalar text of a node as go-yaml holds it (`""` for maps and lists).
+/// The scalar text of a node as go-yaml holds it in `Value` (`""` for maps and lists;
+/// a null is taken as written `null`).
 fn scalar_text(v: &Value) -> Cow<'_, str> {
     match v {
         Value::String(s) => Cow::Borrowed(s.as_str()),
@@ -630,7 +645,7 @@ fn element_list<'v>(
     let first_value = values.first().map(String::as_str).unwrap_or("");
     for (i, e) in items.into_iter().enumerate() {
         if first_key.is_empty() {
-            if scalar_text_raw(e) == first_value {
+            if scalar_text(e) == first_value {
                 return Some(i);
             }
             continue;
@@ -648,12 +663,6 @@ fn element_list<'v>(
         }
     }
     None
-}
-
-/// The text go-yaml keeps in a node's `Value` (`""` for collections; the literal for
-/// null, which a JSON value no longer has, is taken as `null`).
-fn scalar_text_raw(v: &Value) -> Cow<'_, str> {
-    scalar_text(v)
 }
 
 /// kyaml's `FieldMatcher{Name, StringValue}` on one element: `Ok(false)` for no match,
