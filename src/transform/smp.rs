@@ -1359,6 +1359,313 @@ spec:
         assert!(Schema::for_kind("apps/v1beta9", "Deployment").is_none());
     }
 
+    const KAGENT_BASE_STATEFULSET: &str = r#"
+# kagent runs as a StatefulSet so each agent has a stable identity on the
+# headless Service. Selector/pod labels are completed by `labels` in the
+# kustomization (includeSelectors: true).
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  serviceName: kagent-headless
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      serviceAccountName: kagent
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      # Spread replicas across nodes when possible (soft rule in the base;
+      # prod turns it into a hard requirement).
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: kagent
+      containers:
+        - name: kagent
+          image: ghcr.io/vapora/kagent:0.4.2
+          ports:
+            - name: a2a
+              containerPort: 8080
+              protocol: TCP
+          # Non-secret A2A settings; the name gets the generator hash suffix.
+          envFrom:
+            - configMapRef:
+                name: kagent-config
+          env:
+            - name: A2A_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: kagent-credentials
+                  key: A2A_TOKEN
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: a2a
+            initialDelaySeconds: 10
+            periodSeconds: 10
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: a2a
+            periodSeconds: 5
+          resources:
+            requests:
+              cpu: 100m
+              memory: 128Mi
+            limits:
+              cpu: 500m
+              memory: 256Mi
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 10001
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop: ["ALL"]
+          volumeMounts:
+            # The root filesystem is read-only; /tmp is the only writable path.
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir: {}
+"#;
+
+    /// The kagent dev overlay's StatefulSet patch on the base StatefulSet. Verified with
+    /// kubectl kustomize (a kustomization with just this resource and patch).
+    #[test]
+    fn kagent_dev_statefulset_patch() {
+        check(
+            KAGENT_BASE_STATEFULSET,
+            r#"
+# dev: one replica with reduced resources. The container is matched by name
+# (strategic merge key), so only the listed fields change.
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: kagent
+          resources:
+            requests:
+              cpu: 50m
+              memory: 64Mi
+            limits:
+              cpu: 250m
+              memory: 128Mi
+"#,
+            r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  serviceName: kagent-headless
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - podAffinityTerm:
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: kagent
+              topologyKey: kubernetes.io/hostname
+            weight: 100
+      containers:
+      - env:
+        - name: A2A_TOKEN
+          valueFrom:
+            secretKeyRef:
+              key: A2A_TOKEN
+              name: kagent-credentials
+        envFrom:
+        - configMapRef:
+            name: kagent-config
+        image: ghcr.io/vapora/kagent:0.4.2
+        livenessProbe:
+          httpGet:
+            path: /healthz
+            port: a2a
+          initialDelaySeconds: 10
+          periodSeconds: 10
+        name: kagent
+        ports:
+        - containerPort: 8080
+          name: a2a
+          protocol: TCP
+        readinessProbe:
+          httpGet:
+            path: /readyz
+            port: a2a
+          periodSeconds: 5
+        resources:
+          limits:
+            cpu: 250m
+            memory: 128Mi
+          requests:
+            cpu: 50m
+            memory: 64Mi
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities:
+            drop:
+            - ALL
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          runAsUser: 10001
+        volumeMounts:
+        - mountPath: /tmp
+          name: tmp
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      serviceAccountName: kagent
+      volumes:
+      - emptyDir: {}
+        name: tmp
+"#,
+        );
+    }
+
+    /// The kagent prod overlay's StatefulSet patch on the base StatefulSet. Verified with
+    /// kubectl kustomize (a kustomization with just this resource and patch).
+    #[test]
+    fn kagent_prod_statefulset_patch() {
+        check(
+            KAGENT_BASE_STATEFULSET,
+            r#"
+# prod: larger resources and a *hard* anti-affinity rule (at most one kagent
+# pod per node). The base's soft rule is removed by setting the preferred list
+# to null -- in a strategic merge patch, null deletes the field.
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  template:
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution: null
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: kagent
+      containers:
+        - name: kagent
+          resources:
+            requests:
+              cpu: 500m
+              memory: 512Mi
+            limits:
+              cpu: "2"
+              memory: 1Gi
+"#,
+            r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  serviceName: kagent-headless
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector:
+              matchLabels:
+                app.kubernetes.io/name: kagent
+            topologyKey: kubernetes.io/hostname
+      containers:
+      - env:
+        - name: A2A_TOKEN
+          valueFrom:
+            secretKeyRef:
+              key: A2A_TOKEN
+              name: kagent-credentials
+        envFrom:
+        - configMapRef:
+            name: kagent-config
+        image: ghcr.io/vapora/kagent:0.4.2
+        livenessProbe:
+          httpGet:
+            path: /healthz
+            port: a2a
+          initialDelaySeconds: 10
+          periodSeconds: 10
+        name: kagent
+        ports:
+        - containerPort: 8080
+          name: a2a
+          protocol: TCP
+        readinessProbe:
+          httpGet:
+            path: /readyz
+            port: a2a
+          periodSeconds: 5
+        resources:
+          limits:
+            cpu: "2"
+            memory: 1Gi
+          requests:
+            cpu: 500m
+            memory: 512Mi
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities:
+            drop:
+            - ALL
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          runAsUser: 10001
+        volumeMounts:
+        - mountPath: /tmp
+          name: tmp
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      serviceAccountName: kagent
+      volumes:
+      - emptyDir: {}
+        name: tmp
+"#,
+        );
+    }
+
     mod direct_path {
         use super::*;
         use proptest::prelude::*;
