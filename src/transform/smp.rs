@@ -215,6 +215,23 @@ fn scalar_text(v: &Value) -> Cow<'_, str> {
     }
 }
 
+/// `scalar_text(v) == s`, without allocating for numbers.
+fn text_eq(v: &Value, s: &str) -> bool {
+    match v {
+        Value::Number(n) => {
+            use std::io::Write;
+            let mut buf = [0u8; 64];
+            let mut cur = std::io::Cursor::new(&mut buf[..]);
+            if write!(cur, "{n}").is_err() {
+                return n.to_string() == s;
+            }
+            let len = usize::try_from(cur.position()).unwrap_or(0);
+            buf.get(..len).is_some_and(|b| b == s.as_bytes())
+        }
+        _ => scalar_text(v) == s,
+    }
+}
+
 /// kyaml's `GetSchema` fallback: a map with `apiVersion` and `kind` gets that kind's
 /// schema.
 fn infer_schema(m: &Map<String, Value>) -> Option<Schema> {
@@ -573,7 +590,13 @@ fn validate_keys(
     values: &[String],
     keys: &[String],
 ) -> (Vec<String>, Vec<String>) {
-    let mut valid = vec![false; keys.len()];
+    validate_keys_with(&valid_key_mask(values_list, keys.len()), values, keys)
+}
+
+/// Which keys some tuple of `values_list` has a value for (the first half of
+/// [`validate_keys`], which only depends on the list).
+fn valid_key_mask(values_list: &[Vec<String>], n_keys: usize) -> Vec<bool> {
+    let mut valid = vec![false; n_keys];
     for vals in values_list {
         for (i, v) in vals.iter().enumerate() {
             if !v.is_empty() && i < valid.len() {
@@ -581,12 +604,21 @@ fn validate_keys(
             }
         }
     }
+    valid
+}
+
+/// The second half of [`validate_keys`], given the list's key mask.
+fn validate_keys_with(
+    valid: &[bool],
+    values: &[String],
+    keys: &[String],
+) -> (Vec<String>, Vec<String>) {
     if !valid.iter().any(|b| *b) {
         return (keys.to_vec(), values.to_vec());
     }
     let valid_keys = keys
         .iter()
-        .zip(&valid)
+        .zip(valid)
         .filter(|(_, ok)| **ok)
         .map(|(k, _)| k.clone())
         .collect();
@@ -645,7 +677,7 @@ fn element_list<'v>(
     let first_value = values.first().map(String::as_str).unwrap_or("");
     for (i, e) in items.into_iter().enumerate() {
         if first_key.is_empty() {
-            if scalar_text(e) == first_value {
+            if text_eq(e, first_value) {
                 return Some(i);
             }
             continue;
@@ -654,10 +686,10 @@ fn element_list<'v>(
         if keys.len() != values.len() {
             return None;
         }
-        let all = keys.iter().zip(values).all(|(k, v)| {
-            m.get(k.as_str())
-                .is_some_and(|f| scalar_text(f) == v.as_str())
-        });
+        let all = keys
+            .iter()
+            .zip(values)
+            .all(|(k, v)| m.get(k.as_str()).is_some_and(|f| text_eq(f, v)));
         if all {
             return Some(i);
         }
@@ -678,13 +710,13 @@ fn field_matches(e: &Value, name: &str, value: &str) -> Result<bool> {
                 expected: NodeKind::Scalar.name(),
                 found: kind_of(e).map_or("ScalarNode", NodeKind::name),
             }),
-            _ => Ok(scalar_text(e) == value),
+            _ => Ok(text_eq(e, value)),
         };
     }
     match e {
         Value::Object(m) => Ok(match m.get(name) {
             None => false,
-            Some(f) => value.is_empty() || scalar_text(f) == value,
+            Some(f) => value.is_empty() || text_eq(f, value),
         }),
         _ => Err(SmpError::WrongKind {
             path: ".".to_string(),
@@ -1010,6 +1042,7 @@ fn merge_assoc_general(
     if keys.len() > 1 {
         merge_values(&mut values_list);
     }
+    let list_mask = valid_key_mask(&values_list, keys.len());
     let mut items: Vec<Value> = Vec::new();
     let mut valid_keys: Vec<String> = Vec::new();
     let mut elided = vec![false; origin.map_or(0, <[&Value]>::len)];
@@ -1017,7 +1050,7 @@ fn merge_assoc_general(
         if values.is_empty() {
             continue;
         }
-        let (vk, vv) = validate_keys(&values_list, values, &keys);
+        let (vk, vv) = validate_keys_with(&list_mask, values, &keys);
         let (k2, v2) = validate_keys(std::slice::from_ref(&vv), &vv, &vk);
         let di = element_list(dest.iter(), &k2, &v2);
         let walked = match origin {
