@@ -1699,6 +1699,223 @@ spec:
         );
     }
 
+    /// kyaml quirks found by a randomised comparison: duplicate keys in patch and target lists, `$patch: merge` on an element, primitive lists with duplicates. Verified with kubectl
+    /// kustomize.
+    #[test]
+    fn quirks_s7_007() {
+        check(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: b
+        image: i1
+      - name: a
+        env: []
+      affinity:
+      - v:
+          q: 1
+          p: 2
+      - v:
+          r: '1'
+      - name: b
+        v: 1
+    metadata:
+      finalizers:
+      - f2
+      - 1
+      - f1
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - name: A
+          $patch: merge
+        image: i1
+        extra:
+          r:
+          - name: a
+            v: '1'
+          - name: b
+            v: true
+          p: '1'
+          name: b
+      - name: a
+        env:
+        - name: A
+          value: null
+    metadata:
+      finalizers:
+      - f2
+      - f1
+      - 1
+      - f2
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    metadata:
+      finalizers:
+      - f2
+      - f1
+      - 1
+    spec:
+      affinity:
+      - v:
+          p: 2
+          q: 1
+      - v:
+          r: "1"
+      - name: b
+        v: 1
+      containers:
+      - env:
+        - name: A
+        extra:
+          name: b
+          p: "1"
+          r:
+          - name: a
+            v: "1"
+          - name: b
+            v: true
+        image: i1
+        name: a
+      - image: i1
+        name: b
+"#,
+        );
+    }
+
+    /// kyaml quirks found by a randomised comparison: empty-string and duplicate merge keys, `null` finalizers, nested primitive lists deduplicated. Verified with kubectl
+    /// kustomize.
+    #[test]
+    fn quirks_s7_021() {
+        check(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env: []
+        extra:
+        - name: b
+          v: b
+        - name: c
+          v:
+          - name: c
+            v: b
+          - name: b
+            v: 1
+          - name: a
+            v: true
+        - '1'
+      - name: b
+        image: i1
+      volumes:
+      - name: v
+        ephemeral:
+          volumeClaimTemplate:
+            metadata:
+              finalizers:
+              - f1
+              - f1
+              - 1
+              - 1
+    metadata:
+      finalizers:
+      - f2
+      - 1
+      - 1
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+  finalizers:
+  - f1
+  - null
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - name: B
+        - name: B
+          $patch: merge
+        - name: ''
+        - name: A
+          value: null
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  finalizers:
+  - f1
+  name: x
+spec:
+  template:
+    metadata:
+      finalizers:
+      - f2
+      - 1
+    spec:
+      containers:
+      - env:
+        - name: ""
+        - name: A
+        extra:
+        - name: b
+          v: b
+        - name: c
+          v:
+          - name: c
+            v: b
+          - name: b
+            v: 1
+          - name: a
+            v: true
+        - "1"
+        name: a
+      - image: i1
+        name: b
+      volumes:
+      - ephemeral:
+          volumeClaimTemplate:
+            metadata:
+              finalizers:
+              - f1
+              - 1
+        name: v
+"#,
+        );
+    }
+
     mod direct_path {
         use super::*;
         use proptest::prelude::*;
