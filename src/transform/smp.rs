@@ -1702,7 +1702,7 @@ spec:
     /// kyaml quirks found by a randomised comparison: duplicate keys in patch and target lists, `$patch: merge` on an element, primitive lists with duplicates. Verified with kubectl
     /// kustomize.
     #[test]
-    fn quirks_s7_007() {
+    fn quirks_duplicates_and_merge_directive() {
         check(
             r#"
 apiVersion: apps/v1
@@ -1807,7 +1807,7 @@ spec:
     /// kyaml quirks found by a randomised comparison: empty-string and duplicate merge keys, `null` finalizers, nested primitive lists deduplicated. Verified with kubectl
     /// kustomize.
     #[test]
-    fn quirks_s7_021() {
+    fn quirks_empty_keys_and_null_finalizers() {
         check(
             r#"
 apiVersion: apps/v1
