@@ -3,7 +3,11 @@
 Kustomize compiles into kyaml (kyaml/openapi/kubernetesapi/v1_21_2/swagger.pb).
 
 Usage:
-    scripts/gen_merge_keys.py SWAGGER_PB > src/schema/merge_keys.rs && cargo fmt
+    scripts/gen_merge_keys.py SWAGGER_PB > src/schema/merge_keys.rs
+    rustfmt --edition 2021 src/schema/merge_keys.rs
+
+SWAGGER_PB is kyaml/openapi/kubernetesapi/v1_21_2/swagger.pb from the Kustomize
+repository at tag kustomize/v5.5.0 (the file is not kept in this repository).
 
 The input is the gnostic protobuf encoding of an OpenAPI v2 document. This script
 decodes the protobuf wire format itself (no dependencies) and only reads the parts it
