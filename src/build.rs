@@ -101,6 +101,15 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             }
         }
     }
+    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot.
+    for r in acc.resources.iter() {
+        if let Some(e) = crate::yaml::emit::kubectl_encode_error_in_map(&r.obj) {
+            return Err(Error::invalid(
+                r.origin.path.as_path(),
+                format!("{}: cannot be written as YAML: {e}", r.id()),
+            ));
+        }
+    }
     crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
         .map_err(|e| Error::invalid(&kfile, e))?;
     Ok(BuildOutput {
