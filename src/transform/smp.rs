@@ -37,10 +37,9 @@
 //! drops a target field written as an empty value (`key:`) when it walks it, but keeps
 //! `null` and `~` (the caller, which knows the source, must drop such fields); a number
 //! replacing a quoted string that would also be a string unquoted (`"x"`) becomes a
-//! string in kyaml; a number's original spelling (`0x10`) is not kept.
-//!
-//! A custom OpenAPI schema (a kustomization's `openapi:` field) replaces the built-in one:
-//! see [`merge_with_schema`] and [`CustomSchema`].
+//! string in kyaml; a number's original spelling (`0x10`) is not kept. Not supported: a
+//! custom OpenAPI schema (the kustomization's `openapi:` field), which kyaml would use
+//! instead of the built-in one.
 //!
 //! Merge keys come from [`crate::schema::merge_keys`], generated from the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in.
@@ -85,9 +84,6 @@ pub enum SmpError {
         /// The kind the other side has.
         found: &'static str,
     },
-    /// A custom OpenAPI schema that cannot be used.
-    #[error("invalid OpenAPI schema: {0}")]
-    InvalidSchema(String),
 }
 
 impl SmpError {
@@ -95,7 +91,6 @@ impl SmpError {
     fn at(mut self, segment: &str) -> SmpError {
         let path = match &mut self {
             SmpError::UnknownDirective { path, .. } | SmpError::WrongKind { path, .. } => path,
-            SmpError::InvalidSchema(_) => return self,
         };
         *path = if path.as_str() == "." {
             segment.to_string()
@@ -118,34 +113,13 @@ pub fn merge(
     patch: &Map<String, Value>,
     gvk: &Gvk,
 ) -> std::result::Result<Outcome, SmpError> {
-    merge_with_schema(target, patch, gvk, None)
-}
-
-/// [`merge`] with a custom OpenAPI schema (a kustomization's `openapi:` field). kyaml
-/// then uses that schema *instead of* the built-in one: built-in kinds it does not
-/// describe have no merge keys (their lists are replaced). With `None`, the built-in
-/// Kubernetes v1.21.2 schema is used.
-pub fn merge_with_schema(
-    target: &mut Map<String, Value>,
-    patch: &Map<String, Value>,
-    gvk: &Gvk,
-    custom: Option<&CustomSchema>,
-) -> std::result::Result<Outcome, SmpError> {
-    let ctx = match custom {
-        Some(c) => Ctx::Custom(c),
-        None => Ctx::Builtin,
-    };
     // kyaml looks at the target's type, then at the patch's, whose apiVersion Kustomize
     // has set to the target's.
     let api_version = gvk.api_version();
-    let mut schema = Sch::for_kind(ctx, &api_version, &gvk.kind);
-    if schema.is_none() {
-        if let Some(Value::String(k)) = patch.get("kind") {
-            if !k.is_empty() {
-                schema = Sch::for_kind(ctx, &api_version, k);
-            }
-        }
-    }
+    let schema = Schema::for_kind(&api_version, &gvk.kind).or_else(|| match patch.get("kind") {
+        Some(Value::String(k)) if !k.is_empty() => Schema::for_kind(&api_version, k),
+        _ => None,
+    });
     match map_directive(patch)? {
         Some(Directive::Delete) => Ok(Outcome::Deleted),
         // kyaml returns the patch as the merge result here, but Kustomize keeps the
@@ -154,192 +128,6 @@ pub fn merge_with_schema(
         Some(Directive::Merge) | None => {
             merge_fields(target, patch, true, schema)?;
             Ok(Outcome::Merged)
-        }
-    }
-}
-
-/// A custom OpenAPI (v2) document's `definitions`, as a kustomization's `openapi:` field
-/// supplies them, for [`merge_with_schema`].
-#[derive(Debug, Clone)]
-pub struct CustomSchema {
-    definitions: Map<String, Value>,
-    by_kind: std::collections::HashMap<(String, String), String>,
-}
-
-impl CustomSchema {
-    /// Reads the document (JSON or YAML, already parsed): its `definitions`, indexed by
-    /// their `x-kubernetes-group-version-kind`.
-    pub fn from_value(doc: &Value) -> std::result::Result<CustomSchema, SmpError> {
-        let Some(Value::Object(defs)) = doc.get("definitions") else {
-            return Err(SmpError::InvalidSchema(
-                "the OpenAPI document has no `definitions` map".to_string(),
-            ));
-        };
-        let mut by_kind = std::collections::HashMap::new();
-        for (name, d) in defs {
-            let Some(Value::Array(gvks)) = d.get("x-kubernetes-group-version-kind") else {
-                continue;
-            };
-            for g in gvks {
-                let field = |k: &str| g.get(k).and_then(Value::as_str).unwrap_or("");
-                let (group, version, kind) = (field("group"), field("version"), field("kind"));
-                let api_version = if group.is_empty() {
-                    version.to_string()
-                } else {
-                    format!("{group}/{version}")
-                };
-                by_kind.insert((api_version, kind.to_string()), name.clone());
-            }
-        }
-        Ok(CustomSchema {
-            definitions: defs.clone(),
-            by_kind,
-        })
-    }
-
-    /// Follows `$ref`s (`#/definitions/NAME`) to a schema object.
-    fn resolve<'s>(&'s self, mut s: &'s Value) -> Option<&'s Value> {
-        for _ in 0..64 {
-            match s.get("$ref") {
-                Some(Value::String(r)) => {
-                    let name = r.rsplit('/').next().unwrap_or(r);
-                    s = self.definitions.get(name)?;
-                }
-                _ => return Some(s),
-            }
-        }
-        None
-    }
-}
-
-/// Which schema set is in use.
-#[derive(Debug, Clone, Copy)]
-enum Ctx<'s> {
-    Builtin,
-    Custom(&'s CustomSchema),
-}
-
-/// A position in the active schema set, or none.
-#[derive(Debug, Clone, Copy)]
-enum At<'s> {
-    None,
-    Builtin(Schema),
-    Custom(&'s Value),
-}
-
-/// A schema position together with the schema set it belongs to (which kyaml's
-/// `GetSchema` fallback needs where there is no position).
-#[derive(Debug, Clone, Copy)]
-struct Sch<'s> {
-    ctx: Ctx<'s>,
-    at: At<'s>,
-}
-
-impl<'s> Sch<'s> {
-    fn none(ctx: Ctx<'s>) -> Sch<'s> {
-        Sch { ctx, at: At::None }
-    }
-
-    fn with(self, at: Option<At<'s>>) -> Sch<'s> {
-        Sch {
-            ctx: self.ctx,
-            at: at.unwrap_or(At::None),
-        }
-    }
-
-    fn is_none(self) -> bool {
-        matches!(self.at, At::None)
-    }
-
-    fn for_kind(ctx: Ctx<'s>, api_version: &str, kind: &str) -> Sch<'s> {
-        let at = match ctx {
-            Ctx::Builtin => Schema::for_kind(api_version, kind).map(At::Builtin),
-            Ctx::Custom(c) => c
-                .by_kind
-                .get(&(api_version.to_string(), kind.to_string()))
-                .and_then(|name| c.definitions.get(name))
-                .and_then(|d| c.resolve(d))
-                .map(At::Custom),
-        };
-        Sch::none(ctx).with(at)
-    }
-
-    fn field(self, name: &str) -> Sch<'s> {
-        let at = match (self.at, self.ctx) {
-            (At::Builtin(s), _) => s.field(name).map(At::Builtin),
-            (At::Custom(v), Ctx::Custom(c)) => v
-                .get("properties")
-                .and_then(|p| p.get(name))
-                .or_else(|| v.get("additionalProperties").filter(|a| a.is_object()))
-                .and_then(|f| c.resolve(f))
-                .map(At::Custom),
-            _ => None,
-        };
-        self.with(at)
-    }
-
-    fn elements(self) -> Sch<'s> {
-        let at = match (self.at, self.ctx) {
-            (At::Builtin(s), _) => s.elements().map(At::Builtin),
-            (At::Custom(v), Ctx::Custom(c)) => {
-                let is_array = match v.get("type") {
-                    Some(Value::String(t)) => t == "array",
-                    Some(Value::Array(ts)) => ts.len() == 1 && ts[0] == "array",
-                    _ => false,
-                };
-                v.get("items")
-                    .filter(|i| is_array && i.is_object())
-                    .and_then(|i| c.resolve(i))
-                    .map(At::Custom)
-            }
-            _ => None,
-        };
-        self.with(at)
-    }
-
-    /// The merge keys when this is an associative list (patch strategy `merge`).
-    fn list_keys(self) -> Option<Cow<'s, [&'s str]>> {
-        match self.at {
-            At::None => None,
-            At::Builtin(s) => s.list_keys().map(Cow::Borrowed),
-            At::Custom(v) => {
-                let strategy = v.get("x-kubernetes-patch-strategy")?.as_str()?;
-                if !strategy.split(',').any(|s| s == "merge") {
-                    return None;
-                }
-                let keys: Vec<&'s str> = match v.get("x-kubernetes-list-map-keys") {
-                    Some(Value::Array(ks)) => ks.iter().filter_map(Value::as_str).collect(),
-                    _ => v
-                        .get("x-kubernetes-patch-merge-key")
-                        .and_then(Value::as_str)
-                        .into_iter()
-                        .collect(),
-                };
-                Some(Cow::Owned(keys))
-            }
-        }
-    }
-
-    /// kyaml's `GetSchema` fallback where there is no position: a map with `apiVersion`
-    /// and `kind` gets that kind's schema.
-    fn or_infer(self, m: &Map<String, Value>) -> Sch<'s> {
-        if !self.is_none() {
-            return self;
-        }
-        match (m.get("apiVersion"), m.get("kind")) {
-            (Some(Value::String(av)), Some(Value::String(k)))
-                if !av.is_empty() && !k.is_empty() =>
-            {
-                Sch::for_kind(self.ctx, av, k)
-            }
-            _ => self,
-        }
-    }
-
-    fn or_infer_from(self, v: Option<&Value>) -> Sch<'s> {
-        match v {
-            Some(Value::Object(m)) => self.or_infer(m),
-            _ => self,
         }
     }
 }
@@ -446,9 +234,31 @@ fn text_eq(v: &Value, s: &str) -> bool {
     }
 }
 
+/// kyaml's `GetSchema` fallback: a map with `apiVersion` and `kind` gets that kind's
+/// schema.
+fn infer_schema(m: &Map<String, Value>) -> Option<Schema> {
+    match (m.get("apiVersion"), m.get("kind")) {
+        (Some(Value::String(av)), Some(Value::String(k))) if !av.is_empty() && !k.is_empty() => {
+            Schema::for_kind(av, k)
+        }
+        _ => None,
+    }
+}
+
+fn infer_from(v: Option<&Value>) -> Option<Schema> {
+    match v {
+        Some(Value::Object(m)) => infer_schema(m),
+        _ => None,
+    }
+}
+
 /// Walks the target node `dest` (absent: `None`) against the patch node `origin`
 /// (absent: `None`), kyaml's `Walker.Walk` with sources `[dest, origin]`.
-fn walk(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -> Result<Walked> {
+fn walk(
+    dest: Option<&mut Value>,
+    origin: Option<&Value>,
+    schema: Option<Schema>,
+) -> Result<Walked> {
     let dest_kind = dest.as_deref().and_then(kind_of);
     let origin_kind = origin.and_then(kind_of);
     let kind = dest_kind.or(origin_kind);
@@ -461,10 +271,10 @@ fn walk(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -> Re
             });
         }
     }
-    let schema = if kind == Some(NodeKind::Map) {
-        schema.or_infer_from(dest.as_deref()).or_infer_from(origin)
-    } else {
-        schema
+    let schema = match (schema, kind) {
+        (Some(s), _) => Some(s),
+        (None, Some(NodeKind::Map)) => infer_from(dest.as_deref()).or_else(|| infer_from(origin)),
+        (None, _) => None,
     };
     match kind {
         // Both sides null or absent: kyaml walks them as maps.
@@ -487,7 +297,11 @@ fn walk(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -> Re
     }
 }
 
-fn walk_map(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -> Result<Walked> {
+fn walk_map(
+    dest: Option<&mut Value>,
+    origin: Option<&Value>,
+    schema: Option<Schema>,
+) -> Result<Walked> {
     match dest {
         Some(Value::Object(d)) => match origin {
             None => {
@@ -537,7 +351,7 @@ fn merge_fields(
     dest: &mut Map<String, Value>,
     origin: &Map<String, Value>,
     skip_directive: bool,
-    schema: Sch<'_>,
+    schema: Option<Schema>,
 ) -> Result<()> {
     // Fields only the target has: walked for their associative lists (and for maps
     // that name a kind, see `infer_schema`).
@@ -546,7 +360,7 @@ fn merge_fields(
         if origin.contains_key(key) {
             continue;
         }
-        let child = schema.field(key);
+        let child = schema.and_then(|s| s.field(key));
         if child.is_none() && !v.is_object() {
             // No schema and not a map: nothing below can change.
             continue;
@@ -564,7 +378,7 @@ fn merge_fields(
         if skip_directive && key == DIRECTIVE {
             continue;
         }
-        let child = schema.field(key);
+        let child = schema.and_then(|s| s.field(key));
         let result = walk(dest.get_mut(key), Some(ov), child).map_err(|e| e.at(key))?;
         match result {
             Walked::Kept => {}
@@ -598,11 +412,11 @@ fn was_quoted(s: &str) -> bool {
 
 /// Walks a node against itself (kyaml's sources `[x, x]`, which happens below a subtree
 /// only the patch has): drops `null`s, applies directives.
-fn self_merge(x: &mut Value, schema: Sch<'_>) -> Result<Walked> {
+fn self_merge(x: &mut Value, schema: Option<Schema>) -> Result<Walked> {
     match x {
         Value::Null => Ok(Walked::Cleared),
         Value::Object(m) => {
-            let schema = schema.or_infer(m);
+            let schema = schema.or_else(|| infer_schema(m));
             let directive = map_directive(m)?;
             if directive.is_some() {
                 m.remove(DIRECTIVE);
@@ -614,7 +428,7 @@ fn self_merge(x: &mut Value, schema: Sch<'_>) -> Result<Walked> {
             Ok(Walked::Kept)
         }
         Value::Array(items) => {
-            let Some(keys) = schema.list_keys() else {
+            let Some(keys) = schema.and_then(|s| s.list_keys()) else {
                 return Ok(Walked::Kept);
             };
             if let Some(d) = seq_directive(items)? {
@@ -623,9 +437,9 @@ fn self_merge(x: &mut Value, schema: Sch<'_>) -> Result<Walked> {
                     return Ok(Walked::Cleared);
                 }
             }
-            let elem_schema = schema.elements();
+            let elem_schema = schema.and_then(|s| s.elements());
             let dest = std::mem::take(items);
-            let merged = merge_assoc(dest, None, &keys, elem_schema)?;
+            let merged = merge_assoc(dest, None, keys, elem_schema)?;
             *items = merged;
             Ok(Walked::Kept)
         }
@@ -633,10 +447,10 @@ fn self_merge(x: &mut Value, schema: Sch<'_>) -> Result<Walked> {
     }
 }
 
-fn self_merge_fields(m: &mut Map<String, Value>, schema: Sch<'_>) -> Result<()> {
+fn self_merge_fields(m: &mut Map<String, Value>, schema: Option<Schema>) -> Result<()> {
     let mut cleared: Vec<String> = Vec::new();
     for (key, v) in m.iter_mut() {
-        let child = schema.field(key);
+        let child = schema.and_then(|s| s.field(key));
         if child.is_none() && !matches!(v, Value::Object(_) | Value::Null) {
             // Scalars, and lists without a strategy, stay as they are.
             continue;
@@ -694,8 +508,12 @@ fn elide_seq_directive_owned(items: &mut Vec<Value>, d: Directive) {
     items.retain(|e| survives_elision(e, d));
 }
 
-fn walk_seq(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -> Result<Walked> {
-    let Some(keys) = schema.list_keys() else {
+fn walk_seq(
+    dest: Option<&mut Value>,
+    origin: Option<&Value>,
+    schema: Option<Schema>,
+) -> Result<Walked> {
+    let Some(keys) = schema.and_then(|s| s.list_keys()) else {
         // Not associative: the patch's list (or null) replaces the target's.
         return Ok(match origin {
             Some(Value::Null) => Walked::Cleared,
@@ -703,7 +521,7 @@ fn walk_seq(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -
             None => Walked::Kept,
         });
     };
-    let elem_schema = schema.elements();
+    let elem_schema = schema.and_then(|s| s.elements());
     let dest_items = match dest {
         Some(Value::Array(d)) => Some(d),
         _ => None,
@@ -714,7 +532,7 @@ fn walk_seq(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -
         let Some(Value::Array(o)) = origin else {
             return Ok(Walked::Cleared);
         };
-        let merged = merge_assoc(o.clone(), None, &keys, elem_schema)?;
+        let merged = merge_assoc(o.clone(), None, keys, elem_schema)?;
         return Ok(Walked::Replaced(Value::Array(merged)));
     };
     let origin_items = match origin {
@@ -734,7 +552,7 @@ fn walk_seq(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -
                 .filter(|e| survives_elision(e, Directive::Replace))
                 .cloned()
                 .collect();
-            let merged = merge_assoc(replaced, None, &keys, elem_schema)?;
+            let merged = merge_assoc(replaced, None, keys, elem_schema)?;
             Ok(Walked::Replaced(Value::Array(merged)))
         }
         (d, o) => {
@@ -744,7 +562,7 @@ fn walk_seq(dest: Option<&mut Value>, origin: Option<&Value>, schema: Sch<'_>) -
                 (_, None) => Vec::new(),
             };
             let dest_vec = std::mem::take(dest_items);
-            let merged = merge_assoc(dest_vec, Some(&origin_view), &keys, elem_schema)?;
+            let merged = merge_assoc(dest_vec, Some(&origin_view), keys, elem_schema)?;
             *dest_items = merged;
             Ok(Walked::Kept)
         }
@@ -1072,7 +890,7 @@ fn merge_assoc_simple(
     dest: &mut Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Sch<'_>,
+    elem_schema: Option<Schema>,
 ) -> Result<Option<Vec<Value>>> {
     let Some(dest_tuples) = simple_tuples(dest.iter(), keys) else {
         return Ok(None);
@@ -1177,7 +995,7 @@ fn merge_assoc(
     mut dest: Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Sch<'_>,
+    elem_schema: Option<Schema>,
 ) -> Result<Vec<Value>> {
     if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema)? {
         return Ok(merged);
@@ -1190,7 +1008,7 @@ fn merge_assoc_general(
     mut dest: Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Sch<'_>,
+    elem_schema: Option<Schema>,
 ) -> Result<Vec<Value>> {
     // The key tuples of all elements, patch first, de-duplicated.
     let (mut values_list, keys): (Vec<Vec<String>>, Vec<String>) = if keys.is_empty() {
@@ -2100,136 +1918,6 @@ spec:
         );
     }
 
-    const CUSTOM_SCHEMA: &str = r##"{"definitions": {
-  "ex.Widget": {
-    "type": "object",
-    "x-kubernetes-group-version-kind": [{"group": "ex.com", "version": "v1", "kind": "Widget"}],
-    "properties": {
-      "spec": {"type": "object", "properties": {
-        "pods": {"$ref": "#/definitions/ex.PodSpec"},
-        "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-patch-strategy": "merge"},
-        "plain": {"type": "array", "items": {"type": "object"}}
-      }}
-    }
-  },
-  "ex.PodSpec": {
-    "type": "object",
-    "properties": {
-      "containers": {"type": "array", "items": {"$ref": "#/definitions/ex.Container"},
-                     "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "name"}
-    }
-  },
-  "ex.Container": {
-    "type": "object",
-    "properties": {
-      "ports": {"type": "array", "items": {"type": "object"},
-                "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "containerPort",
-                "x-kubernetes-list-map-keys": ["containerPort", "protocol"]}
-    }
-  }
-}}
-"##;
-
-    fn check_custom(target: &str, patch: &str, expected: &str) {
-        let doc: Value = serde_json::from_str(CUSTOM_SCHEMA).expect("schema JSON");
-        let custom = CustomSchema::from_value(&doc).expect("schema");
-        let mut t = yaml(target);
-        let p = yaml(patch);
-        let gvk = gvk_of(&t);
-        let out = merge_with_schema(&mut t, &p, &gvk, Some(&custom)).expect("merge succeeds");
-        assert_eq!(out, Outcome::Merged);
-        assert_eq!(Value::Object(t), Value::Object(yaml(expected)));
-    }
-
-    /// With a custom OpenAPI schema (`openapi:` in the kustomization) a custom resource
-    /// merges by the keys it declares: containers by name (new first), ports by
-    /// (containerPort, protocol), a primitive list as a set; lists without a strategy are
-    /// replaced. Verified with kubectl kustomize.
-    #[test]
-    fn custom_schema_gives_custom_resources_merge_keys() {
-        check_custom(
-            r#"
-apiVersion: ex.com/v1
-kind: Widget
-metadata:
-  name: w
-spec:
-  pods:
-    containers:
-    - name: a
-      image: a
-      ports:
-      - {containerPort: 80, protocol: TCP}
-    - name: b
-      image: b
-  tags: [x, y]
-  plain:
-  - {name: p}
-"#,
-            r#"
-apiVersion: ex.com/v1
-kind: Widget
-metadata:
-  name: w
-spec:
-  pods:
-    containers:
-    - name: c
-      image: c
-    - name: a
-      image: a2
-      ports:
-      - {containerPort: 90, protocol: TCP}
-  tags: [z, x]
-  plain:
-  - {name: q}
-"#,
-            r#"
-apiVersion: ex.com/v1
-kind: Widget
-metadata:
-  name: w
-spec:
-  plain:
-  - name: q
-  pods:
-    containers:
-    - image: c
-      name: c
-    - image: a2
-      name: a
-      ports:
-      - containerPort: 90
-        protocol: TCP
-      - containerPort: 80
-        protocol: TCP
-    - image: b
-      name: b
-  tags:
-  - z
-  - x
-  - "y"
-"#,
-        );
-    }
-
-    /// A custom schema replaces the built-in one: a Deployment it does not describe has
-    /// no merge keys, so its containers are replaced. Verified with kubectl kustomize.
-    #[test]
-    fn custom_schema_replaces_the_builtin_one() {
-        check_custom(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: a, image: a}]}}}\n",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: b, image: b}]}}}\n",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: b, image: b}]}}}\n",
-        );
-    }
-
-    #[test]
-    fn custom_schema_needs_definitions() {
-        let e = CustomSchema::from_value(&Value::Object(Map::new()));
-        assert!(matches!(e, Err(SmpError::InvalidSchema(_))));
-    }
-
     mod direct_path {
         use super::*;
         use proptest::prelude::*;
@@ -2270,14 +1958,9 @@ spec:
         fn both(dest: &[Value], origin: Option<&[Value]>, keys: &[&str]) {
             let view: Option<Vec<&Value>> = origin.map(|o| o.iter().collect());
             let mut d = dest.to_vec();
-            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, Sch::none(Ctx::Builtin));
+            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, None);
             let Ok(Some(simple)) = simple else { return };
-            let general = merge_assoc_general(
-                dest.to_vec(),
-                view.as_deref(),
-                keys,
-                Sch::none(Ctx::Builtin),
-            );
+            let general = merge_assoc_general(dest.to_vec(), view.as_deref(), keys, None);
             assert_eq!(
                 Ok(simple),
                 general,
