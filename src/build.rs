@@ -1,9 +1,23 @@
-//! The build pipeline: load a kustomization tree, transform, order, emit.
+//! The build pipeline (Kustomize's `KustTarget`): accumulate resources depth-first, run
+//! generators, components and transformers per kustomization, then hash suffixes, name
+//! references and ordering at the top.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::resource::ResMap;
+use crate::generate::{self, GenKind};
+use crate::kustomization::{self, Kustomization, Patch};
+use crate::load::{self, Loader};
+use crate::resource::{Behavior, ResMap, Resource};
+use crate::schema::{default_config, FieldSpec, TransformerConfig};
+use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
+use crate::transform::{
+    hash, images, metadata, nameref, namespace, prefix_suffix, replicas, selector,
+};
+use crate::yaml::Limits;
 
 /// Whether files outside a kustomization's root may be loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,8 +36,852 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
 }
 
+/// A finished build: the resources in output order and the warnings to show.
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    /// Resources, sorted for output.
+    pub resources: ResMap,
+    /// Deprecation and other warnings (for stderr).
+    pub warnings: Vec<String>,
+}
+
 /// Builds the kustomization in `dir`, as `kustomize build DIR` does.
 pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
-    let _ = opts;
-    Err(Error::Build(format!("{}: build not implemented yet", dir.display())))
+    build_with_warnings(dir, opts).map(|o| o.resources)
+}
+
+/// Builds `dir` and also returns the warnings Kustomize would print.
+pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    let (kfile, k) = load::load_kustomization(dir)?;
+    let mut meta = BuildMeta::default();
+    for m in k.build_metadata.iter().flatten() {
+        match m.as_str() {
+            "originAnnotations" => meta.origin = true,
+            "transformerAnnotations" => meta.transformers = true,
+            "managedByLabel" => meta.managed_by = true,
+            other => {
+                return Err(Error::invalid(
+                    &kfile,
+                    format!("invalid buildMetadata option {other:?}: use originAnnotations, transformerAnnotations or managedByLabel"),
+                ))
+            }
+        }
+    }
+    let mut ctx = Ctx {
+        opts: opts.clone(),
+        schema_guard: None,
+        meta,
+        origin_dir: PathBuf::new(),
+        stack: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ctx.use_openapi(&ldr, &kfile, &k)?;
+    let mut acc = Acc::new();
+    ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
+    hash::apply(&mut acc.resources).map_err(Error::Build)?;
+    nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    acc.resources.retain(|r| {
+        r.metadata_map("annotations")
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .and_then(Value::as_str)
+            != Some("true")
+    });
+    if meta.managed_by {
+        for r in acc.resources.iter_mut() {
+            let md = r.metadata_mut();
+            let labels = md
+                .entry("labels")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(l) = labels {
+                l.insert(
+                    "app.kubernetes.io/managed-by".into(),
+                    Value::String("kustomize-(devel)".into()),
+                );
+            }
+        }
+    }
+    crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    Ok(BuildOutput {
+        resources: acc.resources,
+        warnings: ctx.warnings,
+    })
+}
+
+/// What accumulates while walking the tree.
+struct Acc {
+    resources: ResMap,
+    config: TransformerConfig,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            resources: ResMap::new(),
+            config: default_config().clone(),
+        }
+    }
+}
+
+/// `buildMetadata:` of the top-level kustomization (applies to the whole tree).
+#[derive(Debug, Default, Clone, Copy)]
+struct BuildMeta {
+    origin: bool,
+    transformers: bool,
+    managed_by: bool,
+}
+
+struct Ctx {
+    opts: BuildOptions,
+    /// The custom OpenAPI schema in force (set once per build, as in Kustomize).
+    schema_guard: Option<crate::schema::custom::ActiveGuard>,
+    meta: BuildMeta,
+    /// Directory of the kustomization being built, relative to the top one (origins).
+    origin_dir: PathBuf,
+    /// Kustomization directories being built, outermost first (cycle detection).
+    stack: Vec<PathBuf>,
+    warnings: Vec<String>,
+}
+
+fn conflict(kfile: &Path, r: &Resource) -> Error {
+    Error::invalid(
+        kfile,
+        format!(
+            "may not add resource with an already registered id: {} (from {}); give one of them another name, namespace or a namePrefix",
+            patching::id_string(&r.id()),
+            r.origin.path.display()
+        ),
+    )
+}
+
+impl Ctx {
+    /// Plugin configurations named by `transformers:`/`generators:` entries: inline YAML
+    /// first, then files and kustomization directories (Kustomize's order), each with the
+    /// file it came from.
+    fn plugin_configs(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        entries: &[String],
+    ) -> Result<Vec<(serde_json::Map<String, Value>, PathBuf)>> {
+        let mut inline = Vec::new();
+        let mut paths = Vec::new();
+        for entry in entries {
+            let docs = crate::yaml::parse_documents(entry, Limits::default());
+            match docs {
+                Ok(d) if d.iter().any(|d| d.value.is_object()) => {
+                    for d in d {
+                        if let Value::Object(o) = d.value {
+                            inline.push((o, kfile.to_path_buf()));
+                        }
+                    }
+                }
+                _ => paths.push(entry),
+            }
+        }
+        for entry in paths {
+            if load::is_remote(entry) {
+                return Err(Error::invalid(kfile, format!("remote plugin configuration {entry:?} refused: kagentctl never fetches from the network")));
+            }
+            let path = ldr.root().join(entry);
+            if path.is_dir() {
+                let sub = self.accumulate_dir(&path, entry, None, false, kfile)?;
+                for r in sub.map(|a| a.resources.into_vec()).unwrap_or_default() {
+                    let file = r.origin.path.as_ref().clone();
+                    inline.push((r.obj, file));
+                }
+                continue;
+            }
+            let (file, text) = ldr.read_string(entry)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&file, e))?;
+            for d in docs {
+                match d.value {
+                    Value::Object(o) => inline.push((o, file.clone())),
+                    Value::Null => {}
+                    _ => {
+                        return Err(Error::invalid(
+                            &file,
+                            "a plugin configuration must be a mapping",
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(inline)
+    }
+
+    /// A file's path relative to the top kustomization's directory, for origins.
+    fn configured_in_path(&self, file: &Path) -> String {
+        let top = self.stack.first().cloned().unwrap_or_default();
+        let canon = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        match canon.strip_prefix(&top) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => pathdiff(&canon, &top),
+        }
+    }
+
+    /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
+    /// is: Kustomize sets the schema once, from the first kustomization that names one.
+    fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
+        if self.schema_guard.is_some() {
+            return Ok(());
+        }
+        let Some(openapi) = k.openapi.as_ref() else {
+            return Ok(());
+        };
+        let Some(path) = openapi.get("path") else {
+            if openapi.contains_key("version") {
+                // The built-in schema, chosen explicitly, also counts as set.
+                self.schema_guard = Some(crate::schema::custom::activate(None));
+            }
+            return Ok(());
+        };
+        let (file, text) = ldr.read_string(path)?;
+        let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
+        let _ = kfile;
+        self.schema_guard = Some(crate::schema::custom::activate(Some(table)));
+        Ok(())
+    }
+
+    /// The kustomization file's path relative to the top kustomization, for origins.
+    fn configured_in(&self, kfile: &Path) -> String {
+        let name = kfile
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        load::clean(&self.origin_dir.join(name))
+            .display()
+            .to_string()
+    }
+
+    /// Records that builtin transformer `kind` ran on every resource now in `m`.
+    fn record_transformer(&self, m: &mut ResMap, kfile: &Path, kind: &str) {
+        self.record_transformation(
+            m,
+            kfile,
+            &format!("  apiVersion: builtin\n  kind: {kind}\n"),
+        );
+    }
+
+    /// Appends a transformation record (`configuredBy` lines, two-space indented) to
+    /// every resource of `m`.
+    fn record_transformation(&self, m: &mut ResMap, kfile: &Path, configured_by: &str) {
+        if !self.meta.transformers {
+            return;
+        }
+        let mut entry = format!(
+            "- configuredIn: {}\n  configuredBy:\n",
+            self.configured_in(kfile)
+        );
+        for line in configured_by.lines() {
+            entry.push_str("  ");
+            entry.push_str(line);
+            entry.push('\n');
+        }
+        for r in m.iter_mut() {
+            let mut text = r
+                .metadata_map("annotations")
+                .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            text.push_str(&entry);
+            set_annotation(r, TRANSFORMATIONS_ANNOTATION, text);
+        }
+    }
+
+    fn warn(&mut self, w: &str) {
+        if !self.warnings.iter().any(|x| x == w) {
+            self.warnings.push(w.to_string());
+        }
+    }
+
+    /// Builds the kustomization at `dir` into a fresh accumulator (a base), or on top
+    /// of `into` (a component).
+    fn accumulate_dir(
+        &mut self,
+        dir: &Path,
+        rel: &str,
+        into: Option<&mut Acc>,
+        component: bool,
+        parent: &Path,
+    ) -> Result<Option<Acc>> {
+        let ldr = Loader::new(dir, self.opts.load_restrictor)?;
+        let canon = ldr.canonical().to_path_buf();
+        if let Some(pos) = self.stack.iter().position(|p| *p == canon) {
+            let chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .chain(std::iter::once(&canon))
+                .map(|p| p.display().to_string())
+                .collect();
+            return Err(Error::invalid(
+                parent,
+                format!(
+                    "cycle detected: kustomization includes itself: {}",
+                    chain.join(" -> ")
+                ),
+            ));
+        }
+        let (kfile, k) = load::load_kustomization(dir)?;
+        let is_component = k.kind.as_deref() == Some("Component");
+        if component && !is_component {
+            return Err(Error::invalid(
+                &kfile,
+                format!(
+                    "expected kind 'Component' for path '{}' but got '{}'",
+                    dir.display(),
+                    k.kind.as_deref().unwrap_or("Kustomization")
+                ),
+            ));
+        }
+        if !component && is_component {
+            return Err(Error::invalid(
+                &kfile,
+                format!("expected kind != 'Component' for path '{}'; list components under `components:`", dir.display()),
+            ));
+        }
+        self.use_openapi(&ldr, &kfile, &k)?;
+        self.stack.push(canon);
+        let saved_origin = self.origin_dir.clone();
+        self.origin_dir = load::clean(&self.origin_dir.join(rel));
+        let result = match into {
+            Some(acc) => self.accumulate(&ldr, &kfile, &k, acc).map(|_| None),
+            None => {
+                let mut acc = Acc::new();
+                self.accumulate(&ldr, &kfile, &k, &mut acc)
+                    .map(|_| Some(acc))
+            }
+        };
+        self.stack.pop();
+        self.origin_dir = saved_origin;
+        result
+    }
+
+    fn accumulate(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
+        if self.stack.is_empty() {
+            self.stack.push(ldr.canonical().to_path_buf());
+        }
+        for w in kustomization::deprecation_warnings(k) {
+            self.warn(w);
+        }
+        for field in ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] {
+            let used = match field {
+                "helmCharts" => k.helm_charts.is_some(),
+                "helmGlobals" => k.helm_globals.is_some(),
+                _ => k.helm_chart_inflation_generator.is_some(),
+            };
+            if used {
+                return Err(Error::invalid(
+                    kfile,
+                    format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
+                ));
+            }
+        }
+        // Resources, depth first (deprecated `bases` come after `resources`).
+        let entries = k.resources.iter().flatten().chain(k.bases.iter().flatten());
+        for entry in entries {
+            self.accumulate_resource(ldr, kfile, entry, acc)?;
+        }
+        for c in k.configurations.iter().flatten() {
+            let (path, text) = ldr.read_string(c)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&path, e))?;
+            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+                let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
+                    Error::invalid(&path, format!("invalid transformer configuration: {e}"))
+                })?;
+                // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
+                // specs take the place of the default `metadata/name` one.
+                let default_name = FieldSpec {
+                    path: "metadata/name".into(),
+                    ..Default::default()
+                };
+                if !tc.name_prefix.is_empty() {
+                    acc.config.name_prefix.retain(|f| *f != default_name);
+                }
+                if !tc.name_suffix.is_empty() {
+                    acc.config.name_suffix.retain(|f| *f != default_name);
+                }
+                acc.config.merge(&tc);
+            }
+        }
+        for c in k.crds.iter().flatten() {
+            let (path, text) = ldr.read_string(c)?;
+            let docs = crate::yaml::parse_documents(&text, Limits::default())
+                .map_err(|e| Error::yaml(&path, e))?;
+            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+                acc.config
+                    .merge(&crate::schema::crd::config_from_definitions(&d.value));
+            }
+        }
+        // Generators.
+        let global = k.generator_options.as_ref();
+        let gens = k
+            .config_map_generator
+            .iter()
+            .flatten()
+            .map(|a| (GenKind::ConfigMap, a))
+            .chain(
+                k.secret_generator
+                    .iter()
+                    .flatten()
+                    .map(|a| (GenKind::Secret, a)),
+            );
+        for (kind, args) in gens {
+            let mut r = generate::generate(kind, args, global, ldr, kfile)?;
+            if self.meta.origin {
+                let gen = if kind == GenKind::ConfigMap {
+                    "ConfigMapGenerator"
+                } else {
+                    "SecretGenerator"
+                };
+                let text = format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {gen}\n",
+                    self.configured_in(kfile)
+                );
+                set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+            }
+            absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
+        }
+        if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                for mut r in crate::plugins::run_generator(&cfg, ldr, &cfile)? {
+                    if self.meta.origin {
+                        let text = format!(
+                            "configuredIn: {}\nconfiguredBy:\n{}",
+                            self.configured_in_path(&cfile),
+                            crate::plugins::configured_by(&cfg)
+                        );
+                        set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+                    }
+                    absorb(&mut acc.resources, r).map_err(|e| Error::invalid(&cfile, e))?;
+                }
+            }
+        }
+        // Components act on everything accumulated so far.
+        for c in k.components.iter().flatten() {
+            let dir = ldr.root().join(c);
+            if !dir.is_dir() {
+                return Err(Error::invalid(
+                    kfile,
+                    format!("component {c:?} is not a directory"),
+                ));
+            }
+            self.accumulate_dir(&dir, c, Some(acc), true, kfile)?;
+        }
+        self.run_transformers(ldr, kfile, k, acc)?;
+        if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
+            for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
+                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile)?;
+                self.record_transformation(
+                    &mut acc.resources,
+                    &cfile,
+                    &crate::plugins::configured_by(&cfg),
+                );
+            }
+        }
+        if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
+            return Err(Error::invalid(
+                kfile,
+                "`replacements:` is not supported by kagentctl yet",
+            ));
+        }
+        if k.vars.as_ref().is_some_and(|v| !v.is_empty()) {
+            return Err(Error::invalid(
+                kfile,
+                "`vars:` is not supported by kagentctl yet; use replacements",
+            ));
+        }
+        Ok(())
+    }
+
+    fn accumulate_resource(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        entry: &str,
+        acc: &mut Acc,
+    ) -> Result<()> {
+        if load::is_remote(entry) {
+            return Err(Error::invalid(
+                kfile,
+                format!("remote resource {entry:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
+            ));
+        }
+        let path = ldr.root().join(entry);
+        if path.is_dir() {
+            let sub = self
+                .accumulate_dir(&path, entry, None, false, kfile)?
+                .unwrap_or_else(Acc::new);
+            acc.config.merge(&sub.config);
+            return acc
+                .resources
+                .append_all(sub.resources)
+                .map_err(|r| conflict(kfile, &r));
+        }
+        if !path.exists() {
+            return Err(Error::invalid(
+                kfile,
+                format!("accumulating resources: '{entry}': no such file or directory"),
+            ));
+        }
+        let (path, text) = ldr.read_string(entry)?;
+        for mut r in load::parse_resources(&path, &text, Limits::default())? {
+            if self.meta.origin {
+                let origin = format!(
+                    "path: {}\n",
+                    load::clean(&self.origin_dir.join(entry)).display()
+                );
+                set_annotation(&mut r, ORIGIN_ANNOTATION, origin);
+            }
+            acc.resources.append(r).map_err(|r| conflict(kfile, &r))?;
+        }
+        Ok(())
+    }
+
+    fn load_patch(&self, ldr: &Loader, kfile: &Path, p: &Patch) -> Result<LoadedPatch> {
+        let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
+        let path = p.path.as_deref().unwrap_or("");
+        let (text, source) = match (inline.is_empty(), path.is_empty()) {
+            (true, true) => {
+                return Err(Error::invalid(
+                    kfile,
+                    "a patch must specify one of `patch` and `path`",
+                ))
+            }
+            (false, false) => {
+                return Err(Error::invalid(
+                    kfile,
+                    "a patch cannot set both `patch` and `path`",
+                ))
+            }
+            (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
+            (true, false) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
+        };
+        let body = patching::parse(&text, &source).map_err(|e| Error::invalid(kfile, e))?;
+        let opt = |k: &str| {
+            p.options
+                .as_ref()
+                .and_then(|o| o.get(k))
+                .copied()
+                .unwrap_or(false)
+        };
+        Ok(LoadedPatch {
+            body,
+            target: p.target.clone(),
+            options: PatchOptions {
+                allow_name_change: opt("allowNameChange"),
+                allow_kind_change: opt("allowKindChange"),
+            },
+            source,
+        })
+    }
+
+    fn run_transformers(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
+        let e = |m: String| Error::invalid(kfile, m);
+        let m = &mut acc.resources;
+        let tc = &acc.config;
+        // patchesStrategicMerge: file paths or inline patches.
+        for entry in k.patches_strategic_merge.iter().flatten() {
+            let text = match ldr.resolve(entry.trim()) {
+                Ok(p) if p.is_file() => ldr.read_string(entry.trim())?.1,
+                Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
+                _ => entry.clone(),
+            };
+            match patching::parse(&text, entry).map_err(e)? {
+                PatchBody::Strategic(docs) => {
+                    patching::apply_smp_by_id(m, &docs, PatchOptions::default()).map_err(e)?
+                }
+                PatchBody::Json(_) => {
+                    return Err(e(format!(
+                        "patchesStrategicMerge entry {entry:?} is a JSON patch"
+                    )))
+                }
+            }
+        }
+        if k.patches_strategic_merge
+            .as_ref()
+            .is_some_and(|p| !p.is_empty())
+        {
+            self.record_transformer(m, kfile, "PatchStrategicMergeTransformer");
+        }
+        for p in k.patches.iter().flatten() {
+            let lp = self.load_patch(ldr, kfile, p)?;
+            patching::apply(m, &lp).map_err(e)?;
+            self.record_transformer(m, kfile, "PatchTransformer");
+        }
+        if let Some(ns) = k.namespace.as_deref() {
+            namespace::apply(m, ns, &tc.name_space).map_err(e)?;
+            if !ns.is_empty() {
+                self.record_transformer(m, kfile, "NamespaceTransformer");
+            }
+        }
+        if let Some(p) = k.name_prefix.as_deref() {
+            prefix_suffix::apply(m, p, "", &tc.name_prefix, true).map_err(e)?;
+            if !p.is_empty() {
+                self.record_transformer(m, kfile, "PrefixTransformer");
+            }
+        }
+        if let Some(s) = k.name_suffix.as_deref() {
+            prefix_suffix::apply(m, "", s, &tc.name_suffix, false).map_err(e)?;
+            if !s.is_empty() {
+                self.record_transformer(m, kfile, "SuffixTransformer");
+            }
+        }
+        for l in k.labels.iter().flatten() {
+            let mut specs: Vec<FieldSpec> = Vec::new();
+            for f in &l.fields {
+                let fs: FieldSpec = serde_json::from_value(f.clone())
+                    .map_err(|err| e(format!("invalid labels field spec: {err}")))?;
+                push_unique(&mut specs, fs);
+            }
+            for fs in &tc.labels {
+                push_unique(&mut specs, fs.clone());
+            }
+            if l.include_selectors {
+                for fs in &tc.common_labels {
+                    push_unique(&mut specs, fs.clone());
+                }
+            } else {
+                if l.include_templates {
+                    for fs in &tc.template_labels {
+                        push_unique(&mut specs, fs.clone());
+                    }
+                }
+                push_unique(
+                    &mut specs,
+                    FieldSpec {
+                        path: "metadata/labels".into(),
+                        create: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            metadata::add_pairs(m, &l.pairs, &specs).map_err(e)?;
+            self.record_transformer(m, kfile, "LabelTransformer");
+        }
+        if let Some(cl) = &k.common_labels {
+            metadata::add_pairs(m, cl, &tc.common_labels).map_err(e)?;
+        }
+        if k.labels.as_ref().is_some_and(|l| !l.is_empty())
+            || k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
+        {
+            self.record_transformer(m, kfile, "LabelTransformer");
+        }
+        if let Some(ca) = &k.common_annotations {
+            metadata::add_pairs(m, ca, &tc.common_annotations).map_err(e)?;
+            if !ca.is_empty() {
+                self.record_transformer(m, kfile, "AnnotationsTransformer");
+            }
+        }
+        for p in k.patches_json6902.iter().flatten() {
+            let lp = self.load_patch(ldr, kfile, p)?;
+            let Some(t) = &lp.target else {
+                return Err(e(format!(
+                    "patchesJson6902 entry {} needs a target",
+                    lp.source
+                )));
+            };
+            match &lp.body {
+                PatchBody::Json(ops) => patching::apply_json6902(m, ops, t).map_err(e)?,
+                PatchBody::Strategic(docs) => {
+                    for d in docs {
+                        patching::apply_smp_to_target(m, d, t, lp.options).map_err(e)?;
+                    }
+                }
+            }
+            self.record_transformer(m, kfile, "PatchJson6902Transformer");
+        }
+        for r in k.replicas.iter().flatten() {
+            replicas::apply(m, r, &tc.replicas).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplicaCountTransformer");
+        }
+        for img in k
+            .images
+            .iter()
+            .flatten()
+            .chain(k.image_tags.iter().flatten())
+        {
+            images::apply(m, img, &tc.images).map_err(e)?;
+            self.record_transformer(m, kfile, "ImageTagTransformer");
+        }
+        Ok(())
+    }
+}
+
+/// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
+const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+/// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
+const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
+fn set_annotation(r: &mut Resource, key: &str, value: String) {
+    let md = r.metadata_mut();
+    let a = md
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !a.is_object() {
+        *a = Value::Object(Default::default());
+    }
+    if let Value::Object(a) = a {
+        a.insert(key.to_string(), Value::String(value));
+    }
+}
+
+/// `path` relative to `base` (both absolute), with `..` steps where needed.
+fn pathdiff(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.display().to_string()
+}
+
+fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
+    if !specs.contains(&fs) {
+        specs.push(fs);
+    }
+}
+
+/// Adds a generated resource, merging with or replacing an existing one as its behavior
+/// says (Kustomize's `appendReplaceOrMerge`).
+fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
+    let id = r.id();
+    let matches: Vec<usize> = m
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| {
+            x.any_id(|o| {
+                o.gvk == id.gvk
+                    && o.name == id.name
+                    && selector::effective_namespace(o) == selector::effective_namespace(&id)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match (matches.as_slice(), r.behavior) {
+        ([], Behavior::Create) => m.append(r).map_err(|r| {
+            format!(
+                "may not add resource with an already registered id: {}",
+                r.id()
+            )
+        }),
+        ([], _) => Err(format!(
+            "id {} does not exist; cannot merge or replace",
+            patching::id_string(&id)
+        )),
+        ([_], Behavior::Create) => Err(format!(
+            "id {} exists; behavior must be merge or replace",
+            patching::id_string(&id)
+        )),
+        ([i], behavior) => {
+            let i = *i;
+            let Some(old) = m.get(i) else {
+                return Err("id lookup failure".into());
+            };
+            let merge_map = |field: &str, old: &Resource, new: &Resource| -> Option<Value> {
+                let mut out: BTreeMap<String, Value> = BTreeMap::new();
+                let o = old
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                let n = new
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                if o.is_none() && n.is_none() {
+                    return None;
+                }
+                for mm in [o, n].into_iter().flatten() {
+                    for (k, v) in mm {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                Some(Value::Object(out.into_iter().collect()))
+            };
+            let labels = merge_map("labels", old, &r);
+            let mut annotations = merge_map("annotations", old, &r);
+            if behavior == Behavior::Merge {
+                // A merged object keeps the origin of the object it merged into.
+                let old_origin = old
+                    .metadata_map("annotations")
+                    .and_then(|a| a.get(ORIGIN_ANNOTATION))
+                    .cloned();
+                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
+                    a.insert(ORIGIN_ANNOTATION.into(), o);
+                }
+            }
+            if behavior == Behavior::Merge {
+                for field in ["data", "binaryData"] {
+                    let mut out = old
+                        .obj
+                        .get(field)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Some(n) = r.obj.get(field).and_then(Value::as_object) {
+                        for (k, v) in n {
+                            out.insert(k.clone(), v.clone());
+                        }
+                    }
+                    if !out.is_empty() {
+                        r.obj.insert(field.into(), Value::Object(out));
+                    }
+                }
+            }
+            let (name, ns) = (old.name().to_string(), old.namespace().to_string());
+            let needs_hash = old.needs_hash && r.needs_hash;
+            let prev = old.prev_ids.clone();
+            let (prefixes, suffixes) = (old.prefixes.clone(), old.suffixes.clone());
+            let md = r.metadata_mut();
+            md.insert("name".into(), Value::String(name));
+            if ns.is_empty() {
+                md.remove("namespace");
+            } else {
+                md.insert("namespace".into(), Value::String(ns));
+            }
+            for (k, v) in [("labels", labels), ("annotations", annotations)] {
+                match v {
+                    Some(v) => {
+                        md.insert(k.into(), v);
+                    }
+                    None => {
+                        md.remove(k);
+                    }
+                }
+            }
+            r.needs_hash = needs_hash;
+            r.prev_ids = prev;
+            r.prefixes = prefixes;
+            r.suffixes = suffixes;
+            r.behavior = Behavior::Create;
+            m.replace(i, r);
+            Ok(())
+        }
+        (_, _) => Err(format!(
+            "found multiple objects that could accept merge of {}",
+            patching::id_string(&id)
+        )),
+    }
 }

@@ -1,1 +1,279 @@
-//! Command-line interface (placeholder).
+//! Command-line interface: clap definitions and the wiring of each command. No logic
+//! beyond reading arguments, calling the library and writing output.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::build::{build_with_warnings, BuildOptions, LoadRestrictor};
+use crate::error::{Error, Result};
+use crate::resource::ResMap;
+use crate::tree::{self, Found, KagentTree};
+
+/// Render kagent's Kubernetes manifests exactly like `kubectl kustomize`, diff them, check them.
+#[derive(Debug, Parser)]
+#[command(name = "kagentctl", version, about)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render one environment of the kagent tree (overlays/<env>).
+    Render(RenderArgs),
+    /// Build any kustomization directory, as `kustomize build DIR` does.
+    Build(BuildArgs),
+    /// List the environments of the kagent tree.
+    Envs(TreeArgs),
+    /// Show what a change does to the rendered manifests (exit 0 same, 1 different, 2 error).
+    Diff(crate::diff::cli::DiffArgs),
+    /// Validate rendered manifests against the Kubernetes schema and the policy (exit 0 clean, 1 findings, 2 error).
+    Check(crate::check::cli::CheckArgs),
+}
+
+/// Output format of rendered manifests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// YAML documents, byte-identical to kubectl kustomize.
+    #[default]
+    Yaml,
+    /// A JSON list of objects.
+    Json,
+}
+
+/// Kustomize's `--load-restrictor` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Restrictor {
+    /// Files must be inside the kustomization's directory.
+    #[default]
+    #[value(
+        name = "LoadRestrictionsRootOnly",
+        alias = "rootonly",
+        alias = "root-only"
+    )]
+    RootOnly,
+    /// Any file may be loaded.
+    #[value(name = "LoadRestrictionsNone", alias = "none")]
+    None,
+}
+
+impl From<Restrictor> for LoadRestrictor {
+    fn from(r: Restrictor) -> Self {
+        match r {
+            Restrictor::RootOnly => LoadRestrictor::RootOnly,
+            Restrictor::None => LoadRestrictor::None,
+        }
+    }
+}
+
+/// Where the kagent tree is.
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// The kagent tree (holding base/ and overlays/); default: $KAGENTCTL_ROOT, else
+    /// kubernetes/kagent in this directory or a parent, else the built-in copy.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Output options shared by render and build.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Write to PATH (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+    /// File-system restriction, as in kustomize.
+    #[arg(long = "load-restrictor", value_enum, default_value_t = Restrictor::RootOnly)]
+    pub load_restrictor: Restrictor,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// The environment (a directory under overlays/).
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "all_envs",
+        conflicts_with = "all_envs"
+    )]
+    pub env: Option<String>,
+    /// Render every environment into --out-dir, one <env>.yaml each.
+    #[arg(long, requires = "out_dir")]
+    pub all_envs: bool,
+    /// Directory for --all-envs snapshots.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub tree: TreeArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// Arguments of `build`.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// The kustomization directory.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+impl Cli {
+    /// The exit code for an error of this command: 2 for diff and check (1 means
+    /// "differences" or "findings" there), 2 for usage errors, 1 otherwise.
+    pub fn error_exit_code(&self, e: &Error) -> u8 {
+        match (&self.command, e) {
+            (Command::Diff(_) | Command::Check(_), _) => 2,
+            (_, Error::Usage(_)) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code. Notices go to `stderr`.
+pub fn run(cli: &Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Render(a) => render(a).map(|_| 0),
+        Command::Build(a) => {
+            let opts = BuildOptions {
+                load_restrictor: a.out.load_restrictor.into(),
+            };
+            let out = build_with_warnings(&a.dir, &opts)?;
+            print_warnings(&out.warnings);
+            write_output(&out.resources, &a.out)?;
+            Ok(0)
+        }
+        Command::Envs(a) => {
+            let t = open_tree(&a.root)?;
+            let mut s = String::new();
+            for e in t.envs()? {
+                s.push_str(&e);
+                s.push('\n');
+            }
+            write_stdout(s.as_bytes())?;
+            Ok(0)
+        }
+        Command::Diff(a) => crate::diff::cli::run(a).map(|c| c.clamp(0, 255) as u8),
+        Command::Check(a) => crate::check::cli::run(a).map(|c| c.clamp(0, 255) as u8),
+    }
+}
+
+fn print_warnings(w: &[String]) {
+    for line in w {
+        eprintln!("{line}");
+    }
+}
+
+/// Opens the kagent tree from `--root`, `KAGENTCTL_ROOT`, the working directory's
+/// ancestors, or the built-in copy (with a notice on stderr).
+pub fn open_tree(root: &Option<PathBuf>) -> Result<KagentTree> {
+    let env_root = std::env::var_os("KAGENTCTL_ROOT").map(PathBuf::from);
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let (t, found) = tree::locate(root.as_deref(), env_root.as_deref(), &cwd)?;
+    if found == Found::Embedded {
+        eprintln!("kagentctl: no kubernetes/kagent found here or above; using the tree built into kagentctl");
+    }
+    Ok(t)
+}
+
+fn render(a: &RenderArgs) -> Result<()> {
+    let t = open_tree(&a.tree.root)?;
+    let opts = BuildOptions {
+        load_restrictor: a.out.load_restrictor.into(),
+    };
+    if a.all_envs {
+        let Some(dir) = &a.out_dir else {
+            return Err(Error::Usage(
+                "--all-envs writes one file per environment: add --out-dir DIR".into(),
+            ));
+        };
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let ext = if a.out.format == Format::Json {
+            "json"
+        } else {
+            "yaml"
+        };
+        // Render everything first, so a failure leaves every snapshot untouched.
+        let mut rendered = Vec::new();
+        for env in t.envs()? {
+            let out = build_with_warnings(&t.overlay(&env)?, &opts)?;
+            print_warnings(&out.warnings);
+            rendered.push((env, format_output(&out.resources, a.out.format)));
+        }
+        for (env, text) in rendered {
+            write_atomic(&dir.join(format!("{env}.{ext}")), text.as_bytes())?;
+        }
+        return Ok(());
+    }
+    let env = a.env.as_deref().unwrap_or_default();
+    let out = build_with_warnings(&t.overlay(env)?, &opts)?;
+    print_warnings(&out.warnings);
+    write_output(&out.resources, &a.out)
+}
+
+/// Formats resources as YAML (Kustomize's bytes) or a JSON list.
+pub fn format_output(m: &ResMap, format: Format) -> String {
+    match format {
+        Format::Yaml => {
+            let mut out = String::with_capacity(m.len() * 1024);
+            for (i, r) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("---\n");
+                }
+                crate::yaml::emit_object(&r.obj, &mut out);
+            }
+            out
+        }
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&m.to_values()).unwrap_or_else(|_| "[]".into());
+            s.push('\n');
+            s
+        }
+    }
+}
+
+fn write_output(m: &ResMap, out: &OutputArgs) -> Result<()> {
+    let text = format_output(m, out.format);
+    match &out.output {
+        Some(p) => write_atomic(p, text.as_bytes()),
+        None => write_stdout(text.as_bytes()),
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(bytes)
+        .and_then(|_| lock.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+/// so readers never see a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kagentctl-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}

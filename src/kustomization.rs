@@ -31,7 +31,7 @@ pub struct Kustomization {
     pub replacements: Option<Vec<Value>>,
     pub replicas: Option<Vec<Replica>>,
     pub vars: Option<Vec<Value>>,
-    pub sort_options: Option<Value>,
+    pub sort_options: Option<crate::order::SortOptions>,
     pub resources: Option<Vec<String>>,
     pub components: Option<Vec<String>>,
     pub crds: Option<Vec<String>>,
@@ -192,7 +192,9 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
 
 /// Renames top-level keys to their canonical spelling (case-insensitively); returns the
 /// keys that match no field, with a close suggestion where one exists.
-pub fn normalize_top_level(map: &mut serde_json::Map<String, Value>) -> Vec<(String, Option<&'static str>)> {
+pub fn normalize_top_level(
+    map: &mut serde_json::Map<String, Value>,
+) -> Vec<(String, Option<&'static str>)> {
     let mut unknown = Vec::new();
     let keys: Vec<String> = map.keys().cloned().collect();
     for k in keys {

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod kustomization;
 pub mod load;
 pub mod order;
+pub mod plugins;
 pub mod resource;
 pub mod schema;
 pub mod transform;

@@ -1,1 +1,357 @@
-//! Loading (placeholder).
+//! Loading from the file system: kustomization files, resource files (multi-document,
+//! `kind: List`), and the files generators and patches name, under Kustomize's load
+//! restrictions.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::build::LoadRestrictor;
+use crate::error::{Error, Result};
+use crate::kustomization::{self, Kustomization, FILE_NAMES};
+use crate::resource::{Origin, Resource};
+use crate::yaml::{parse_documents, Limits};
+
+/// Reads files relative to one kustomization's directory.
+#[derive(Debug, Clone)]
+pub struct Loader {
+    root: PathBuf,
+    canonical: PathBuf,
+    restrictor: LoadRestrictor,
+}
+
+/// Whether a resource entry names something remote (a URL or a git reference).
+pub fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+        || entry.contains("?ref=")
+}
+
+/// Removes `.` and resolves `..` lexically, for messages and containment checks.
+pub fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Loader {
+    /// A loader rooted at directory `root`.
+    pub fn new(root: &Path, restrictor: LoadRestrictor) -> Result<Loader> {
+        let canonical = root.canonicalize().map_err(|e| Error::io(root, e))?;
+        if !canonical.is_dir() {
+            return Err(Error::invalid(root, "is not a directory"));
+        }
+        Ok(Loader {
+            root: root.to_path_buf(),
+            canonical,
+            restrictor,
+        })
+    }
+
+    /// The directory as given.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory with symlinks resolved.
+    pub fn canonical(&self) -> &Path {
+        &self.canonical
+    }
+
+    /// The restriction in force.
+    pub fn restrictor(&self) -> LoadRestrictor {
+        self.restrictor
+    }
+
+    /// Resolves `rel` against the root and checks the load restriction.
+    pub fn resolve(&self, rel: &str) -> Result<PathBuf> {
+        if is_remote(rel) {
+            return Err(Error::invalid(
+                self.root.join(kustomization_name(&self.root)),
+                format!("remote resource {rel:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
+            ));
+        }
+        let path = self.root.join(rel);
+        let canonical = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+        if self.restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&self.canonical) {
+            return Err(Error::invalid(
+                self.root.join(kustomization_name(&self.root)),
+                format!(
+                    "security; file '{}' is not in or below '{}' (load restrictor LoadRestrictionsRootOnly); move it into the kustomization's directory or pass --load-restrictor LoadRestrictionsNone",
+                    canonical.display(),
+                    self.canonical.display()
+                ),
+            ));
+        }
+        Ok(path)
+    }
+
+    /// Reads a file named relative to the root, within the restriction.
+    pub fn read_bytes(&self, rel: &str) -> Result<(PathBuf, Vec<u8>)> {
+        let path = self.resolve(rel)?;
+        if path.is_dir() {
+            return Err(Error::invalid(&path, "is a directory, expected a file"));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        Ok((path, bytes))
+    }
+
+    /// Reads a UTF-8 text file named relative to the root.
+    pub fn read_string(&self, rel: &str) -> Result<(PathBuf, String)> {
+        let (path, bytes) = self.read_bytes(rel)?;
+        let s =
+            String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
+        Ok((path, s))
+    }
+}
+
+fn kustomization_name(dir: &Path) -> &'static str {
+    FILE_NAMES
+        .iter()
+        .find(|f| dir.join(f).is_file())
+        .copied()
+        .unwrap_or("kustomization.yaml")
+}
+
+/// Finds the kustomization file of `dir`.
+pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
+    let found: Vec<PathBuf> = FILE_NAMES
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.is_file())
+        .collect();
+    match found.len() {
+        1 => Ok(found.into_iter().next().unwrap_or_default()),
+        0 => Err(Error::invalid(
+            dir,
+            "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory; create one or point at a directory that has one",
+        )),
+        _ => Err(Error::invalid(
+            dir,
+            "found multiple kustomization files; keep only one of kustomization.yaml, kustomization.yml, Kustomization",
+        )),
+    }
+}
+
+/// Reads and checks the kustomization (or component) of `dir`.
+pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
+    let path = find_kustomization_file(dir)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let limits = Limits {
+        allow_duplicate_keys: true,
+        yaml11_booleans: true,
+        ..Limits::default()
+    };
+    let docs = parse_documents(&text, limits).map_err(|e| Error::yaml(&path, e))?;
+    let mut docs = docs.into_iter().filter(|d| !d.value.is_null());
+    let value = match (docs.next(), docs.next()) {
+        (None, _) => Value::Object(Map::new()),
+        (Some(d), None) => d.value,
+        (Some(_), Some(d)) => {
+            return Err(Error::invalid(
+                &path,
+                format!(
+                    "line {}: a kustomization file must hold a single document",
+                    d.line
+                ),
+            ))
+        }
+    };
+    let Value::Object(mut map) = value else {
+        return Err(Error::invalid(
+            &path,
+            "a kustomization must be a mapping of fields",
+        ));
+    };
+    let unknown = kustomization::normalize_top_level(&mut map);
+    if let Some((field, hint)) = unknown.first() {
+        let hint = hint
+            .map(|h| format!(" (did you mean '{h}'?)"))
+            .unwrap_or_default();
+        return Err(Error::invalid(
+            &path,
+            format!("invalid Kustomization: unknown field \"{field}\"{hint}"),
+        ));
+    }
+    let k: Kustomization = serde_json::from_value(Value::Object(map))
+        .map_err(|e| Error::invalid(&path, format!("invalid Kustomization: {e}")))?;
+    if let Some(kind) = k.kind.as_deref() {
+        if !kind.is_empty() && kind != "Kustomization" && kind != "Component" {
+            return Err(Error::invalid(
+                &path,
+                format!("kind should be Kustomization or Component, not {kind:?}"),
+            ));
+        }
+    }
+    if k.kind.as_deref() == Some("Component") {
+        let av = k.api_version.as_deref().unwrap_or("");
+        if !av.is_empty() && av != "kustomize.config.k8s.io/v1alpha1" {
+            return Err(Error::invalid(
+                &path,
+                "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
+            ));
+        }
+    }
+    if let Some(openapi) = &k.openapi {
+        if openapi.contains_key("path") && openapi.contains_key("version") {
+            return Err(Error::invalid(
+                &path,
+                "openapi: builtin version and custom schema provided, cannot use both",
+            ));
+        }
+        if let Some(v) = openapi.get("version") {
+            if v != "v1.21.2" {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: the specified OpenAPI version {v:?} is not built in (only v1.21.2 is)"),
+                ));
+            }
+        }
+        if let Some(p) = openapi.get("path") {
+            let full = dir.join(p);
+            if !full.is_file() {
+                return Err(Error::invalid(
+                    &path,
+                    format!("openapi: schema file {p:?} not found"),
+                ));
+            }
+        }
+    }
+    if let Some(av) = k.api_version.as_deref() {
+        let ok = av.is_empty()
+            || av == "kustomize.config.k8s.io/v1beta1"
+            || av == "kustomize.config.k8s.io/v1alpha1";
+        if !ok {
+            return Err(Error::invalid(
+                &path,
+                format!("apiVersion {av:?} is not a kustomization apiVersion; use kustomize.config.k8s.io/v1beta1"),
+            ));
+        }
+    }
+    Ok((path, k))
+}
+
+/// Parses a resource file into resources, expanding `kind: List` documents.
+pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Resource>> {
+    let docs = parse_documents(text, limits).map_err(|e| Error::yaml(path, e))?;
+    let origin_path = Arc::new(path.to_path_buf());
+    let mut out = Vec::new();
+    for d in docs {
+        match d.value {
+            Value::Null => {}
+            Value::Object(m) => {
+                let first = out.len();
+                expand(m, path, &origin_path, d.line, &mut out)?;
+                // Empty-null paths are only known for a document that is one object.
+                if out.len() == first + 1 {
+                    out[first].empty_nulls = d.empty_nulls;
+                }
+            }
+            _ => {
+                return Err(Error::invalid(
+                    path,
+                    format!("line {}: a resource must be a mapping (an object with apiVersion, kind and metadata)", d.line),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn expand(
+    m: Map<String, Value>,
+    path: &Path,
+    origin: &Arc<PathBuf>,
+    line: usize,
+    out: &mut Vec<Resource>,
+) -> Result<()> {
+    let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.ends_with("List") {
+        if let Some(Value::Array(items)) = m.get("items") {
+            for it in items {
+                match it {
+                    Value::Object(o) => expand(o.clone(), path, origin, line, out)?,
+                    _ => {
+                        return Err(Error::invalid(
+                            path,
+                            format!("line {line}: items of a List must be objects"),
+                        ))
+                    }
+                }
+            }
+            return Ok(());
+        }
+    }
+    if kind.is_empty() {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "line {line}: missing kind in object; every resource needs apiVersion and kind"
+            ),
+        ));
+    }
+    let name = crate::resource::get_str(&m, &["metadata", "name"]).unwrap_or("");
+    if name.is_empty()
+        && m.get("metadata")
+            .and_then(|md| md.get("generateName"))
+            .is_none()
+    {
+        return Err(Error::invalid(
+            path,
+            format!("line {line}: missing metadata.name in object of kind {kind}"),
+        ));
+    }
+    let mut m = m;
+    normalize_annotations(&mut m);
+    out.push(Resource::new(
+        m,
+        Origin {
+            path: Arc::clone(origin),
+            line,
+        },
+    ));
+    Ok(())
+}
+
+/// Kustomize rewrites annotations as strings when it reads an object (scalars keep their
+/// text, `null` becomes "null", anything else ""), and drops an empty annotations map.
+fn normalize_annotations(m: &mut Map<String, Value>) {
+    let Some(Value::Object(md)) = m.get_mut("metadata") else {
+        return;
+    };
+    match md.get_mut("annotations") {
+        Some(Value::Object(a)) if a.is_empty() => {
+            md.remove("annotations");
+        }
+        Some(Value::Object(a)) => {
+            for v in a.values_mut() {
+                let s = match v {
+                    Value::String(_) => continue,
+                    Value::Null => "null".to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                *v = Value::String(s);
+            }
+        }
+        Some(Value::Null) => {
+            md.remove("annotations");
+        }
+        _ => {}
+    }
+}

@@ -1,1 +1,22 @@
-fn main() {}
+//! The `kagentctl` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kagentctl::cli::{run, Cli};
+use kagentctl::Error;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let code = cli.error_exit_code(&e);
+            eprintln!("kagentctl: error: {:#}", anyhow::Error::from(e));
+            ExitCode::from(code)
+        }
+    }
+}

@@ -101,6 +101,8 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied so far (outermost last).
     pub suffixes: Vec<String>,
+    /// Fields written as nothing at all (`key:`) in the source: strategic merges drop them.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 /// Reads a string at a path of object keys.
@@ -124,6 +126,7 @@ impl Resource {
             behavior: Behavior::Create,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            empty_nulls: Vec::new(),
         }
     }
 
@@ -179,6 +182,28 @@ impl Resource {
         }
     }
 
+    /// Removes the fields that were empty in the source and are still null, as a strategic
+    /// merge in Kustomize does.
+    pub fn drop_empty_nulls(&mut self) {
+        for path in std::mem::take(&mut self.empty_nulls) {
+            let Some((last, init)) = path.split_last() else {
+                continue;
+            };
+            let mut cur = Some(&mut self.obj);
+            for k in init {
+                cur = match cur.and_then(|m| m.get_mut(k)) {
+                    Some(Value::Object(m)) => Some(m),
+                    _ => None,
+                };
+            }
+            if let Some(m) = cur {
+                if m.get(last).is_some_and(Value::is_null) {
+                    m.remove(last);
+                }
+            }
+        }
+    }
+
     /// Records the current id as a previous one before a rename.
     pub fn remember_id(&mut self) {
         let id = self.id();
@@ -203,7 +228,11 @@ impl Resource {
 
     /// A string-valued map under `metadata` (`labels`, `annotations`).
     pub fn metadata_map(&self, field: &str) -> Option<&Map<String, Value>> {
-        self.obj.get("metadata")?.as_object()?.get(field)?.as_object()
+        self.obj
+            .get("metadata")?
+            .as_object()?
+            .get(field)?
+            .as_object()
     }
 
     /// `metadata.labels` as pairs.
@@ -320,7 +349,10 @@ impl ResMap {
     /// First duplicate id, if renames made two resources collide.
     pub fn find_conflict(&self) -> Option<ResId> {
         let mut seen = std::collections::HashSet::with_capacity(self.items.len());
-        self.items.iter().map(Resource::id).find(|id| !seen.insert(id.clone()))
+        self.items
+            .iter()
+            .map(Resource::id)
+            .find(|id| !seen.insert(id.clone()))
     }
 }
 
@@ -339,5 +371,28 @@ impl ResMap {
             .iter()
             .map(|r| Value::Object(r.obj.clone()))
             .collect()
+    }
+}
+
+impl ResMap {
+    /// Puts the resources in the order of the given positions (a permutation).
+    pub fn reorder(&mut self, order: &[usize]) {
+        let mut old: Vec<Option<Resource>> = std::mem::take(&mut self.items)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.items = order
+            .iter()
+            .filter_map(|&i| old.get_mut(i).and_then(Option::take))
+            .collect();
+        self.reindex();
+    }
+
+    /// Appends every resource of `other`; fails on the first id already present.
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), Box<Resource>> {
+        for r in other.items {
+            self.append(r)?;
+        }
+        Ok(())
     }
 }

@@ -65,3 +65,69 @@ impl KagentTree {
         build(&self.overlay(env)?, opts)
     }
 }
+
+include!(concat!(env!("OUT_DIR"), "/embedded_tree.rs"));
+
+/// How the tree was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// `--root`.
+    Flag,
+    /// `KAGENTCTL_ROOT`.
+    EnvVar,
+    /// `kubernetes/kagent` in the working directory or a parent.
+    Search,
+    /// The copy built into the binary.
+    Embedded,
+}
+
+/// Finds the tree: `root` (from `--root`), else `KAGENTCTL_ROOT`, else the nearest
+/// `kubernetes/kagent` from `cwd` upwards, else the embedded copy.
+pub fn locate(
+    root: Option<&Path>,
+    env_root: Option<&Path>,
+    cwd: &Path,
+) -> Result<(KagentTree, Found)> {
+    if let Some(r) = root {
+        return check_dir(r).map(|t| (t, Found::Flag));
+    }
+    if let Some(r) = env_root.filter(|r| !r.as_os_str().is_empty()) {
+        return check_dir(r).map(|t| (t, Found::EnvVar));
+    }
+    for dir in cwd.ancestors() {
+        let cand = dir.join("kubernetes").join("kagent");
+        if cand.join("overlays").is_dir() {
+            return Ok((KagentTree::at(cand), Found::Search));
+        }
+    }
+    embedded().map(|t| (t, Found::Embedded))
+}
+
+fn check_dir(r: &Path) -> Result<KagentTree> {
+    if !r.join("overlays").is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: not a kagent tree (no overlays/ directory); point --root or KAGENTCTL_ROOT at the directory holding base/ and overlays/",
+            r.display()
+        )));
+    }
+    Ok(KagentTree::at(r))
+}
+
+/// Writes the embedded tree to a temporary directory.
+pub fn embedded() -> Result<KagentTree> {
+    let tmp = tempfile::Builder::new()
+        .prefix("kagentctl-tree")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    for (rel, text) in EMBEDDED_TREE {
+        let path = tmp.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(KagentTree {
+        root: tmp.path().to_path_buf(),
+        _temp: Some(tmp),
+    })
+}

@@ -1,3 +1,18 @@
-//! Transformers, one module each, applied in Kustomize's order.
+//! Transformers, applied per kustomization in Kustomize's order: strategic-merge patches,
+//! patches, namespace, prefix, suffix, labels, annotations, JSON 6902 patches, replicas,
+//! images, replacements. Name references and hash suffixes run once, at the top.
 
+pub mod fieldpath;
+pub mod hash;
+pub mod images;
+pub mod metadata;
+pub mod nameref;
+pub mod namespace;
+pub mod patch;
+pub mod prefix_suffix;
+pub mod replicas;
+pub mod selector;
 pub mod smp;
+
+/// A transformer failure, with the resource or field it concerns.
+pub type TransformResult<T = ()> = Result<T, String>;

@@ -35,11 +35,11 @@
 //!
 //! Known differences, all from information a `serde_json::Value` no longer has: kyaml
 //! drops a target field written as an empty value (`key:`) when it walks it, but keeps
-//! `null` and `~` (the caller, which knows the source, must drop such fields); a number
+//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields); a number
 //! replacing a quoted string that would also be a string unquoted (`"x"`) becomes a
-//! string in kyaml; a number's original spelling (`0x10`) is not kept. Not supported: a
-//! custom OpenAPI schema (the kustomization's `openapi:` field), which kyaml would use
-//! instead of the built-in one.
+//! string in kyaml; a number's original spelling (`0x10`) is not kept. A custom OpenAPI
+//! schema (the kustomization's `openapi:` field) reaches this module through
+//! [`crate::schema::custom`]: `Schema::for_kind` consults it first.
 //!
 //! Merge keys come from [`crate::schema::merge_keys`], generated from the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in.

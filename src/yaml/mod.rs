@@ -5,5 +5,5 @@
 pub mod emit;
 pub mod parse;
 
-pub use emit::{emit_document, emit_documents};
+pub use emit::{emit_document, emit_documents, emit_object};
 pub use parse::{parse_documents, Document, Limits, YamlError};

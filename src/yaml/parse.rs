@@ -18,6 +18,12 @@ pub struct Limits {
     pub alias_ratio: usize,
     /// Most documents in one file.
     pub max_documents: usize,
+    /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
+    /// kustomization files) instead of failing (go-yaml v3, which reads resources).
+    pub allow_duplicate_keys: bool,
+    /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
+    /// Kustomize reads kustomization files that way, resources as YAML 1.2.
+    pub yaml11_booleans: bool,
 }
 
 impl Default for Limits {
@@ -27,6 +33,8 @@ impl Default for Limits {
             max_alias_nodes: 100_000,
             alias_ratio: 10,
             max_documents: 1_000_000,
+            allow_duplicate_keys: false,
+            yaml11_booleans: false,
         }
     }
 }
@@ -50,6 +58,9 @@ pub struct Document {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: usize,
+    /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
+    /// Kustomize's strategic merge drops while it keeps an explicit `null`.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -83,6 +94,7 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
+    empty_nulls: Vec<Vec<String>>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -93,6 +105,7 @@ impl Builder {
     fn new(limits: Limits) -> Self {
         Builder {
             stack: Vec::new(),
+            empty_nulls: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -121,6 +134,7 @@ impl Builder {
         is_merge_key: bool,
         span: &Span,
     ) -> Result<Option<Value>, YamlError> {
+        let allow_dup = self.limits.allow_duplicate_keys;
         match self.stack.last_mut() {
             None => Ok(Some(value)),
             Some(Frame::Seq {
@@ -149,12 +163,10 @@ impl Builder {
                             for item in items {
                                 match item {
                                     Value::Object(m) => merged.push(m),
-                                    _ => {
-                                        return Err(err_at(
-                                            span,
-                                            "map merge requires map or sequence of maps as the value",
-                                        ))
-                                    }
+                                    _ => return Err(err_at(
+                                        span,
+                                        "map merge requires map or sequence of maps as the value",
+                                    )),
                                 }
                             }
                         }
@@ -167,17 +179,31 @@ impl Builder {
                         }
                     },
                     Some((k, false)) => {
-                        if map.contains_key(&k) {
-                            return Err(err_at(
-                                span,
-                                format!("mapping key {k:?} already defined"),
-                            ));
+                        if map.contains_key(&k) && !allow_dup {
+                            return Err(err_at(span, format!("mapping key {k:?} already defined")));
                         }
                         map.insert(k, value);
                     }
                 }
                 Ok(None)
             }
+        }
+    }
+
+    /// Records the mapping-key path of an empty value being added (not inside lists).
+    fn record_empty_null(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => path.push(k.clone()),
+                _ => return,
+            }
+        }
+        if !path.is_empty() && self.empty_nulls.len() < 10_000 {
+            self.empty_nulls.push(path);
         }
     }
 
@@ -220,6 +246,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
     let mut b = Builder::new(limits);
     let mut doc_line = 1;
     let mut root: Option<Value> = None;
+    let mut eof_chars: Option<usize> = None;
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| YamlError {
             line: e.marker().line(),
@@ -230,7 +257,10 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
             && root.is_none()
             && matches!(
                 ev,
-                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+                Event::Scalar(..)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+                    | Event::Alias(_)
             )
         {
             doc_line = span.start.line();
@@ -253,6 +283,7 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 docs.push(Document {
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
+                    empty_nulls: std::mem::take(&mut b.empty_nulls),
                 });
             }
             Event::Alias(id) => {
@@ -281,7 +312,19 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && !expecting_key
+                {
+                    b.record_empty_null();
+                }
+                let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
+                let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
+                    match yaml11_bool(&text) {
+                        Some(b) => Value::Bool(b),
+                        None => resolve_scalar(text, style, tag.as_deref(), &span)?,
+                    }
+                } else {
+                    resolve_scalar(text, style, tag.as_deref(), &span)?
+                };
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
                     root = Some(v);
@@ -336,6 +379,39 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
         return Err(err_at(span, "unterminated mapping"));
     }
     Ok(docs)
+}
+
+/// A block scalar that ends the stream without a final newline has no line break to
+/// keep (libyaml, hence go-yaml, reads it that way); the parser we use adds one.
+fn trim_block_at_eof<'a>(
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    span: &Span,
+    src: &str,
+    eof_chars: &mut Option<usize>,
+) -> Cow<'a, str> {
+    if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        || src.ends_with('\n')
+        || !text.ends_with('\n')
+    {
+        return text;
+    }
+    let total = *eof_chars.get_or_insert_with(|| src.chars().count());
+    if span.end.index() < total {
+        return text;
+    }
+    let mut s = text.into_owned();
+    s.pop();
+    Cow::Owned(s)
+}
+
+/// go-yaml v2's YAML 1.1 booleans beyond `true`/`false`.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
 }
 
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
@@ -515,7 +591,10 @@ mod tests {
     use serde_json::json;
 
     fn one(src: &str) -> Value {
-        parse_documents(src, Limits::default()).unwrap().remove(0).value
+        parse_documents(src, Limits::default())
+            .unwrap()
+            .remove(0)
+            .value
     }
 
     #[test]
@@ -537,9 +616,18 @@ mod tests {
     }
 
     #[test]
+    fn block_scalar_at_end_of_input_without_newline_has_none() {
+        assert_eq!(one("a: |\n  x\n  y"), json!({"a": "x\ny"}));
+        assert_eq!(one("a: |\n  x\n  y\n"), json!({"a": "x\ny\n"}));
+    }
+
+    #[test]
     fn anchors_and_merge_keys_expand() {
         let v = one("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n");
-        assert_eq!(v, json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}}));
+        assert_eq!(
+            v,
+            json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}})
+        );
     }
 
     #[test]

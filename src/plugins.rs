@@ -1,0 +1,363 @@
+//! Builtin plugin configurations named under `transformers:` and `generators:`
+//! (`apiVersion: builtin`, `kind: PrefixSuffixTransformer`, ...): each is mapped onto the
+//! same transformer or generator code the kustomization fields use. Other plugins
+//! (Go, exec, KRM functions) are refused.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::generate::{self, GenKind};
+use crate::kustomization::{GeneratorArgs, GeneratorOptions, Image, Patch, Replica, Selector};
+use crate::load::Loader;
+use crate::resource::{ResMap, Resource};
+use crate::schema::FieldSpec;
+use crate::transform::patch::{self as patching, PatchBody, PatchOptions};
+use crate::transform::{images, metadata, namespace, prefix_suffix, replicas};
+
+fn parse<T: DeserializeOwned>(cfg: &Map<String, Value>, kfile: &Path) -> Result<T> {
+    let mut c = cfg.clone();
+    c.remove("apiVersion");
+    c.remove("kind");
+    serde_json::from_value(Value::Object(c)).map_err(|e| {
+        Error::invalid(
+            kfile,
+            format!(
+                "builtin {} configuration: {e}",
+                cfg.get("kind").and_then(Value::as_str).unwrap_or("?")
+            ),
+        )
+    })
+}
+
+fn kind_of(cfg: &Map<String, Value>) -> (&str, &str) {
+    (
+        cfg.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
+        cfg.get("kind").and_then(Value::as_str).unwrap_or(""),
+    )
+}
+
+fn refuse(cfg: &Map<String, Value>, kfile: &Path) -> Error {
+    let (av, kind) = kind_of(cfg);
+    Error::invalid(
+        kfile,
+        format!(
+            "plugin {av}/{kind} is not a builtin: kagentctl runs no external plugins (Go, exec or KRM functions); use a builtin transformer or render it beforehand"
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PrefixSuffix {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    suffix: String,
+    #[serde(default)]
+    field_specs: Vec<FieldSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pairs {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    field_specs: Vec<FieldSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Ns {
+    metadata: Option<Meta>,
+    #[serde(default)]
+    field_specs: Vec<FieldSpec>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    unset_only: bool,
+    #[serde(default)]
+    #[allow(dead_code)]
+    set_role_binding_subjects: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageTag {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    image_tag: Image,
+    #[serde(default)]
+    field_specs: Vec<FieldSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplicaCount {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    replica: Replica,
+    #[serde(default)]
+    field_specs: Vec<FieldSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PatchCfg {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    path: Option<String>,
+    patch: Option<String>,
+    target: Option<Selector>,
+    options: Option<BTreeMap<String, bool>>,
+    json_op: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SmpCfg {
+    #[allow(dead_code)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    patches: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GenCfg {
+    metadata: Option<Meta>,
+    name: Option<String>,
+    namespace: Option<String>,
+    behavior: Option<String>,
+    #[serde(default)]
+    literals: Vec<String>,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    envs: Vec<String>,
+    env: Option<String>,
+    #[serde(rename = "type")]
+    kind_type: Option<String>,
+    options: Option<GeneratorOptions>,
+}
+
+/// The `configuredBy` lines of an origin or transformation record.
+pub fn configured_by(cfg: &Map<String, Value>) -> String {
+    let (av, kind) = kind_of(cfg);
+    let mut s = format!("  apiVersion: {av}\n  kind: {kind}\n");
+    let md = cfg.get("metadata").and_then(Value::as_object);
+    for f in ["name", "namespace"] {
+        if let Some(v) = md.and_then(|m| m.get(f)).and_then(Value::as_str) {
+            s.push_str(&format!("  {f}: {v}\n"));
+        }
+    }
+    s
+}
+
+/// Runs one builtin transformer configuration on `m`.
+pub fn run_transformer(
+    cfg: &Map<String, Value>,
+    m: &mut ResMap,
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<()> {
+    let (av, kind) = kind_of(cfg);
+    if av != "builtin" {
+        return Err(refuse(cfg, kfile));
+    }
+    let e = |msg: String| Error::invalid(kfile, msg);
+    match kind {
+        "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
+            let c: PrefixSuffix = parse(cfg, kfile)?;
+            prefix_suffix::apply(m, &c.prefix, "", &c.field_specs, true).map_err(e)?;
+            prefix_suffix::apply(m, "", &c.suffix, &c.field_specs, false).map_err(e)
+        }
+        "LabelTransformer" => {
+            let c: Pairs = parse(cfg, kfile)?;
+            metadata::add_pairs(m, &c.labels, &c.field_specs).map_err(e)
+        }
+        "AnnotationsTransformer" => {
+            let c: Pairs = parse(cfg, kfile)?;
+            metadata::add_pairs(m, &c.annotations, &c.field_specs).map_err(e)
+        }
+        "NamespaceTransformer" => {
+            let c: Ns = parse(cfg, kfile)?;
+            let ns = c.metadata.map(|m| m.namespace).unwrap_or_default();
+            namespace::apply(m, &ns, &c.field_specs).map_err(e)
+        }
+        "ImageTagTransformer" => {
+            let c: ImageTag = parse(cfg, kfile)?;
+            images::apply(m, &c.image_tag, &c.field_specs).map_err(e)
+        }
+        "ReplicaCountTransformer" => {
+            let c: ReplicaCount = parse(cfg, kfile)?;
+            replicas::apply(m, &c.replica, &c.field_specs).map_err(e)
+        }
+        "PatchTransformer" | "PatchJson6902Transformer" => {
+            let c: PatchCfg = parse(cfg, kfile)?;
+            let p = Patch {
+                path: c.path,
+                patch: c.patch.or(c.json_op),
+                target: c.target,
+                options: c.options,
+            };
+            let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
+            let (text, source) = match (&p.path, inline.is_empty()) {
+                (Some(path), true) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
+                (None, false) => (inline.to_string(), format!("[patch: {inline:?}]")),
+                _ => return Err(e("a patch must specify exactly one of `patch` and `path`".into())),
+            };
+            let body = patching::parse(&text, &source).map_err(e)?;
+            let opt = |k: &str| p.options.as_ref().and_then(|o| o.get(k)).copied().unwrap_or(false);
+            let lp = patching::LoadedPatch {
+                body,
+                target: p.target,
+                options: PatchOptions {
+                    allow_name_change: opt("allowNameChange"),
+                    allow_kind_change: opt("allowKindChange"),
+                },
+                source,
+            };
+            patching::apply(m, &lp).map_err(e)
+        }
+        "PatchStrategicMergeTransformer" => {
+            let c: SmpCfg = parse(cfg, kfile)?;
+            let mut texts: Vec<String> = Vec::new();
+            for p in &c.paths {
+                texts.push(ldr.read_string(p)?.1);
+            }
+            if !c.patches.trim().is_empty() {
+                texts.push(c.patches.clone());
+            }
+            for t in texts {
+                match patching::parse(&t, "PatchStrategicMergeTransformer").map_err(e)? {
+                    PatchBody::Strategic(docs) => {
+                        patching::apply_smp_by_id(m, &docs, PatchOptions::default()).map_err(e)?
+                    }
+                    PatchBody::Json(_) => return Err(e("PatchStrategicMergeTransformer got a JSON patch".into())),
+                }
+            }
+            Ok(())
+        }
+        "HashTransformer" => {
+            crate::transform::hash::apply(m).map_err(e)
+        }
+        "SortOrderTransformer" => Err(e(
+            "SortOrderTransformer cannot be used under `transformers:`; use the kustomization's `sortOptions:` field".into(),
+        )),
+        _ => Err(e(format!(
+            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, HashTransformer"
+        ))),
+    }
+}
+
+/// Runs one builtin generator configuration.
+pub fn run_generator(
+    cfg: &Map<String, Value>,
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<Vec<Resource>> {
+    let (av, kind) = kind_of(cfg);
+    if av != "builtin" {
+        return Err(refuse(cfg, kfile));
+    }
+    match kind {
+        "ConfigMapGenerator" | "SecretGenerator" => {
+            let c: GenCfg = parse(cfg, kfile)?;
+            let md = c.metadata.unwrap_or(Meta {
+                name: String::new(),
+                namespace: String::new(),
+            });
+            // The generator's own `name`/`namespace` win over the config's metadata.
+            let args = GeneratorArgs {
+                name: c.name.filter(|n| !n.is_empty()).or(Some(md.name)),
+                namespace: c
+                    .namespace
+                    .filter(|n| !n.is_empty())
+                    .or(Some(md.namespace))
+                    .filter(|n| !n.is_empty()),
+                behavior: c.behavior,
+                literals: c.literals,
+                files: c.files,
+                envs: c.envs,
+                env: c.env,
+                kind_type: c.kind_type,
+                options: c.options,
+            };
+            let gk = if kind == "SecretGenerator" { GenKind::Secret } else { GenKind::ConfigMap };
+            Ok(vec![generate::generate(gk, &args, None, ldr, kfile)?])
+        }
+        "IAMPolicyGenerator" => iam_policy(cfg, kfile).map(|r| vec![r]),
+        _ => Err(Error::invalid(
+            kfile,
+            format!("builtin generator {kind:?} is not supported by kagentctl; supported: ConfigMapGenerator, SecretGenerator, IAMPolicyGenerator"),
+        )),
+    }
+}
+
+/// GKE workload identity: a ServiceAccount annotated with its Google service account.
+fn iam_policy(cfg: &Map<String, Value>, kfile: &Path) -> Result<Resource> {
+    let get = |path: &[&str]| {
+        crate::resource::get_str(cfg, path)
+            .unwrap_or("")
+            .to_string()
+    };
+    if get(&["cloud"]) != "gke" {
+        return Err(Error::invalid(
+            kfile,
+            "IAMPolicyGenerator: only `cloud: gke` is supported",
+        ));
+    }
+    let name = get(&["kubernetesService", "name"]);
+    let ns = get(&["kubernetesService", "namespace"]);
+    let gsa = format!(
+        "{}@{}.iam.gserviceaccount.com",
+        get(&["serviceAccount", "name"]),
+        get(&["serviceAccount", "projectId"])
+    );
+    let mut md = Map::new();
+    md.insert(
+        "annotations".into(),
+        Value::Object(Map::from_iter([(
+            "iam.gke.io/gcp-service-account".to_string(),
+            Value::String(gsa),
+        )])),
+    );
+    md.insert("name".into(), Value::String(name));
+    if !ns.is_empty() {
+        md.insert("namespace".into(), Value::String(ns));
+    }
+    let obj = Map::from_iter([
+        ("apiVersion".to_string(), Value::String("v1".into())),
+        ("kind".to_string(), Value::String("ServiceAccount".into())),
+        ("metadata".to_string(), Value::Object(md)),
+    ]);
+    Ok(Resource::new(
+        obj,
+        crate::resource::Origin {
+            path: std::sync::Arc::new(kfile.to_path_buf()),
+            line: 0,
+        },
+    ))
+}

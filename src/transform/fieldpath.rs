@@ -1,0 +1,175 @@
+//! Walking a field spec's path through an object (Kustomize's fieldspec filter):
+//! sequences are entered element by element, missing fields are created when asked.
+
+use serde_json::{Map, Value};
+
+/// What to create at the end of a path when the field is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateKind {
+    /// Nothing: missing fields are skipped.
+    None,
+    /// An empty mapping (labels, annotations).
+    Map,
+    /// An empty string scalar (names, images).
+    Scalar,
+    /// A null scalar that the setter fills (replicas).
+    Null,
+}
+
+/// Splits a field-spec path on `/`, honouring `\/` escapes and a leading `/`.
+pub fn split_path(path: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    if parts.len() > 1 && parts[0].is_empty() {
+        parts.remove(0);
+    }
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match out.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('/');
+                last.push_str(p);
+            }
+            _ => out.push(p.to_string()),
+        }
+    }
+    out
+}
+
+/// Calls `set` on every node that `path` reaches in `node`.
+pub fn visit<F>(
+    node: &mut Value,
+    path: &[String],
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    let Some((head, rest)) = path.split_first() else {
+        return set(node);
+    };
+    match node {
+        Value::Null => Ok(()),
+        Value::Array(items) => {
+            for item in items {
+                visit(item, path, create, set)?;
+            }
+            Ok(())
+        }
+        Value::Object(map) => visit_map(map, head, rest, create, set),
+        _ => Err(format!("expected sequence or mapping node at '{head}'")),
+    }
+}
+
+fn visit_map<F>(
+    map: &mut Map<String, Value>,
+    head: &str,
+    rest: &[String],
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    let (name, is_seq) = match head.strip_suffix("[]") {
+        Some(n) => (n, true),
+        None => (head, false),
+    };
+    if name.is_empty() {
+        return Err("cannot set or create an empty field name".into());
+    }
+    let make: Option<Value> = if create == CreateKind::None || is_seq {
+        if is_seq {
+            Some(Value::Array(Vec::new()))
+        } else {
+            None
+        }
+    } else if rest.is_empty() {
+        Some(match create {
+            CreateKind::Map => Value::Object(Map::new()),
+            CreateKind::Scalar => Value::String(String::new()),
+            _ => Value::Null,
+        })
+    } else {
+        Some(Value::Object(Map::new()))
+    };
+    let creating = create != CreateKind::None && !is_seq;
+    let field = if creating {
+        map.entry(name.to_string()).or_insert(Value::Null)
+    } else {
+        match map.get_mut(name) {
+            Some(f) => f,
+            None => return Ok(()),
+        }
+    };
+    if field.is_null() {
+        if let Some(m) = make {
+            if !(m.is_null()) {
+                *field = m;
+            }
+        }
+    }
+    visit(field, rest, create, set)
+}
+
+/// Splits a path string and visits it.
+pub fn visit_spec<F>(
+    node: &mut Value,
+    path: &str,
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    visit(node, &split_path(path), create, set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn enters_sequences_and_creates_maps() {
+        let mut v = json!({"spec": {"containers": [{"image": "a"}, {"image": "b"}]}});
+        let mut seen = Vec::new();
+        visit_spec(
+            &mut v,
+            "spec/containers[]/image",
+            CreateKind::Scalar,
+            &mut |n| {
+                seen.push(n.as_str().unwrap_or("").to_string());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, ["a", "b"]);
+        let mut v = json!({});
+        visit_spec(&mut v, "metadata/labels", CreateKind::Map, &mut |n| {
+            n.as_object_mut().unwrap().insert("a".into(), json!("b"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(v, json!({"metadata": {"labels": {"a": "b"}}}));
+    }
+
+    #[test]
+    fn skips_missing_fields_without_create() {
+        let mut v = json!({"spec": {}});
+        let mut n = 0;
+        visit_spec(&mut v, "spec/selector", CreateKind::None, &mut |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(v, json!({"spec": {}}));
+    }
+
+    #[test]
+    fn escaped_slashes_stay_in_names() {
+        assert_eq!(split_path("/a/b\\/c/d"), ["a", "b/c", "d"]);
+    }
+}

@@ -1,0 +1,95 @@
+//! Labels and annotations: add string pairs at every field spec's path.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::fieldpath::{visit_spec, CreateKind};
+use super::TransformResult;
+use crate::resource::ResMap;
+use crate::schema::FieldSpec;
+
+/// Adds `pairs` to the maps that `specs` point at in every resource.
+pub fn add_pairs(
+    m: &mut ResMap,
+    pairs: &BTreeMap<String, String>,
+    specs: &[FieldSpec],
+) -> TransformResult {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    for r in m.iter_mut() {
+        let gvk = r.gvk();
+        let mut obj = Value::Object(std::mem::take(&mut r.obj));
+        let res = specs
+            .iter()
+            .filter(|fs| fs.selects(&gvk))
+            .try_for_each(|fs| {
+                let create = if fs.create {
+                    CreateKind::Map
+                } else {
+                    CreateKind::None
+                };
+                visit_spec(&mut obj, &fs.path, create, &mut |node| {
+                    set_pairs(node, pairs)
+                })
+                .map_err(|e| format!("considering field '{}' of {}: {e}", fs.path, r.id()))
+            });
+        if let Value::Object(o) = obj {
+            r.obj = o;
+        }
+        res?;
+    }
+    Ok(())
+}
+
+fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformResult {
+    if node.is_null() {
+        *node = Value::Object(Default::default());
+    }
+    match node {
+        Value::Object(map) => {
+            for (k, v) in pairs {
+                map.insert(k.clone(), Value::String(v.clone()));
+            }
+            Ok(())
+        }
+        _ => Err("expected a mapping for labels or annotations".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    fn resmap(objs: Vec<Value>) -> ResMap {
+        let mut m = ResMap::new();
+        for o in objs {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn common_labels_reach_selectors_and_templates() {
+        let mut m = resmap(vec![json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {}}}
+        })]);
+        let pairs = BTreeMap::from([("app".to_string(), "x".to_string())]);
+        add_pairs(
+            &mut m,
+            &pairs,
+            &crate::schema::default_config().common_labels,
+        )
+        .unwrap();
+        let o = m.get(0).unwrap();
+        assert_eq!(o.obj["metadata"]["labels"]["app"], "x");
+        assert_eq!(o.obj["spec"]["selector"]["matchLabels"]["app"], "x");
+        assert_eq!(o.obj["spec"]["template"]["metadata"]["labels"]["app"], "x");
+    }
+}

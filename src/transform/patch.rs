@@ -1,0 +1,296 @@
+//! `patches`, `patchesStrategicMerge` and `patchesJson6902`: strategic-merge patches by id
+//! or by target selector, and JSON 6902 operation lists by target selector.
+
+use serde_json::{Map, Value};
+
+use super::selector::{effective_namespace, Compiled};
+use super::smp::{self, Outcome};
+use super::TransformResult;
+use crate::kustomization::Selector;
+use crate::resource::{Gvk, ResId, ResMap};
+use crate::yaml::{parse_documents, Limits};
+
+/// A parsed patch: strategic-merge documents or one JSON 6902 operation list.
+#[derive(Debug, Clone)]
+pub enum PatchBody {
+    /// Strategic-merge patches (objects).
+    Strategic(Vec<Map<String, Value>>),
+    /// A JSON 6902 patch.
+    Json(json_patch::Patch),
+}
+
+/// Parses patch text, deciding like Kustomize whether it is strategic-merge or JSON 6902.
+pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
+    let docs = parse_documents(text, Limits::default())
+        .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
+    let docs: Vec<Value> = docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    if docs.len() == 1 && docs[0].is_array() {
+        let ops: json_patch::Patch = serde_json::from_value(docs[0].clone())
+            .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
+        return Ok(PatchBody::Json(ops));
+    }
+    if docs.is_empty() {
+        return Err(format!(
+            "illegally qualifies as both an SM and JSON patch (it is empty): {source}"
+        ));
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        match d {
+            Value::Object(m) => expand_list(m, &mut out),
+            _ => return Err(format!("unable to parse SM or JSON patch from {source}")),
+        }
+    }
+    Ok(PatchBody::Strategic(out))
+}
+
+fn expand_list(m: Map<String, Value>, out: &mut Vec<Map<String, Value>>) {
+    let is_list = m
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && m.get("items").is_some_and(Value::is_array);
+    if !is_list {
+        out.push(m);
+        return;
+    }
+    if let Some(Value::Array(items)) = m.get("items") {
+        for it in items {
+            if let Value::Object(o) = it {
+                expand_list(o.clone(), out);
+            }
+        }
+    }
+}
+
+fn patch_id(p: &Map<String, Value>) -> ResId {
+    let s = |path: &[&str]| crate::resource::get_str(p, path).unwrap_or("").to_string();
+    ResId {
+        gvk: Gvk::from_api_version(&s(&["apiVersion"]), &s(&["kind"])),
+        name: s(&["metadata", "name"]),
+        namespace: s(&["metadata", "namespace"]),
+    }
+}
+
+fn ids_equal(a: &ResId, b: &ResId) -> bool {
+    a.gvk == b.gvk && a.name == b.name && effective_namespace(a) == effective_namespace(b)
+}
+
+/// Options of a `patches:` entry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PatchOptions {
+    /// The patch may rename its target.
+    pub allow_name_change: bool,
+    /// The patch may change its target's kind.
+    pub allow_kind_change: bool,
+}
+
+/// Applies a strategic-merge patch to the resource at `i`; returns false when the patch
+/// deleted it.
+fn apply_smp_at(
+    m: &mut ResMap,
+    i: usize,
+    patch: &Map<String, Value>,
+    opts: PatchOptions,
+) -> TransformResult<bool> {
+    let Some(r) = m.get_mut(i) else {
+        return Ok(true);
+    };
+    let (name, ns, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.kind().to_string(),
+    );
+    if opts.allow_name_change || opts.allow_kind_change {
+        r.remember_id();
+    }
+    let gvk = r.gvk();
+    let outcome = smp::merge(&mut r.obj, patch, &gvk).map_err(|e| format!("{}: {e}", r.id()))?;
+    r.drop_empty_nulls();
+    if outcome == Outcome::Deleted || r.obj.is_empty() {
+        return Ok(false);
+    }
+    if !opts.allow_kind_change {
+        r.obj.insert("kind".into(), Value::String(kind));
+    }
+    let md = r.metadata_mut();
+    if !opts.allow_name_change {
+        md.insert("name".into(), Value::String(name));
+    }
+    if ns.is_empty() {
+        md.remove("namespace");
+    } else {
+        md.insert("namespace".into(), Value::String(ns));
+    }
+    Ok(true)
+}
+
+/// Applies strategic-merge patches without a target: each finds its resource by id.
+pub fn apply_smp_by_id(
+    m: &mut ResMap,
+    patches: &[Map<String, Value>],
+    opts: PatchOptions,
+) -> TransformResult {
+    for p in patches {
+        let pid = patch_id(p);
+        let matches: Vec<usize> = m
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.any_id(|id| ids_equal(id, &pid)))
+            .map(|(i, _)| i)
+            .collect();
+        let i = match matches.as_slice() {
+            [i] => *i,
+            [] => {
+                return Err(format!(
+                    "no resource matches strategic merge patch \"{}\"",
+                    id_string(&pid)
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "multiple resources match strategic merge patch \"{}\"",
+                    id_string(&pid)
+                ))
+            }
+        };
+        if !apply_smp_at(m, i, p, opts)? {
+            m.remove(i);
+        }
+    }
+    m.reindex();
+    Ok(())
+}
+
+/// Kustomize's `ResId.String()`: `Kind.version.group/name.namespace` with placeholders.
+pub fn id_string(id: &ResId) -> String {
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}.{}.{}/{}.{}",
+        or(&id.gvk.kind, "[noKind]"),
+        or(&id.gvk.version, "[noVer]"),
+        or(&id.gvk.group, "[noGrp]"),
+        or(&id.name, "[noName]"),
+        or(&id.namespace, "[noNs]")
+    )
+}
+
+/// Indices of the resources `target` selects.
+pub fn select(m: &ResMap, target: &Selector) -> TransformResult<Vec<usize>> {
+    let sel = Compiled::new(target)?;
+    Ok(m.iter()
+        .enumerate()
+        .filter(|(_, r)| sel.matches(r))
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// Applies one strategic-merge patch to every resource `target` selects.
+pub fn apply_smp_to_target(
+    m: &mut ResMap,
+    patch: &Map<String, Value>,
+    target: &Selector,
+    opts: PatchOptions,
+) -> TransformResult {
+    let selected = select(m, target)?;
+    let mut deleted = Vec::new();
+    for i in selected {
+        let mut p = patch.clone();
+        if let Some(r) = m.get(i) {
+            if let Some(av) = r.obj.get("apiVersion") {
+                p.insert("apiVersion".into(), av.clone());
+            }
+        }
+        if !apply_smp_at(m, i, &p, opts)? {
+            deleted.push(i);
+        }
+    }
+    for i in deleted.into_iter().rev() {
+        m.remove(i);
+    }
+    m.reindex();
+    Ok(())
+}
+
+/// Applies a JSON 6902 patch to every resource `target` selects.
+pub fn apply_json6902(
+    m: &mut ResMap,
+    ops: &json_patch::Patch,
+    target: &Selector,
+) -> TransformResult {
+    let selected = select(m, target)?;
+    for i in selected {
+        let Some(r) = m.get_mut(i) else { continue };
+        r.remember_id();
+        // Kustomize's objects always carry internal annotations while building, so
+        // `metadata.annotations` exists for the patch; restore that, then tidy up.
+        let added = !r.metadata_mut().contains_key("annotations");
+        if added {
+            r.metadata_mut()
+                .insert("annotations".into(), Value::Object(Map::new()));
+        }
+        let mut v = Value::Object(std::mem::take(&mut r.obj));
+        let res = json_patch::patch(&mut v, ops);
+        match v {
+            Value::Object(o) => r.obj = o,
+            _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
+        }
+        if let Some(Value::Object(md)) = r.obj.get_mut("metadata") {
+            if md
+                .get("annotations")
+                .is_some_and(|a| a.as_object().is_some_and(Map::is_empty))
+            {
+                md.remove("annotations");
+            }
+        }
+        res.map_err(|e| format!("{}: applying JSON 6902 patch: {e}", r.id()))?;
+    }
+    m.reindex();
+    Ok(())
+}
+
+/// A patch as loaded: its body and where it came from, for messages.
+#[derive(Debug, Clone)]
+pub struct LoadedPatch {
+    /// Parsed body.
+    pub body: PatchBody,
+    /// Which resources it targets (`None`: by the patch's own id).
+    pub target: Option<Selector>,
+    /// Name/kind change options.
+    pub options: PatchOptions,
+    /// `[path: "x"]` or `[patch: "..."]`.
+    pub source: String,
+}
+
+/// Applies one `patches:` entry.
+pub fn apply(m: &mut ResMap, p: &LoadedPatch) -> TransformResult {
+    match (&p.body, &p.target) {
+        (PatchBody::Strategic(docs), None) => apply_smp_by_id(m, docs, p.options),
+        (PatchBody::Strategic(docs), Some(t)) => {
+            if docs.len() > 1 {
+                return Err(format!(
+                    "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field: {}",
+                    p.source
+                ));
+            }
+            match docs.first() {
+                Some(d) => apply_smp_to_target(m, d, t, p.options),
+                None => Ok(()),
+            }
+        }
+        (PatchBody::Json(ops), Some(t)) => apply_json6902(m, ops, t),
+        (PatchBody::Json(_), None) => {
+            Err(format!("must specify a target for JSON patch {}", p.source))
+        }
+    }
+}

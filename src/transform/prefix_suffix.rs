@@ -1,0 +1,70 @@
+//! `namePrefix` / `nameSuffix`: rename objects (except CRDs, APIServices and Namespaces)
+//! and remember the old names so references can follow.
+
+use serde_json::Value;
+
+use super::fieldpath::{visit_spec, CreateKind};
+use super::TransformResult;
+use crate::resource::{Gvk, ResMap};
+use crate::schema::FieldSpec;
+
+fn skipped(gvk: &Gvk) -> bool {
+    gvk.kind == "CustomResourceDefinition"
+        || gvk.kind == "Namespace"
+        || (gvk.kind == "APIService" && gvk.group == "apiregistration.k8s.io")
+}
+
+/// Adds `prefix` and `suffix` to the names that `specs` select.
+pub fn apply(
+    m: &mut ResMap,
+    prefix: &str,
+    suffix: &str,
+    specs: &[FieldSpec],
+    is_prefix: bool,
+) -> TransformResult {
+    let affix = if is_prefix { prefix } else { suffix };
+    if affix.is_empty() {
+        return Ok(());
+    }
+    for r in m.iter_mut() {
+        let org = r.orig_id();
+        if skipped(&org.gvk) {
+            continue;
+        }
+        for fs in specs.iter().filter(|fs| fs.selects(&org.gvk)) {
+            if fs.path == "metadata/name" {
+                if is_prefix {
+                    r.prefixes.push(affix.to_string());
+                } else {
+                    r.suffixes.push(affix.to_string());
+                }
+                r.remember_id();
+            }
+            let create = if fs.create {
+                CreateKind::Scalar
+            } else {
+                CreateKind::None
+            };
+            let mut obj = Value::Object(std::mem::take(&mut r.obj));
+            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+                let cur = match node {
+                    Value::String(s) => s.as_str(),
+                    Value::Null => "",
+                    _ => return Err("expected a string name".into()),
+                };
+                *node = Value::String(if is_prefix {
+                    format!("{affix}{cur}")
+                } else {
+                    format!("{cur}{affix}")
+                });
+                Ok(())
+            });
+            if let Value::Object(o) = obj {
+                r.obj = o;
+            }
+            res?;
+        }
+    }
+    m.reindex();
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! `replicas:`: set the replica count of the named workloads.
+
+use serde_json::Value;
+
+use super::fieldpath::{visit_spec, CreateKind};
+use super::TransformResult;
+use crate::kustomization::Replica;
+use crate::resource::ResMap;
+use crate::schema::FieldSpec;
+
+/// Sets `spec.replicas` (or the specs' paths) of resources named `rep.name`.
+pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformResult {
+    let mut found = false;
+    for fs in specs {
+        for r in m.iter_mut() {
+            if !r.any_id(|id| id.name == rep.name && fs.selects(&id.gvk)) {
+                continue;
+            }
+            found = true;
+            let create = if fs.create {
+                CreateKind::Scalar
+            } else {
+                CreateKind::None
+            };
+            let mut obj = Value::Object(std::mem::take(&mut r.obj));
+            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+                *node = Value::from(rep.count);
+                Ok(())
+            });
+            if let Value::Object(o) = obj {
+                r.obj = o;
+            }
+            res?;
+        }
+    }
+    if !found {
+        let gvks: Vec<String> = specs
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}.{}.{}",
+                    if f.kind.is_empty() {
+                        "[noKind]"
+                    } else {
+                        &f.kind
+                    },
+                    if f.version.is_empty() {
+                        "[noVer]"
+                    } else {
+                        &f.version
+                    },
+                    if f.group.is_empty() {
+                        "[noGrp]"
+                    } else {
+                        &f.group
+                    }
+                )
+            })
+            .collect();
+        return Err(format!(
+            "resource with name {} does not match a config with the following GVK [{}]",
+            rep.name,
+            gvks.join(" ")
+        ));
+    }
+    Ok(())
+}
