@@ -285,12 +285,14 @@ impl Schema {
     /// (custom resources) and kinds without any associative list.
     pub fn for_kind(api_version: &str, kind: &str) -> Option<Schema> {
         // A custom schema replaces the built-in one, as in Kustomize.
-        if let Some(t) = super::custom::active() {
-            if let Some(i) = t.root(api_version, kind) {
-                return Schema::custom_node(t, i);
-            }
+        match super::custom::active() {
+            Some((t, mode)) => match t.root(api_version, kind) {
+                Some(i) => Schema::custom_node(t, i),
+                None if mode == super::custom::Mode::Added => Schema::builtin_root(api_version, kind),
+                None => None,
+            },
+            None => Schema::builtin_root(api_version, kind),
         }
-        Schema::builtin_root(api_version, kind)
     }
 
     /// The built-in schema of a kind, ignoring any custom schema.
@@ -303,7 +305,10 @@ impl Schema {
             return None;
         }
         match t.nodes[i as usize] {
-            super::custom::CNode::Builtin(b) => Some(Schema::Builtin(b)),
+            super::custom::CNode::Builtin(b) => {
+                let added = super::custom::active().is_some_and(|(_, m)| m == super::custom::Mode::Added);
+                added.then_some(Schema::Builtin(b))
+            }
             _ => Some(Schema::Custom(t, i)),
         }
     }

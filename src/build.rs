@@ -250,7 +250,14 @@ impl Ctx {
         let (file, text) = ldr.read_string(path)?;
         let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
         let _ = kfile;
-        self.schema_guard = Some(crate::schema::custom::activate(Some(table)));
+        // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
+        // one; a base's or component's is added to it.
+        let mode = if self.stack.is_empty() {
+            crate::schema::custom::Mode::Alone
+        } else {
+            crate::schema::custom::Mode::Added
+        };
+        self.schema_guard = Some(crate::schema::custom::activate(Some((table, mode))));
         Ok(())
     }
 

@@ -233,17 +233,27 @@ pub fn intern(text: &str) -> Result<&'static CustomTable, String> {
     Ok(table)
 }
 
+/// How a custom schema combines with the built-in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only the custom document counts (a top-level kustomization's `openapi:`).
+    Alone,
+    /// The custom document is added to the built-in schema (`openapi:` of a base or
+    /// component): built-in kinds and definitions keep their merge keys.
+    Added,
+}
+
 thread_local! {
-    static ACTIVE: Cell<Option<&'static CustomTable>> = const { Cell::new(None) };
+    static ACTIVE: Cell<Option<(&'static CustomTable, Mode)>> = const { Cell::new(None) };
 }
 
 /// The custom schema in force on this thread's build, if any.
-pub fn active() -> Option<&'static CustomTable> {
+pub fn active() -> Option<(&'static CustomTable, Mode)> {
     ACTIVE.with(Cell::get)
 }
 
 /// Puts a custom schema in force until the guard is dropped.
-pub fn activate(table: Option<&'static CustomTable>) -> ActiveGuard {
+pub fn activate(table: Option<(&'static CustomTable, Mode)>) -> ActiveGuard {
     let previous = ACTIVE.with(|a| a.replace(table));
     ActiveGuard { previous }
 }
@@ -251,7 +261,7 @@ pub fn activate(table: Option<&'static CustomTable>) -> ActiveGuard {
 /// Restores the previously active schema when dropped.
 #[derive(Debug)]
 pub struct ActiveGuard {
-    previous: Option<&'static CustomTable>,
+    previous: Option<(&'static CustomTable, Mode)>,
 }
 
 impl Drop for ActiveGuard {
@@ -283,7 +293,7 @@ mod tests {
         }});
         let table: &'static CustomTable = Box::leak(Box::new(build_table(&doc)));
         assert!(Schema::for_kind("example.com/v1", "Thing").is_none());
-        let _g = activate(Some(table));
+        let _g = activate(Some((table, Mode::Added)));
         let spec = Schema::for_kind("example.com/v1", "Thing")
             .and_then(|s| s.field("spec"))
             .unwrap();
@@ -298,7 +308,15 @@ mod tests {
             .and_then(|s| s.field("containers"))
             .and_then(|s| s.list_keys());
         assert_eq!(containers, Some(&["name"][..]));
-        // Built-in kinds keep their schema while a custom one is active.
+        // Built-in kinds keep their schema while a custom one is added.
         assert!(Schema::for_kind("apps/v1", "Deployment").is_some());
+        drop(_g);
+        // A top-level custom schema stands alone (checked with kubectl kustomize v5.5.0).
+        let _g = activate(Some((table, Mode::Alone)));
+        assert!(Schema::for_kind("apps/v1", "Deployment").is_none());
+        let spec = Schema::for_kind("example.com/v1", "Thing")
+            .and_then(|s| s.field("spec"))
+            .unwrap();
+        assert!(spec.field("template").is_none());
     }
 }
