@@ -92,6 +92,14 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             unused.join(",")
         ));
     }
+    // Replacements may rename objects onto each other; Kustomize fails on the duplicate
+    // when it rebuilds the final resource map.
+    if let Some(id) = acc.resources.find_conflict() {
+        return Err(Error::invalid(
+            &kfile,
+            format!("may not add resource with an already registered id: {id}"),
+        ));
+    }
     // repl: end
     acc.resources.retain(|r| {
         r.metadata_map("annotations")

@@ -164,6 +164,7 @@ pub struct Replacement {
 /// The fields of a JSON object matched to a struct's field names.
 pub(crate) struct Fields<'a> {
     pairs: Vec<(&'static str, &'a Value)>,
+    strict: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -196,7 +197,7 @@ impl<'a> Fields<'a> {
                 None => {}
             }
         }
-        Ok(Some(Fields { pairs }))
+        Ok(Some(Fields { pairs, strict }))
     }
 
     /// The value of field `name` (the last matching key wins), null counting as unset.
@@ -209,14 +210,15 @@ impl<'a> Fields<'a> {
             .filter(|v| !v.is_null())
     }
 
-    /// A string field; numbers and booleans are taken as their text, as sigs.k8s.io/yaml
-    /// does for string-typed fields.
+    /// A string field. Outside kustomization files numbers and booleans are taken as
+    /// their text, as sigs.k8s.io/yaml does for string-typed fields; a kustomization file
+    /// goes through plain JSON, where they are errors.
     pub(crate) fn string(&self, name: &str, what: &str) -> std::result::Result<String, String> {
         match self.get(name) {
             None => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(Value::Number(n)) => Ok(n.to_string()),
-            Some(Value::Bool(b)) => Ok(b.to_string()),
+            Some(Value::Number(n)) if !self.strict => Ok(n.to_string()),
+            Some(Value::Bool(b)) if !self.strict => Ok(b.to_string()),
             Some(other) => Err(format!(
                 "{what}: field {name:?} must be a string, got {}",
                 type_name(other)
@@ -364,8 +366,8 @@ fn decode_target(v: &Value, strict: bool, what: &str) -> std::result::Result<Tar
     for p in f.list("fieldPaths", what)?.into_iter().flatten() {
         match p {
             Value::String(s) => field_paths.push(s.clone()),
-            Value::Number(n) => field_paths.push(n.to_string()),
-            Value::Bool(b) => field_paths.push(b.to_string()),
+            Value::Number(n) if !strict => field_paths.push(n.to_string()),
+            Value::Bool(b) if !strict => field_paths.push(b.to_string()),
             Value::Null => field_paths.push(String::new()),
             other => {
                 return Err(format!(

@@ -224,7 +224,8 @@ enum VarValue {
     Complex,
 }
 
-/// Go's `%v` of a float64: shortest representation, exponent form outside 1e-4..1e21.
+/// Go's `%v` of a float64: the shortest representation, in exponent form when the
+/// decimal exponent is below -4 or at least 6 (`strconv`'s `'g'` with precision -1).
 fn go_float(f: f64) -> String {
     if f == 0.0 || !f.is_finite() {
         return format!("{f}");
@@ -234,7 +235,7 @@ fn go_float(f: f64) -> String {
         .rsplit_once('e')
         .and_then(|(_, e)| e.parse().ok())
         .unwrap_or(0);
-    if (-4..21).contains(&exp) {
+    if (-4..6).contains(&exp) {
         format!("{f}")
     } else {
         let (mant, _) = sci.split_once('e').unwrap_or((&sci, ""));
@@ -523,7 +524,8 @@ mod tests {
         assert_eq!(go_float(1.5), "1.5");
         assert_eq!(go_float(1e21), "1e+21");
         assert_eq!(go_float(0.00001), "1e-05");
-        assert_eq!(go_float(123456789.0), "123456789");
+        assert_eq!(go_float(12345678.0), "1.2345678e+07");
+        assert_eq!(go_float(123456.0), "123456");
     }
 
     fn pod(name: &str, args: Value) -> Value {
