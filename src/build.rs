@@ -511,12 +511,7 @@ impl Ctx {
                 );
             }
         }
-        // repl: replacements run last among the builtin transformers; then this
-        // kustomization's vars are declared against what it accumulated.
-        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
-            let reps = replacements::load(entries, ldr, kfile)?;
-            replacements::apply(&mut acc.resources, &reps).map_err(|e| Error::invalid(kfile, e))?;
-        }
+        // repl: this kustomization's vars are declared against what it accumulated.
         if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
             acc.vars
                 .declare(entries, &acc.resources)
@@ -746,6 +741,13 @@ impl Ctx {
             images::apply(m, img, &tc.images).map_err(e)?;
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
+        // repl: replacements, the last builtin transformer
+        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
+            let reps = replacements::load(entries, ldr, kfile)?;
+            replacements::apply(m, &reps).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplacementTransformer");
+        }
+        // repl: end
         Ok(())
     }
 }

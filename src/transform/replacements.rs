@@ -427,11 +427,41 @@ fn decode_replacement(
 /// strictly, as Kustomize decodes the kustomization file) and `path:` entries naming a
 /// file that holds one replacement or a list of them (decoded leniently).
 pub fn load(entries: &[Value], ldr: &Loader, kfile: &Path) -> Result<Vec<Replacement>> {
+    load_entries(entries, true, ldr, kfile)
+}
+
+/// Reads the configuration of a builtin `ReplacementTransformer` listed under
+/// `transformers:` (its `replacements:` list, decoded leniently as Kustomize decodes
+/// plugin configurations). `cfg_file` names the configuration for errors.
+pub fn load_plugin_config(
+    cfg: &Map<String, Value>,
+    ldr: &Loader,
+    cfg_file: &Path,
+) -> Result<Vec<Replacement>> {
+    match cfg.get("replacements") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(entries)) => load_entries(entries, false, ldr, cfg_file),
+        Some(other) => Err(Error::invalid(
+            cfg_file,
+            format!(
+                "ReplacementTransformer: `replacements` must be a list, got {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+fn load_entries(
+    entries: &[Value],
+    strict: bool,
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<Vec<Replacement>> {
     let mut out = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let what = format!("replacements[{i}]");
         let (rep, path) =
-            decode_replacement(entry, true, true, &what).map_err(|e| Error::invalid(kfile, e))?;
+            decode_replacement(entry, strict, true, &what).map_err(|e| Error::invalid(kfile, e))?;
         if path.is_empty() {
             out.push(rep);
             continue;
