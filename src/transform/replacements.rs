@@ -1081,6 +1081,28 @@ fn write_target(r: &mut Resource, value: &Value, t: &Target) -> TransformResult 
     result
 }
 
+/// Kustomize writes every object's annotations back as strings before it prints (a
+/// number or boolean put there by a replacement or a var keeps only its text).
+pub(crate) fn stringify_annotations(m: &mut ResMap) {
+    for r in m.iter_mut() {
+        let Some(Value::Object(a)) = r
+            .obj
+            .get_mut("metadata")
+            .and_then(|md| md.get_mut("annotations"))
+        else {
+            continue;
+        };
+        for v in a.values_mut() {
+            let text = match &*v {
+                Value::String(_) => continue,
+                Value::Null => "null".to_string(),
+                other => scalar_text(other),
+            };
+            *v = Value::String(text);
+        }
+    }
+}
+
 /// Applies replacements in order, each to the result of the ones before.
 pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
     for rep in reps {
@@ -1099,6 +1121,7 @@ pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
             }
         }
     }
+    stringify_annotations(m);
     m.reindex();
     Ok(())
 }
@@ -1429,6 +1452,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out[1]["metadata"]["annotations"]["example.com/key"], "x");
+        let out = run(
+            vec![cm("src", json!({"v": "8080"})), cm("dst", json!({}))],
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"name": "dst"},
+                                 "fieldPaths": ["metadata.annotations.port", "metadata.labels.port"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["metadata"]["annotations"]["port"], "8080");
+        assert_eq!(out[1]["metadata"]["labels"]["port"], json!(8080));
     }
 
     #[test]

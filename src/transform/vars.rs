@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde_json::{Number, Value};
 
 use super::fieldpath::{visit_spec, CreateKind};
-use super::replacements::{lookup, split_path, Fields, DEFAULT_FIELD_PATH};
+use super::replacements::{lookup, split_path, stringify_annotations, Fields, DEFAULT_FIELD_PATH};
 use super::selector::effective_namespace;
 use super::TransformResult;
 use crate::resource::{Gvk, ResId, ResMap, Resource};
@@ -467,6 +467,7 @@ pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformR
         }
         result?;
     }
+    stringify_annotations(m);
     Ok(values
         .iter()
         .filter(|(n, _)| !used.contains(n))
@@ -644,6 +645,6 @@ mod tests {
         resolve(&mut m, &vs, &default_config().var_reference).unwrap();
         let a = &m.to_values()[1]["metadata"]["annotations"];
         assert_eq!(a["a"], "svc.local");
-        assert_eq!(a["n"], json!(8080));
+        assert_eq!(a["n"], json!("8080"));
     }
 }
