@@ -22,7 +22,7 @@ use super::selector::{effective_namespace, LabelSelector};
 use super::TransformResult;
 use crate::error::{Error, Result};
 use crate::load::Loader;
-use crate::resource::{Gvk, ResId, ResMap, Resource};
+use crate::resource::{ResId, ResMap, Resource};
 use crate::yaml::parse::resolve_plain;
 use crate::yaml::{parse_documents, Limits};
 
@@ -53,25 +53,15 @@ impl IdSelector {
             && self.namespace.is_empty()
     }
 
-    /// Kustomize's `ResId.IsSelectedBy`: literal name and group/version/kind, namespace
-    /// compared after defaulting.
-    pub fn selects(&self, id: &ResId) -> bool {
+    /// Kustomize's `ResId.IsSelectedBy`: literal name and group/version/kind; a
+    /// namespace is compared with `eff_ns`, the id's effective namespace (see
+    /// [`object_ids`]), an unset or `default` one counting as `default`.
+    pub fn selects(&self, id: &ResId, eff_ns: &str) -> bool {
         if !self.name.is_empty() && self.name != id.name {
             return false;
         }
-        if !self.namespace.is_empty() {
-            let me = ResId {
-                gvk: Gvk {
-                    group: self.group.clone(),
-                    version: self.version.clone(),
-                    kind: self.kind.clone(),
-                },
-                name: self.name.clone(),
-                namespace: self.namespace.clone(),
-            };
-            if effective_namespace(&me) != effective_namespace(id) {
-                return false;
-            }
+        if !self.namespace.is_empty() && plain_namespace(&self.namespace) != eff_ns {
+            return false;
         }
         (self.group.is_empty() || self.group == id.gvk.group)
             && (self.version.is_empty() || self.version == id.gvk.version)
@@ -934,10 +924,27 @@ fn set_field(t: &mut Value, fresh: bool, value: &Value, opts: &FieldOptions) -> 
     Ok(())
 }
 
-/// Every id an object has had: its current one first, then the previous ones.
-fn all_ids(r: &Resource) -> Vec<ResId> {
-    let mut ids = vec![r.id()];
-    ids.extend(r.prev_ids.iter().cloned());
+/// A namespace as Kustomize compares it for an id it does not know to be cluster-scoped.
+pub(crate) fn plain_namespace(ns: &str) -> &str {
+    if ns.is_empty() {
+        "default"
+    } else {
+        ns
+    }
+}
+
+/// Every id an object has had, current first, each with the effective namespace the
+/// replacement filter compares. The filter builds the current id without looking up
+/// whether the kind is cluster-scoped (an unset namespace is `default` even for a
+/// ClusterRole), while a previous id keeps the effective namespace recorded when it was
+/// stored, which did account for cluster scope.
+pub fn object_ids(r: &Resource) -> Vec<(ResId, String)> {
+    let cur = r.id();
+    let ns = plain_namespace(&cur.namespace).to_string();
+    let mut ids = vec![(cur, ns)];
+    for p in &r.prev_ids {
+        ids.push((p.clone(), effective_namespace(p).to_string()));
+    }
     ids
 }
 
@@ -960,7 +967,7 @@ fn source_text(s: &Source) -> String {
 fn source_value(m: &ResMap, s: &Source) -> TransformResult<Value> {
     let mut found: Option<&Resource> = None;
     for r in m.iter() {
-        if all_ids(r).iter().any(|id| s.id.selects(id)) {
+        if object_ids(r).iter().any(|(id, ns)| s.id.selects(id, ns)) {
             if found.is_some() {
                 return Err(format!("multiple matches for selector {}", source_text(s)));
             }
@@ -1042,13 +1049,13 @@ fn target_selected(r: &Resource, t: &Target, select: &Selector) -> TransformResu
             return Ok(false);
         }
     }
-    let ids = all_ids(r);
+    let ids = object_ids(r);
     let rejected = t
         .reject
         .iter()
         .filter(|rej| !rej.id.is_empty())
-        .any(|rej| ids.iter().any(|id| rej.id.selects(id)));
-    Ok(!rejected && ids.iter().any(|id| select.id.selects(id)))
+        .any(|rej| ids.iter().any(|(id, ns)| rej.id.selects(id, ns)));
+    Ok(!rejected && ids.iter().any(|(id, ns)| select.id.selects(id, ns)))
 }
 
 fn write_target(r: &mut Resource, value: &Value, t: &Target) -> TransformResult {
@@ -1405,6 +1412,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.to_values()[1]["data"]["v"], "pre-a");
+    }
+
+    #[test]
+    fn namespaces_compare_without_cluster_scope() {
+        let cr = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                        "metadata": {"name": "cr"}});
+        let out = run(
+            vec![cm("src", json!({"v": "x"})), cr],
+            json!([{"source": {"name": "src", "namespace": "default", "fieldPath": "data.v"},
+                    "targets": [{"select": {"kind": "ClusterRole", "namespace": "default"},
+                                 "fieldPaths": ["metadata.labels.v"], "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["metadata"]["labels"]["v"], "x");
     }
 
     #[test]

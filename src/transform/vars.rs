@@ -14,11 +14,13 @@ use std::collections::BTreeSet;
 use serde_json::{Number, Value};
 
 use super::fieldpath::{visit_spec, CreateKind};
-use super::replacements::{lookup, split_path, stringify_annotations, Fields, DEFAULT_FIELD_PATH};
+use super::replacements::{
+    lookup, plain_namespace, split_path, stringify_annotations, Fields, DEFAULT_FIELD_PATH,
+};
 use super::selector::effective_namespace;
 use super::TransformResult;
 use crate::resource::{Gvk, ResId, ResMap, Resource};
-use crate::schema::{is_cluster_scoped, FieldSpec};
+use crate::schema::FieldSpec;
 
 /// One declared var.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,20 +122,15 @@ fn decode_var(v: &Value, i: usize) -> Result<Var, String> {
 
 impl Var {
     /// Whether `id` is the object this var names: group, version, kind and name equal,
-    /// and the namespace too when the var gives one (or the kind has none).
+    /// and the effective namespace too when the var gives one (the var's own namespace
+    /// is never treated as cluster-scoped, so a cluster-scoped object only matches a var
+    /// without a namespace).
     fn names(&self, id: &ResId) -> bool {
         if id.name != self.obj_name || id.gvk != self.gvk {
             return false;
         }
-        let me = ResId {
-            gvk: self.gvk.clone(),
-            name: self.obj_name.clone(),
-            namespace: self.obj_namespace.clone(),
-        };
-        if self.obj_namespace.is_empty() && !is_cluster_scoped(&self.gvk) {
-            return true;
-        }
-        effective_namespace(&me) == effective_namespace(id)
+        self.obj_namespace.is_empty()
+            || plain_namespace(&self.obj_namespace) == effective_namespace(id)
     }
 
     fn describe(&self) -> String {
@@ -611,6 +608,23 @@ mod tests {
             .unwrap();
         assert!(dup.absorb(vs).unwrap_err().contains("already encountered"));
         assert!(declare(&m, json!([{"name": "X", "objref": {}, "bogus": 1}])).is_err());
+    }
+
+    #[test]
+    fn cluster_scoped_objects_bind_only_without_a_namespace() {
+        let m = resmap(vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}),
+        ]);
+        let objref = |ns: Option<&str>| {
+            let mut o = json!({"apiVersion": "v1", "kind": "Namespace", "name": "ns"});
+            if let Some(ns) = ns {
+                o["namespace"] = json!(ns);
+            }
+            json!([{"name": "X", "objref": o}])
+        };
+        let bound = |vs: VarSet| vs.vars().all(|v| v.binding.is_some());
+        assert!(bound(declare(&m, objref(None)).unwrap()));
+        assert!(!bound(declare(&m, objref(Some("default"))).unwrap()));
     }
 
     #[test]
