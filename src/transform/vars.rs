@@ -518,6 +518,40 @@ mod tests {
     }
 
     #[test]
+    fn expansion_edge_cases() {
+        let v = vals(&[
+            ("VAR_A", VarValue::Str("A".into())),
+            ("VAR_B", VarValue::Str("B".into())),
+            ("VAR_C", VarValue::Str("C".into())),
+            ("VAR_REF", VarValue::Str("$(VAR_A)".into())),
+            ("VAR_EMPTY", VarValue::Str(String::new())),
+        ]);
+        for (input, want) in [
+            ("$(VAR_A)_$(VAR_B)_$(VAR_C)", "A_B_C"),
+            ("$$(VAR_B)_$(VAR_A)", "$(VAR_B)_A"),
+            ("f000-$$VAR_A", "f000-$VAR_A"),
+            ("foo\\$(VAR_C)bar", "foo\\Cbar"),
+            ("$(VAR_A$(VAR_B))", "$(VAR_A$(VAR_B))"),
+            ("$(VAR_A$(VAR_B)", "$(VAR_A$(VAR_B)"),
+            ("%%$(VAR_REF)--$(VAR_REF)%%", "%%$(VAR_A)--$(VAR_A)%%"),
+            ("foo$(VAR_EMPTY)bar", "foobar"),
+            ("foo$(VAR_Awhoops!", "foo$(VAR_Awhoops!"),
+            ("$?_boo_$!", "$?_boo_$!"),
+            ("$$$$$$(BIG_MONEY)", "$$$(BIG_MONEY)"),
+            ("$$$$$$$(VAR_A)", "$$$A"),
+            ("${VAR_A}", "${VAR_A}"),
+            ("$(VAR_B)_______$(A", "B_______$(A"),
+            ("$(VAR_C)_______$(", "C_______$("),
+            ("$(VAR_A)foobarzab$", "Afoobarzab$"),
+            ("--$($($($($--", "--$($($($($--"),
+            ("$(foo$$var)", "$(foo$$var)"),
+            ("\n", "\n"),
+        ] {
+            assert_eq!(text(input, &v), json!(want), "{input:?}");
+        }
+    }
+
+    #[test]
     fn go_float_formatting() {
         assert_eq!(go_float(1.5), "1.5");
         assert_eq!(go_float(1e21), "1e+21");
