@@ -713,7 +713,9 @@ fn walk(
     if let Some(idx) = atoi(head).filter(|i| *i >= 0) {
         let idx = usize::try_from(idx).map_err(|e| e.to_string())?;
         if node.is_null() && create.is_some() {
-            *node = Value::Array(Vec::new());
+            // kyaml appends to the null node itself, where the element is lost.
+            let mut lost = Value::Array(Vec::new());
+            return walk(&mut lost, path, create, fresh, set);
         }
         let items = match node {
             Value::Null => return Err(format!("index {idx} specified but only 0 elements found")),
@@ -789,7 +791,9 @@ fn walk_seq(
     let compile =
         || Regex::new(pattern).map_err(|e| format!("invalid regular expression in {head:?}: {e}"));
     if node.is_null() && create.is_some() {
-        *node = Value::Array(Vec::new());
+        // As for an index: what is created under a null node is lost.
+        let mut lost = Value::Array(Vec::new());
+        return walk_seq(&mut lost, head, rest, create, set);
     }
     let items = match node {
         Value::Null => return Ok(0),
@@ -870,8 +874,9 @@ fn tag_of(v: &Value, fresh: bool) -> Tag {
 fn typed(text: &str, tag: Tag) -> TransformResult<Value> {
     let plain = resolve_plain(text);
     let ok = match tag {
-        Tag::Str | Tag::Null => return Ok(Value::String(text.to_string())),
+        Tag::Str => return Ok(Value::String(text.to_string())),
         Tag::Untyped => return Ok(plain),
+        Tag::Null => plain.is_null(),
         Tag::Int => plain.as_number().is_some_and(|n| n.is_i64() || n.is_u64()),
         Tag::Float => plain.is_number(),
         Tag::Bool => plain.is_boolean(),
@@ -882,6 +887,7 @@ fn typed(text: &str, tag: Tag) -> TransformResult<Value> {
         let t = match tag {
             Tag::Int => "!!int",
             Tag::Float => "!!float",
+            Tag::Null => "!!null",
             _ => "!!bool",
         };
         Err(format!("cannot decode {text:?} as a {t}"))
@@ -1346,6 +1352,35 @@ mod tests {
         .unwrap();
         assert_eq!(out[1]["spec"]["replicas"], json!(5));
         assert_eq!(out[1]["spec"]["label"], json!("5"));
+    }
+
+    #[test]
+    fn null_targets() {
+        let objs = || {
+            vec![
+                cm("src", json!({"v": "x"})),
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                       "spec": {"a": null, "b": null, "c": null, "d": null}}),
+            ]
+        };
+        let r = |paths: Value| {
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"kind": "Pod"}, "fieldPaths": paths,
+                                 "options": {"create": true}}]}])
+        };
+        // What is created under a null field is lost; the field stays null.
+        let out = run(
+            objs(),
+            r(json!(["spec.a.0", "spec.b.[name=x].v", "spec.c.k"])),
+        )
+        .unwrap();
+        assert_eq!(
+            out[1]["spec"],
+            json!({"a": null, "b": null, "c": null, "d": null})
+        );
+        // A null scalar cannot take a string.
+        let err = run(objs(), r(json!(["spec.d"]))).unwrap_err();
+        assert!(err.contains("!!null"), "{err}");
     }
 
     #[test]
