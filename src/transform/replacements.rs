@@ -463,7 +463,14 @@ fn load_entries(
             ));
         }
         let (file, text) = ldr.read_string(&path)?;
-        let doc = parse_documents(&text, Limits::default())
+        // Read with sigs.k8s.io/yaml, that is go-yaml v2: YAML 1.1 booleans, and a
+        // repeated key overrides the earlier one.
+        let limits = Limits {
+            allow_duplicate_keys: true,
+            yaml11_booleans: true,
+            ..Limits::default()
+        };
+        let doc = parse_documents(&text, limits)
             .map_err(|e| Error::yaml(&file, e))?
             .into_iter()
             .next()
@@ -1541,7 +1548,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             dir.path().join("many.yaml"),
-            "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets: []\n",
+            "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets:\n  - options: {create: yes}\n",
         )
         .unwrap();
         let ldr = Loader::new(dir.path(), crate::build::LoadRestrictor::RootOnly).unwrap();
@@ -1554,6 +1561,7 @@ mod tests {
         .unwrap();
         assert_eq!(got.len(), 3);
         assert_eq!(got[2].source.as_ref().unwrap().id.name, "c");
+        assert!(got[2].targets.as_ref().unwrap()[0].options.create);
         assert!(load(
             &[json!({"path": "one.yaml", "source": {"name": "x"}})],
             &ldr,
