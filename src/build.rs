@@ -17,6 +17,8 @@ use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOpt
 use crate::transform::{
     hash, images, metadata, nameref, namespace, prefix_suffix, replicas, selector,
 };
+// repl: replacements and vars
+use crate::transform::{replacements, vars};
 use crate::yaml::Limits;
 
 /// Whether files outside a kustomization's root may be loaded.
@@ -81,6 +83,24 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
     nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    // repl: vars are resolved once, after names are final (Kustomize's ResolveVars).
+    let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    if !unused.is_empty() {
+        ctx.warn(&format!(
+            "well-defined vars that were never replaced: {}",
+            unused.join(",")
+        ));
+    }
+    // Replacements may rename objects onto each other; Kustomize fails on the duplicate
+    // when it rebuilds the final resource map.
+    if let Some(id) = acc.resources.find_conflict() {
+        return Err(Error::invalid(
+            &kfile,
+            format!("may not add resource with an already registered id: {id}"),
+        ));
+    }
+    // repl: end
     acc.resources.retain(|r| {
         r.metadata_map("annotations")
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -122,6 +142,8 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
 struct Acc {
     resources: ResMap,
     config: TransformerConfig,
+    // repl: the vars declared so far
+    vars: vars::VarSet,
 }
 
 impl Acc {
@@ -129,6 +151,7 @@ impl Acc {
         Acc {
             resources: ResMap::new(),
             config: default_config().clone(),
+            vars: vars::VarSet::default(),
         }
     }
 }
@@ -504,18 +527,13 @@ impl Ctx {
                 );
             }
         }
-        if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`replacements:` is not supported by kagentctl yet",
-            ));
+        // repl: this kustomization's vars are declared against what it accumulated.
+        if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
+            acc.vars
+                .declare(entries, &acc.resources)
+                .map_err(|e| Error::invalid(kfile, e))?;
         }
-        if k.vars.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`vars:` is not supported by kagentctl yet; use replacements",
-            ));
-        }
+        // repl: end
         Ok(())
     }
 
@@ -538,10 +556,14 @@ impl Ctx {
                 .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
             acc.config.merge(&sub.config);
-            return acc
-                .resources
+            acc.resources
                 .append_all(sub.resources)
-                .map_err(|r| conflict(kfile, &r));
+                .map_err(|r| conflict(kfile, &r))?;
+            // repl: a var name may be declared once in the whole build
+            return acc
+                .vars
+                .absorb(sub.vars)
+                .map_err(|e| Error::invalid(kfile, e));
         }
         if !path.exists() {
             return Err(Error::invalid(
@@ -735,6 +757,13 @@ impl Ctx {
             images::apply(m, img, &tc.images).map_err(e)?;
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
+        // repl: replacements, the last builtin transformer
+        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
+            let reps = replacements::load(entries, ldr, kfile)?;
+            replacements::apply(m, &reps).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplacementTransformer");
+        }
+        // repl: end
         Ok(())
     }
 }
