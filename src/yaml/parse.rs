@@ -215,6 +215,16 @@ fn finish_map(mut map: Map<String, Value>, merged: Vec<Map<String, Value>>) -> V
 
 /// Parses every document of `src`. Empty documents are returned as `Value::Null`.
 pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    parse_stream(src, limits, false)
+}
+
+/// Parses only the first document of `src`, as go-yaml's `Unmarshal` does: whatever
+/// follows it is never read (so it may even be malformed). `None` for an empty stream.
+pub fn parse_first_document(src: &str, limits: Limits) -> Result<Option<Document>, YamlError> {
+    Ok(parse_stream(src, limits, true)?.into_iter().next())
+}
+
+fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Document>, YamlError> {
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder::new(limits);
@@ -258,6 +268,9 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
                 });
+                if first_only {
+                    break;
+                }
             }
             Event::Alias(id) => {
                 let Some(Some(anchor)) = b.anchors.get(id) else {
@@ -620,6 +633,17 @@ mod tests {
             e.message.contains("nesting") || e.message.contains("recursion"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn first_document_only_ignores_the_rest() {
+        let d = parse_first_document("a: 1\n---\n: : bad [\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"a": 1})));
+        let d = parse_first_document("# c\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"b": 2})));
+        let d = parse_first_document("---\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(Value::Null));
+        assert_eq!(parse_first_document("", Limits::default()).unwrap(), None);
     }
 
     #[test]
