@@ -59,12 +59,8 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             "originAnnotations" => meta.origin = true,
             "transformerAnnotations" => meta.transformers = true,
             "managedByLabel" => meta.managed_by = true,
-            other => {
-                return Err(Error::invalid(
-                    &kfile,
-                    format!("invalid buildMetadata option {other:?}: use originAnnotations, transformerAnnotations or managedByLabel"),
-                ))
-            }
+            // Kustomize ignores options it does not know.
+            _ => {}
         }
     }
     let mut ctx = Ctx {
@@ -344,11 +340,16 @@ impl Ctx {
         for w in kustomization::deprecation_warnings(k) {
             self.warn(w);
         }
-        for field in ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] {
+        // Kustomize runs helm only for charts; `helmGlobals` alone or empty lists are fine.
+        let has_entries = |v: &Option<Value>| match v {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        };
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
             let used = match field {
-                "helmCharts" => k.helm_charts.is_some(),
-                "helmGlobals" => k.helm_globals.is_some(),
-                _ => k.helm_chart_inflation_generator.is_some(),
+                "helmCharts" => has_entries(&k.helm_charts),
+                _ => has_entries(&k.helm_chart_inflation_generator),
             };
             if used {
                 return Err(Error::invalid(
@@ -356,6 +357,10 @@ impl Ctx {
                     format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
                 ));
             }
+        }
+        // A custom OpenAPI schema is a file like any other: inside the root.
+        if let Some(p) = k.openapi.as_ref().and_then(|o| o.get("path")) {
+            ldr.resolve(p)?;
         }
         // Resources, depth first (deprecated `bases` come after `resources`).
         let entries = k.resources.iter().flatten().chain(k.bases.iter().flatten());
@@ -428,6 +433,12 @@ impl Ctx {
         }
         // Components act on everything accumulated so far.
         for c in k.components.iter().flatten() {
+            if c.is_empty() {
+                return Err(Error::invalid(
+                    kfile,
+                    "accumulating components: an empty entry in `components:` names no directory",
+                ));
+            }
             let dir = ldr.root().join(c);
             if !dir.is_dir() {
                 return Err(Error::invalid(
@@ -474,6 +485,12 @@ impl Ctx {
             return Err(Error::invalid(
                 kfile,
                 format!("remote resource {entry:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
+            ));
+        }
+        if entry.is_empty() {
+            return Err(Error::invalid(
+                kfile,
+                "accumulating resources: an empty entry in `resources:` names no file or directory",
             ));
         }
         let path = ldr.root().join(entry);
