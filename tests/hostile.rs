@@ -520,6 +520,16 @@ fn json_patch_failing_test_op() {
 }
 
 #[test]
+fn json_patch_whose_rollback_would_fail() {
+    // Found by fuzzing: json-patch's undo of `copy` after a half-done `move` panicked.
+    let t = Tree::new();
+    t.file("k/cm.yaml", CM).kust(
+        "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |\n    - op: copy\n      from: /data\n      path: /spec\n    - op: move\n      from: /spec\n      path: /other/k\n",
+    );
+    t.fails(&["k/kustomization.yaml", "JSON 6902", "/other/k"]);
+}
+
+#[test]
 fn json_patch_without_a_target() {
     let t = Tree::new();
     t.file("k/cm.yaml", CM).kust(
