@@ -154,6 +154,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let text = String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
     let limits = Limits {
         allow_duplicate_keys: true,
+        keep_quoted_merge_keys: true,
         ..Limits::default()
     };
     // Kustomize unmarshals the file with go-yaml, which reads the first document only.

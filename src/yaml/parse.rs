@@ -21,6 +21,10 @@ pub struct Limits {
     /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
     /// kustomization files) instead of failing (go-yaml v3, which reads resources).
     pub allow_duplicate_keys: bool,
+    /// Keep a `<<` key that is not a merge key (quoted or tagged) as an ordinary key
+    /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
+    /// Kustomize's kyaml does to resources and patches).
+    pub keep_quoted_merge_keys: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
             alias_ratio: 10,
             max_documents: 1_000_000,
             allow_duplicate_keys: false,
+            keep_quoted_merge_keys: false,
         }
     }
 }
@@ -126,6 +131,7 @@ impl Builder {
         span: &Span,
     ) -> Result<Option<Value>, YamlError> {
         let allow_dup = self.limits.allow_duplicate_keys;
+        let keep_quoted_merge = self.limits.keep_quoted_merge_keys;
         match self.stack.last_mut() {
             None => Ok(Some(value)),
             Some(Frame::Seq {
@@ -169,6 +175,7 @@ impl Builder {
                             ))
                         }
                     },
+                    Some((k, false)) if k == "<<" && !keep_quoted_merge => {}
                     Some((k, false)) => {
                         if map.contains_key(&k) && !allow_dup {
                             return Err(err_at(span, format!("mapping key {k:?} already defined")));
@@ -594,6 +601,18 @@ mod tests {
             v,
             json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}})
         );
+    }
+
+    #[test]
+    fn quoted_merge_keys_are_dropped_as_kyaml_does() {
+        let src = "a: 1\n\"<<\": {x: 1}\nb: [{'<<': 2, c: 3}]\n!!str <<: 4\n";
+        assert_eq!(one(src), json!({"a": 1, "b": [{"c": 3}]}));
+        let keep = Limits {
+            keep_quoted_merge_keys: true,
+            ..Limits::default()
+        };
+        let v = parse_documents("\"<<\": 1\n", keep).unwrap().remove(0).value;
+        assert_eq!(v, json!({"<<": 1}));
     }
 
     #[test]
