@@ -170,6 +170,13 @@ pub fn generate(
     let mut binary = Map::new();
     let mut seen = std::collections::HashSet::new();
     for (k, v) in load_pairs(args, ldr, kfile)? {
+        if k == "<<" {
+            // Kustomize prints the key plain and reads it back as a YAML merge key.
+            return Err(Error::invalid(
+                kfile,
+                format!("generator {name:?}: the key \"<<\" cannot be used: Kustomize reads it back as a YAML merge key (map merge requires map or sequence of maps as the value)"),
+            ));
+        }
         if !seen.insert(k.clone()) {
             return Err(Error::invalid(
                 kfile,
@@ -349,6 +356,19 @@ mod tests {
         let data = c.obj["data"].as_object().unwrap();
         let keys: Vec<&str> = data.keys().map(String::as_str).collect();
         assert_eq!(keys, ["1BAD", "a b", "a/b", "export Y", "\u{e9}"]);
+    }
+
+    #[test]
+    fn a_merge_key_as_data_key_fails_as_in_kustomize() {
+        for kind in [GenKind::ConfigMap, GenKind::Secret] {
+            let args = GeneratorArgs {
+                name: Some("x".into()),
+                literals: vec!["<<=v".into()],
+                ..Default::default()
+            };
+            let e = gen(kind, args, &[]).unwrap_err().to_string();
+            assert!(e.contains("merge key"), "{e}");
+        }
     }
 
     #[test]
