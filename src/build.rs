@@ -52,6 +52,10 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 
 /// Builds `dir` and also returns the warnings Kustomize would print.
 pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    // A missing directory is reported as a missing kustomization, as Kustomize does.
+    load::find_kustomization_file(dir)?;
+    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ldr.kustomization_file()?;
     let (kfile, k) = load::load_kustomization(dir)?;
     let mut meta = BuildMeta::default();
     for m in k.build_metadata.iter().flatten() {
@@ -70,7 +74,6 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
         stack: Vec::new(),
         warnings: Vec::new(),
     };
-    let ldr = Loader::new(dir, opts.load_restrictor)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
@@ -293,6 +296,7 @@ impl Ctx {
                 ),
             ));
         }
+        ldr.kustomization_file()?;
         let (kfile, k) = load::load_kustomization(dir)?;
         let is_component = k.kind.as_deref() == Some("Component");
         if component && !is_component {

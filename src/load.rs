@@ -100,6 +100,17 @@ impl Loader {
         Ok(path)
     }
 
+    /// Finds the root's kustomization file and checks it against the restriction, as
+    /// Kustomize does: a `kustomization.yaml` that is a symlink leading out of the root
+    /// is refused under `LoadRestrictionsRootOnly` (before anything reads it).
+    pub fn kustomization_file(&self) -> Result<PathBuf> {
+        let path = find_kustomization_file(&self.root)?;
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            self.resolve(name)?;
+        }
+        Ok(path)
+    }
+
     /// Reads a file named relative to the root, within the restriction.
     pub fn read_bytes(&self, rel: &str) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.resolve(rel)?;

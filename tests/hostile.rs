@@ -303,6 +303,42 @@ fn symlinked_resource_pointing_out_of_the_root_is_refused() {
 }
 
 #[test]
+fn kustomization_file_symlinked_out_of_the_root_is_refused() {
+    // Its content would otherwise reach the error messages ("unknown field ...").
+    let t = Tree::new();
+    t.file("secret.yaml", "PASSWORD: hunter2\n")
+        .symlink("k/kustomization.yaml", "../secret.yaml");
+    let err = t.fails(&["k/kustomization.yaml", "security", "secret.yaml"]);
+    assert!(
+        !err.contains("PASSWORD") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let t = Tree::new();
+    t.file("base/cm.yaml", CM)
+        .file("outside.yaml", "resources:\n- cm.yaml\n")
+        .symlink("base/kustomization.yaml", "../outside.yaml")
+        .kust("resources:\n- ../base\n");
+    t.fails(&["base/kustomization.yaml", "security", "outside.yaml"]);
+}
+
+#[test]
+fn kustomization_file_symlinked_within_the_root_or_without_restriction_is_read() {
+    let t = Tree::new();
+    t.file("k/cm.yaml", CM)
+        .file("k/sub/k.yaml", "resources:\n- cm.yaml\n")
+        .symlink("k/kustomization.yaml", "sub/k.yaml");
+    assert_eq!(t.passes(&[]), CM_OUT);
+    let t = Tree::new();
+    t.file("k/cm.yaml", CM)
+        .file("outside.yaml", "resources:\n- cm.yaml\n")
+        .symlink("k/kustomization.yaml", "../outside.yaml");
+    assert_eq!(
+        t.passes(&["--load-restrictor", "LoadRestrictionsNone"]),
+        CM_OUT
+    );
+}
+
+#[test]
 fn configurations_and_crds_outside_the_root_are_refused() {
     for field in ["configurations", "crds", "transformers", "generators"] {
         let t = Tree::new();
