@@ -611,7 +611,10 @@ mod tests {
             keep_quoted_merge_keys: true,
             ..Limits::default()
         };
-        let v = parse_documents("\"<<\": 1\n", keep).unwrap().remove(0).value;
+        let v = parse_documents("\"<<\": 1\n", keep)
+            .unwrap()
+            .remove(0)
+            .value;
         assert_eq!(v, json!({"<<": 1}));
     }
 
