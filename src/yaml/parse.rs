@@ -232,6 +232,7 @@ pub fn parse_first_document(src: &str, limits: Limits) -> Result<Option<Document
 }
 
 fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Document>, YamlError> {
+    check_printable(src)?;
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder::new(limits);
@@ -361,6 +362,26 @@ fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Docum
         return Err(err_at(span, "unterminated mapping"));
     }
     Ok(docs)
+}
+
+/// libyaml's reader (go-yaml v2 and v3) refuses characters outside YAML's printable set
+/// anywhere in the stream, comments and quoted scalars included: C0 controls other than
+/// tab and line breaks, DEL, C1 controls other than NEL, U+FFFE and U+FFFF.
+fn check_printable(src: &str) -> Result<(), YamlError> {
+    let bad = |c: char| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'
+            | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+    };
+    let Some((at, c)) = src.char_indices().find(|(_, c)| bad(*c)) else {
+        return Ok(());
+    };
+    let before = &src[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Err(YamlError {
+        line: before.matches('\n').count() + 1,
+        col: before[line_start..].chars().count() + 1,
+        message: format!("control characters are not allowed (U+{:04X})", c as u32),
+    })
 }
 
 /// A block scalar that ends the stream without a final newline has no line break to
@@ -666,6 +687,21 @@ mod tests {
         let d = parse_first_document("---\n---\nb: 2\n", Limits::default()).unwrap();
         assert_eq!(d.map(|d| d.value), Some(Value::Null));
         assert_eq!(parse_first_document("", Limits::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_position() {
+        for (src, line, col) in [
+            ("a: \"x\u{7f}\"\n", 1, 6),
+            ("a: 1\n# \u{1}\n", 2, 3),
+            ("a: 1\nb: \u{9f}\n", 2, 4),
+            ("\u{feff}a: \u{ffff}", 1, 5),
+        ] {
+            let e = parse_documents(src, Limits::default()).unwrap_err();
+            assert_eq!((e.line, e.col), (line, col), "{src:?}");
+            assert!(e.message.contains("control characters"), "{e}");
+        }
+        assert!(parse_documents("a: \"x\u{85}\ty\"\r\n", Limits::default()).is_ok());
     }
 
     #[test]
