@@ -100,6 +100,21 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     }
     crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
         .map_err(|e| Error::invalid(&kfile, e))?;
+    // Kustomize's output step re-reads its JSON as YAML and fails on what YAML cannot
+    // carry (control characters, over-long keys); fail as it does.
+    for r in acc.resources.iter_mut() {
+        let v = Value::Object(std::mem::take(&mut r.obj));
+        let err = crate::yaml::emit::kubectl_encode_error(&v);
+        if let Value::Object(o) = v {
+            r.obj = o;
+        }
+        if let Some(e) = err {
+            return Err(Error::invalid(
+                r.origin.path.as_ref(),
+                format!("{}: {e}; kubectl kustomize cannot print it either", r.id()),
+            ));
+        }
+    }
     Ok(BuildOutput {
         resources: acc.resources,
         warnings: ctx.warnings,

@@ -756,6 +756,36 @@ fn binary_garbage_as_yaml() {
 }
 
 #[test]
+fn raw_control_character_in_a_resource_names_its_position() {
+    let t = Tree::new();
+    t.file(
+        "k/r.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"x\u{7f}y\"\n",
+    )
+    .kust("resources:\n- r.yaml\n");
+    t.fails(&["k/r.yaml:6:8:", "control characters are not allowed"]);
+}
+
+#[test]
+fn escaped_control_character_kubectl_cannot_print() {
+    let t = Tree::new();
+    t.file(
+        "k/r.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"x\\x7fy\"\n",
+    )
+    .kust("resources:\n- r.yaml\n");
+    t.fails(&[
+        "k/r.yaml",
+        "ConfigMap x",
+        "control characters are not allowed",
+    ]);
+    let t = Tree::new();
+    t.bytes("k/f", b"a\x7fb")
+        .kust("configMapGenerator:\n- name: g\n  files:\n  - f\n");
+    t.fails(&["k/kustomization.yaml", "ConfigMap g-", "control characters"]);
+}
+
+#[test]
 fn non_utf8_resource_file() {
     let t = Tree::new();
     t.bytes(
