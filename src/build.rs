@@ -54,6 +54,10 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 
 /// Builds `dir` and also returns the warnings Kustomize would print.
 pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    // A missing directory is reported as a missing kustomization, as Kustomize does.
+    load::find_kustomization_file(dir)?;
+    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ldr.kustomization_file()?;
     let (kfile, k) = load::load_kustomization(dir)?;
     let mut meta = BuildMeta::default();
     for m in k.build_metadata.iter().flatten() {
@@ -61,12 +65,8 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             "originAnnotations" => meta.origin = true,
             "transformerAnnotations" => meta.transformers = true,
             "managedByLabel" => meta.managed_by = true,
-            other => {
-                return Err(Error::invalid(
-                    &kfile,
-                    format!("invalid buildMetadata option {other:?}: use originAnnotations, transformerAnnotations or managedByLabel"),
-                ))
-            }
+            // Kustomize ignores options it does not know.
+            _ => {}
         }
     }
     let mut ctx = Ctx {
@@ -77,7 +77,6 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
         stack: Vec::new(),
         warnings: Vec::new(),
     };
-    let ldr = Loader::new(dir, opts.load_restrictor)?;
     ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
@@ -363,6 +362,7 @@ impl Ctx {
                 ),
             ));
         }
+        ldr.kustomization_file()?;
         let (kfile, k) = load::load_kustomization(dir)?;
         let is_component = k.kind.as_deref() == Some("Component");
         if component && !is_component {
@@ -411,11 +411,16 @@ impl Ctx {
         for w in kustomization::deprecation_warnings(k) {
             self.warn(w);
         }
-        for field in ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] {
+        // Kustomize runs helm only for charts; `helmGlobals` alone or empty lists are fine.
+        let has_entries = |v: &Option<Value>| match v {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        };
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
             let used = match field {
-                "helmCharts" => k.helm_charts.is_some(),
-                "helmGlobals" => k.helm_globals.is_some(),
-                _ => k.helm_chart_inflation_generator.is_some(),
+                "helmCharts" => has_entries(&k.helm_charts),
+                _ => has_entries(&k.helm_chart_inflation_generator),
             };
             if used {
                 return Err(Error::invalid(
@@ -423,6 +428,10 @@ impl Ctx {
                     format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
                 ));
             }
+        }
+        // A custom OpenAPI schema is a file like any other: inside the root.
+        if let Some(p) = k.openapi.as_ref().and_then(|o| o.get("path")) {
+            ldr.resolve(p)?;
         }
         // Resources, depth first (deprecated `bases` come after `resources`).
         let entries = k.resources.iter().flatten().chain(k.bases.iter().flatten());
@@ -507,6 +516,12 @@ impl Ctx {
         }
         // Components act on everything accumulated so far.
         for c in k.components.iter().flatten() {
+            if c.is_empty() {
+                return Err(Error::invalid(
+                    kfile,
+                    "accumulating components: an empty entry in `components:` names no directory",
+                ));
+            }
             let dir = ldr.root().join(c);
             if !dir.is_dir() {
                 return Err(Error::invalid(
@@ -548,6 +563,12 @@ impl Ctx {
             return Err(Error::invalid(
                 kfile,
                 format!("remote resource {entry:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
+            ));
+        }
+        if entry.is_empty() {
+            return Err(Error::invalid(
+                kfile,
+                "accumulating resources: an empty entry in `resources:` names no file or directory",
             ));
         }
         let path = ldr.root().join(entry);

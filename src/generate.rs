@@ -47,20 +47,6 @@ pub fn merge_options(
     o
 }
 
-fn is_valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-fn is_env_var_name(k: &str) -> bool {
-    !k.is_empty()
-        && !k.as_bytes()[0].is_ascii_digit()
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
 fn remove_quotes(s: &str) -> &str {
     let b = s.as_bytes();
     if b.len() >= 2 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') {
@@ -107,15 +93,11 @@ fn load_pairs(args: &GeneratorArgs, ldr: &Loader, kfile: &Path) -> Result<Vec<(S
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // Kustomize checks neither env file keys nor data keys (its validator is a
+            // no-op; the API server judges them), and skips a line with an empty key.
             let (k, v) = line.split_once('=').unwrap_or((line, ""));
-            if !is_env_var_name(k) {
-                return Err(Error::invalid(
-                    &path,
-                    format!(
-                        "line {}: {k:?} is not a valid environment variable name",
-                        n + 1
-                    ),
-                ));
+            if k.is_empty() {
+                continue;
             }
             pairs.push((k.to_string(), v.as_bytes().to_vec()));
         }
@@ -188,10 +170,11 @@ pub fn generate(
     let mut binary = Map::new();
     let mut seen = std::collections::HashSet::new();
     for (k, v) in load_pairs(args, ldr, kfile)? {
-        if !is_valid_key(&k) {
+        if k == "<<" {
+            // Kustomize prints the key plain and reads it back as a YAML merge key.
             return Err(Error::invalid(
                 kfile,
-                format!("generator {name:?}: {k:?} is not a valid key name: use letters, digits, '-', '_' or '.'"),
+                format!("generator {name:?}: the key \"<<\" cannot be used: Kustomize reads it back as a YAML merge key (map merge requires map or sequence of maps as the value)"),
             ));
         }
         if !seen.insert(k.clone()) {
@@ -354,6 +337,38 @@ mod tests {
             ..Default::default()
         };
         assert!(gen(GenKind::ConfigMap, args, &[]).is_err());
+    }
+
+    #[test]
+    fn keys_are_not_validated_and_empty_env_keys_are_skipped() {
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            literals: vec!["a b=1".into(), "a/b=2".into()],
+            envs: vec!["e.env".into()],
+            ..Default::default()
+        };
+        let c = gen(
+            GenKind::ConfigMap,
+            args,
+            &[("e.env", "1BAD=3\n=4\nexport Y=5\n\u{e9}=6\n")],
+        )
+        .unwrap();
+        let data = c.obj["data"].as_object().unwrap();
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["1BAD", "a b", "a/b", "export Y", "\u{e9}"]);
+    }
+
+    #[test]
+    fn a_merge_key_as_data_key_fails_as_in_kustomize() {
+        for kind in [GenKind::ConfigMap, GenKind::Secret] {
+            let args = GeneratorArgs {
+                name: Some("x".into()),
+                literals: vec!["<<=v".into()],
+                ..Default::default()
+            };
+            let e = gen(kind, args, &[]).unwrap_err().to_string();
+            assert!(e.contains("merge key"), "{e}");
+        }
     }
 
     #[test]

@@ -240,7 +240,10 @@ pub fn apply_json6902(
                 .insert("annotations".into(), Value::Object(Map::new()));
         }
         let mut v = Value::Object(std::mem::take(&mut r.obj));
-        let res = json_patch::patch(&mut v, ops);
+        // Not `json_patch::patch`: its rollback after a failed operation can itself fail
+        // (a `move` that removed its source but could not add) and then panics. A
+        // failure fails the build, so the half-patched object is never used.
+        let res = json_patch::patch_unsafe(&mut v, ops);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),

@@ -24,6 +24,10 @@ pub struct Limits {
     /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
     /// Kustomize reads kustomization files that way, resources as YAML 1.2.
     pub yaml11_booleans: bool,
+    /// Keep a `<<` key that is not a merge key (quoted or tagged) as an ordinary key
+    /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
+    /// Kustomize's kyaml does to resources and patches).
+    pub keep_quoted_merge_keys: bool,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
             max_documents: 1_000_000,
             allow_duplicate_keys: false,
             yaml11_booleans: false,
+            keep_quoted_merge_keys: false,
         }
     }
 }
@@ -135,6 +140,7 @@ impl Builder {
         span: &Span,
     ) -> Result<Option<Value>, YamlError> {
         let allow_dup = self.limits.allow_duplicate_keys;
+        let keep_quoted_merge = self.limits.keep_quoted_merge_keys;
         match self.stack.last_mut() {
             None => Ok(Some(value)),
             Some(Frame::Seq {
@@ -178,6 +184,7 @@ impl Builder {
                             ))
                         }
                     },
+                    Some((k, false)) if k == "<<" && !keep_quoted_merge => {}
                     Some((k, false)) => {
                         if map.contains_key(&k) && !allow_dup {
                             return Err(err_at(span, format!("mapping key {k:?} already defined")));
@@ -241,6 +248,17 @@ fn finish_map(mut map: Map<String, Value>, merged: Vec<Map<String, Value>>) -> V
 
 /// Parses every document of `src`. Empty documents are returned as `Value::Null`.
 pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    parse_stream(src, limits, false)
+}
+
+/// Parses only the first document of `src`, as go-yaml's `Unmarshal` does: whatever
+/// follows it is never read (so it may even be malformed). `None` for an empty stream.
+pub fn parse_first_document(src: &str, limits: Limits) -> Result<Option<Document>, YamlError> {
+    Ok(parse_stream(src, limits, true)?.into_iter().next())
+}
+
+fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Document>, YamlError> {
+    check_printable(src)?;
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder::new(limits);
@@ -285,6 +303,9 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                     line: doc_line,
                     empty_nulls: std::mem::take(&mut b.empty_nulls),
                 });
+                if first_only {
+                    break;
+                }
             }
             Event::Alias(id) => {
                 let Some(Some(anchor)) = b.anchors.get(id) else {
@@ -379,6 +400,26 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
         return Err(err_at(span, "unterminated mapping"));
     }
     Ok(docs)
+}
+
+/// libyaml's reader (go-yaml v2 and v3) refuses characters outside YAML's printable set
+/// anywhere in the stream, comments and quoted scalars included: C0 controls other than
+/// tab and line breaks, DEL, C1 controls other than NEL, U+FFFE and U+FFFF.
+fn check_printable(src: &str) -> Result<(), YamlError> {
+    let bad = |c: char| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'
+            | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+    };
+    let Some((at, c)) = src.char_indices().find(|(_, c)| bad(*c)) else {
+        return Ok(());
+    };
+    let before = &src[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Err(YamlError {
+        line: before.matches('\n').count() + 1,
+        col: before[line_start..].chars().count() + 1,
+        message: format!("control characters are not allowed (U+{:04X})", c as u32),
+    })
 }
 
 /// A block scalar that ends the stream without a final newline has no line break to
@@ -631,6 +672,21 @@ mod tests {
     }
 
     #[test]
+    fn quoted_merge_keys_are_dropped_as_kyaml_does() {
+        let src = "a: 1\n\"<<\": {x: 1}\nb: [{'<<': 2, c: 3}]\n!!str <<: 4\n";
+        assert_eq!(one(src), json!({"a": 1, "b": [{"c": 3}]}));
+        let keep = Limits {
+            keep_quoted_merge_keys: true,
+            ..Limits::default()
+        };
+        let v = parse_documents("\"<<\": 1\n", keep)
+            .unwrap()
+            .remove(0)
+            .value;
+        assert_eq!(v, json!({"<<": 1}));
+    }
+
+    #[test]
     fn duplicate_keys_are_errors_with_position() {
         let e = parse_documents("a: 1\na: 2\n", Limits::default()).unwrap_err();
         assert_eq!(e.line, 2);
@@ -667,6 +723,32 @@ mod tests {
             e.message.contains("nesting") || e.message.contains("recursion"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn first_document_only_ignores_the_rest() {
+        let d = parse_first_document("a: 1\n---\n: : bad [\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"a": 1})));
+        let d = parse_first_document("# c\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"b": 2})));
+        let d = parse_first_document("---\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(Value::Null));
+        assert_eq!(parse_first_document("", Limits::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_position() {
+        for (src, line, col) in [
+            ("a: \"x\u{7f}\"\n", 1, 6),
+            ("a: 1\n# \u{1}\n", 2, 3),
+            ("a: 1\nb: \u{9f}\n", 2, 4),
+            ("\u{feff}a: \u{ffff}", 1, 5),
+        ] {
+            let e = parse_documents(src, Limits::default()).unwrap_err();
+            assert_eq!((e.line, e.col), (line, col), "{src:?}");
+            assert!(e.message.contains("control characters"), "{e}");
+        }
+        assert!(parse_documents("a: \"x\u{85}\ty\"\r\n", Limits::default()).is_ok());
     }
 
     #[test]
