@@ -80,6 +80,33 @@ fn ids_equal(a: &ResId, b: &ResId) -> bool {
     a.gvk == b.gvk && a.name == b.name && effective_namespace(a) == effective_namespace(b)
 }
 
+/// Applies JSON 6902 operations as Go's json-patch (Kustomize's) does: a `replace` of a
+/// missing key of an object adds it, where RFC 6902 (and the json-patch crate) fail.
+fn apply_ops(doc: &mut Value, ops: &json_patch::Patch) -> Result<(), json_patch::PatchError> {
+    for op in &ops.0 {
+        if let json_patch::PatchOperation::Replace(r) = op {
+            let path = r.path.as_str();
+            if let Some((parent, last)) = path.rsplit_once('/') {
+                let key = last.replace("~1", "/").replace("~0", "~");
+                let missing = doc
+                    .pointer(parent)
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| !o.contains_key(&key));
+                if missing {
+                    let add = json_patch::PatchOperation::Add(json_patch::AddOperation {
+                        path: r.path.clone(),
+                        value: r.value.clone(),
+                    });
+                    json_patch::patch_unsafe(doc, std::slice::from_ref(&add))?;
+                    continue;
+                }
+            }
+        }
+        json_patch::patch_unsafe(doc, std::slice::from_ref(op))?;
+    }
+    Ok(())
+}
+
 /// Options of a `patches:` entry.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PatchOptions {
@@ -243,7 +270,7 @@ pub fn apply_json6902(
         // Not `json_patch::patch`: its rollback after a failed operation can itself fail
         // (a `move` that removed its source but could not add) and then panics. A
         // failure fails the build, so the half-patched object is never used.
-        let res = json_patch::patch_unsafe(&mut v, ops);
+        let res = apply_ops(&mut v, ops);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
