@@ -906,6 +906,29 @@ fn walk_seq(
     let mut m = Map::new();
     m.insert(field.to_string(), resolve_plain(pattern));
     items.push(Value::Object(m));
+    if rest.len() == 1 && rest[0] == field {
+        // The path ends at the field just created from the pattern: an untyped scalar.
+        if let Some(t) = trail.as_mut() {
+            t.push(Seg::Idx(last));
+        }
+        let field_node = items[last].as_object_mut().and_then(|m| m.get_mut(field));
+        let n = match field_node {
+            Some(f) => descend(
+                f,
+                Seg::Key(field.to_string()),
+                &[],
+                create,
+                true,
+                trail,
+                out,
+            ),
+            None => Ok(0),
+        };
+        if let Some(t) = trail.as_mut() {
+            t.pop();
+        }
+        return n;
+    }
     descend(
         &mut items[last],
         Seg::Idx(last),
@@ -1511,6 +1534,14 @@ mod tests {
             out[1]["spec"]["ports"],
             json!([{"name": "http", "port": 8080}])
         );
+        let out = run(
+            objs(),
+            json!([{"source": {"name": "src", "fieldPath": "data.a"},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["spec.ports.[name=http].name"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["spec"]["ports"], json!([{"name": 8080}]));
     }
 
     #[test]
