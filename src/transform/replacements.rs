@@ -621,7 +621,16 @@ pub(crate) fn lookup<'a>(
     node: &'a Value,
     parts: &[String],
 ) -> std::result::Result<Option<&'a Value>, String> {
+    Ok(lookup_at(node, parts)?.map(|(v, _)| v))
+}
+
+/// [`lookup`], also giving the concrete path of the node found.
+fn lookup_at<'a>(
+    node: &'a Value,
+    parts: &[String],
+) -> std::result::Result<Option<(&'a Value, Vec<Seg>)>, String> {
     let mut cur = node;
+    let mut at = Vec::new();
     for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let next = if let Some(idx) = atoi(part) {
             if idx < 0 {
@@ -629,42 +638,51 @@ pub(crate) fn lookup<'a>(
             }
             match cur {
                 Value::Null => None,
-                Value::Array(a) => usize::try_from(idx).ok().and_then(|i| a.get(i)),
+                Value::Array(a) => usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| a.get(i).map(|v| (v, Seg::Idx(i)))),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else if part == "-" {
             match cur {
                 Value::Null => None,
-                Value::Array(a) => a.last(),
+                Value::Array(a) => a.last().map(|v| (v, Seg::Idx(a.len() - 1))),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else if part == "*" {
             return Err("wildcard is not supported in PathGetter".into());
         } else if is_list_index(part) {
             let (k, v) = split_index_name_value(part)?;
-            match cur {
-                Value::Null => None,
-                Value::Array(a) if k.is_empty() => a.iter().find(|e| scalar_text(e) == v),
-                Value::Array(a) => a.iter().find(|e| {
+            let hit = |e: &Value| {
+                if k.is_empty() {
+                    scalar_text(e) == v
+                } else {
                     e.as_object()
                         .and_then(|m| m.get(k))
                         .is_some_and(|f| !f.is_null() && scalar_text(f) == v)
-                }),
+                }
+            };
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => a.iter().position(hit).map(|i| (&a[i], Seg::Idx(i))),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else {
             match cur {
                 Value::Null => None,
-                Value::Object(m) => m.get(part),
+                Value::Object(m) => m.get(part).map(|v| (v, Seg::Key(part.to_string()))),
                 other => return Err(wrong_kind("MappingNode", other)),
             }
         };
         match next {
-            Some(n) => cur = n,
+            Some((n, seg)) => {
+                cur = n;
+                at.push(seg);
+            }
             None => return Ok(None),
         }
     }
-    Ok(Some(cur))
+    Ok(Some((cur, at)))
 }
 
 /// What kind of node to create for a missing path part.
@@ -700,21 +718,37 @@ fn new_node(kind: NodeKind) -> Value {
     }
 }
 
-/// Called on every target field found: the node, and whether it was just created (a new
-/// scalar has no type yet, so its value is typed by its text).
-type SetFn<'s> = dyn FnMut(&mut Value, bool) -> TransformResult + 's;
+/// One field a target path reached.
+struct Found {
+    /// Where it is (`None`: created under a null node, where kyaml loses it).
+    at: Option<Vec<Seg>>,
+    /// It was just created (a new scalar has no type yet: its text decides it).
+    fresh: bool,
+    /// The lost node, for the write that goes nowhere.
+    lost: Value,
+}
 
 /// Finds (and with `create`, makes) the fields a target path names (kyaml's
-/// `PathMatcher`) and calls `set` on each; returns how many there were.
+/// `PathMatcher`), recording where each is; returns how many there were. `trail` is the
+/// path to `node` (`None` inside a lost node).
 fn walk(
     node: &mut Value,
     path: &[String],
     create: Option<NodeKind>,
     fresh: bool,
-    set: &mut SetFn<'_>,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
 ) -> TransformResult<usize> {
     let Some((head, rest)) = path.split_first() else {
-        set(node, fresh)?;
+        out.push(Found {
+            at: trail.clone(),
+            fresh,
+            lost: if trail.is_some() {
+                Value::Null
+            } else {
+                node.clone()
+            },
+        });
         return Ok(1);
     };
     if let Some(idx) = atoi(head).filter(|i| *i >= 0) {
@@ -722,7 +756,7 @@ fn walk(
         if node.is_null() && create.is_some() {
             // kyaml appends to the null node itself, where the element is lost.
             let mut lost = Value::Array(Vec::new());
-            return walk(&mut lost, path, create, fresh, set);
+            return walk(&mut lost, path, create, fresh, &mut None, out);
         }
         let items = match node {
             Value::Null => return Err(format!("index {idx} specified but only 0 elements found")),
@@ -742,18 +776,18 @@ fn walk(
                 "index {idx} specified but only {len} elements found"
             ));
         };
-        return walk(item, rest, create, made, set);
+        return descend(item, Seg::Idx(idx), rest, create, made, trail, out);
     }
     if is_list_index(head) {
-        return walk_seq(node, head, rest, create, set);
+        return walk_seq(node, head, rest, create, trail, out);
     }
     if head == "*" {
         return match node {
             Value::Null => Ok(0),
             Value::Array(a) => {
                 let mut n = 0;
-                for item in a {
-                    n += walk(item, rest, create, false, set)?;
+                for (i, item) in a.iter_mut().enumerate() {
+                    n += descend(item, Seg::Idx(i), rest, create, false, trail, out)?;
                 }
                 Ok(n)
             }
@@ -762,8 +796,9 @@ fn walk(
     }
     match node {
         Value::Object(m) => {
+            let seg = Seg::Key(head.clone());
             if let Some(field) = m.get_mut(head.as_str()) {
-                return walk(field, rest, create, false, set);
+                return descend(field, seg, rest, create, false, trail, out);
             }
             let Some(leaf) = create else {
                 return Ok(0);
@@ -771,19 +806,38 @@ fn walk(
             let field = m
                 .entry(head.clone())
                 .or_insert_with(|| new_node(part_kind(rest.first(), leaf)));
-            walk(field, rest, create, true, set)
+            descend(field, seg, rest, create, true, trail, out)
         }
         Value::Null => match create {
-            // kyaml appends the new field to the null node, where it is lost: the value
-            // is written into a node that never reaches the output.
+            // kyaml appends the new field to the null node, where it is lost.
             Some(leaf) => {
                 let mut lost = new_node(part_kind(rest.first(), leaf));
-                walk(&mut lost, rest, create, true, set)
+                walk(&mut lost, rest, create, true, &mut None, out)
             }
             None => Ok(0),
         },
         other => Err(wrong_kind("MappingNode", other)),
     }
+}
+
+/// [`walk`] one level down, keeping the trail.
+fn descend(
+    node: &mut Value,
+    seg: Seg,
+    path: &[String],
+    create: Option<NodeKind>,
+    fresh: bool,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
+) -> TransformResult<usize> {
+    if let Some(t) = trail.as_mut() {
+        t.push(seg);
+    }
+    let n = walk(node, path, create, fresh, trail, out);
+    if let Some(t) = trail.as_mut() {
+        t.pop();
+    }
+    n
 }
 
 /// `[k=regex]` / `[=regex]` over a list (kyaml's `PathMatcher.doSeq`).
@@ -792,7 +846,8 @@ fn walk_seq(
     head: &str,
     rest: &[String],
     create: Option<NodeKind>,
-    set: &mut SetFn<'_>,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
 ) -> TransformResult<usize> {
     let (field, pattern) = split_index_name_value(head)?;
     let compile =
@@ -800,7 +855,7 @@ fn walk_seq(
     if node.is_null() && create.is_some() {
         // As for an index: what is created under a null node is lost.
         let mut lost = Value::Array(Vec::new());
-        return walk_seq(&mut lost, head, rest, create, set);
+        return walk_seq(&mut lost, head, rest, create, &mut None, out);
     }
     let items = match node {
         Value::Null => return Ok(0),
@@ -810,11 +865,11 @@ fn walk_seq(
     let mut n = 0;
     if !items.is_empty() {
         let re = compile()?;
-        for item in items.iter_mut() {
+        for (i, item) in items.iter_mut().enumerate() {
             if field.is_empty() {
                 if re.is_match(node_string(item).trim()) {
-                    set(item, false)?;
-                    n += 1;
+                    // A matching scalar element is the result, whatever path follows.
+                    n += descend(item, Seg::Idx(i), &[], create, false, trail, out)?;
                 }
                 continue;
             }
@@ -822,7 +877,7 @@ fn walk_seq(
                 continue;
             };
             if re.is_match(node_string(v).trim()) {
-                n += walk(item, rest, create, false, set)?;
+                n += descend(item, Seg::Idx(i), rest, create, false, trail, out)?;
             }
         }
     }
@@ -835,18 +890,87 @@ fn walk_seq(
     if !re.is_match(pattern) {
         return Ok(0);
     }
-    let value = resolve_plain(pattern);
+    let last = items.len();
     if field.is_empty() {
         items.push(Value::String(pattern.to_string()));
-        let last = items.len() - 1;
-        set(&mut items[last], true)?;
-        return Ok(1);
+        return descend(
+            &mut items[last],
+            Seg::Idx(last),
+            &[],
+            create,
+            true,
+            trail,
+            out,
+        );
     }
     let mut m = Map::new();
-    m.insert(field.to_string(), value);
+    m.insert(field.to_string(), resolve_plain(pattern));
     items.push(Value::Object(m));
-    let last = items.len() - 1;
-    walk(&mut items[last], rest, create, false, set)
+    if rest.len() == 1 && rest[0] == field {
+        // The path ends at the field just created from the pattern: an untyped scalar.
+        if let Some(t) = trail.as_mut() {
+            t.push(Seg::Idx(last));
+        }
+        let field_node = items[last].as_object_mut().and_then(|m| m.get_mut(field));
+        let n = match field_node {
+            Some(f) => descend(
+                f,
+                Seg::Key(field.to_string()),
+                &[],
+                create,
+                true,
+                trail,
+                out,
+            ),
+            None => Ok(0),
+        };
+        if let Some(t) = trail.as_mut() {
+            t.pop();
+        }
+        return n;
+    }
+    descend(
+        &mut items[last],
+        Seg::Idx(last),
+        rest,
+        create,
+        false,
+        trail,
+        out,
+    )
+}
+
+/// One step of a concrete path: a mapping key or a list position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A list position.
+    Idx(usize),
+}
+
+fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn node_at<'a>(node: &'a Value, at: &[Seg]) -> Option<&'a Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -906,33 +1030,25 @@ fn is_scalar(v: &Value) -> bool {
 }
 
 /// Writes `value` into the target field `t` (Kustomize's `setFieldValue`).
-fn set_field(t: &mut Value, fresh: bool, value: &Value, opts: &FieldOptions) -> TransformResult {
-    let mut value = value.clone();
+fn set_field(t: &mut Value, fresh: bool, value: &Copied, opts: &FieldOptions) -> TransformResult {
+    let text = value.text();
     if !opts.delimiter.is_empty() {
         if !is_scalar(t) {
             return Err("delimiter option can only be used with scalar nodes".into());
         }
         let cur = scalar_text(t);
         let mut parts: Vec<&str> = cur.split(opts.delimiter.as_str()).collect();
-        let v = scalar_text(&value);
         match usize::try_from(opts.index) {
-            Err(_) => parts.insert(0, &v),
-            Ok(i) if i >= parts.len() => parts.push(&v),
-            Ok(i) => parts[i] = &v,
+            Err(_) => parts.insert(0, &text),
+            Ok(i) if i >= parts.len() => parts.push(&text),
+            Ok(i) => parts[i] = &text,
         }
         let joined = parts.join(&opts.delimiter);
-        value = match value {
-            Value::String(_) | Value::Null => Value::String(joined),
-            _ => match resolve_plain(&joined) {
-                Value::Null => Value::String(joined),
-                v => v,
-            },
-        };
-    }
-    if is_scalar(t) {
-        *t = typed(&scalar_text(&value), tag_of(t, fresh))?;
+        *t = typed(&joined, tag_of(t, fresh))?;
+    } else if is_scalar(t) {
+        *t = typed(&text, tag_of(t, fresh))?;
     } else {
-        *t = value;
+        *t = value.node.clone();
     }
     Ok(())
 }
@@ -976,18 +1092,23 @@ fn source_text(s: &Source) -> String {
     out
 }
 
-/// Reads the value a replacement copies.
-fn source_value(m: &ResMap, s: &Source) -> TransformResult<Value> {
-    let mut found: Option<&Resource> = None;
-    for r in m.iter() {
+/// Where a source field lives: the object's position and the field's path.
+type SourceAt = (usize, Vec<Seg>);
+
+/// The value a replacement copies, and (when it is the source field itself rather than
+/// a part of it) the object and path it lives at: kyaml copies from the live node, so a
+/// target that writes into the source field changes what later targets receive.
+fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<SourceAt>)> {
+    let mut found: Option<(usize, &Resource)> = None;
+    for (i, r) in m.iter().enumerate() {
         if object_ids(r).iter().any(|(id, ns)| s.id.selects(id, ns)) {
             if found.is_some() {
                 return Err(format!("multiple matches for selector {}", source_text(s)));
             }
-            found = Some(r);
+            found = Some((i, r));
         }
     }
-    let Some(r) = found else {
+    let Some((pos, r)) = found else {
         return Err(format!("nothing selected by {}", source_text(s)));
     };
     let path = if s.field_path.is_empty() {
@@ -996,8 +1117,12 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<Value> {
         &s.field_path
     };
     let obj = Value::Object(r.obj.clone());
-    let v = lookup(&obj, &split_path(path, "."))
+    let found = lookup_at(&obj, &split_path(path, "."))
         .map_err(|e| format!("error looking up replacement source: {e}"))?;
+    let (v, at) = match found {
+        Some((v, at)) => (Some(v), at),
+        None => (None, Vec::new()),
+    };
     let missing = match v {
         None | Some(Value::Null) => true,
         Some(Value::Object(m)) => m.is_empty(),
@@ -1011,7 +1136,8 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<Value> {
         ));
     };
     if s.options.delimiter.is_empty() {
-        return Ok(v.clone());
+        let node = v.clone();
+        return Ok((Copied { node, part: None }, Some((pos, at))));
     }
     if !is_scalar(v) {
         return Err("delimiter option can only be used with scalar nodes".into());
@@ -1027,13 +1153,15 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<Value> {
                 s.options.index
             )
         })?;
-    Ok(match v {
+    let node = match v {
         Value::String(_) => Value::String(part.to_string()),
         _ => match resolve_plain(part) {
             Value::Null => Value::String(part.to_string()),
             x => x,
         },
-    })
+    };
+    let part = Some(part.to_string());
+    Ok((Copied { node, part }, None))
 }
 
 fn labels_match(r: &Resource, sel: &Selector) -> TransformResult<bool> {
@@ -1071,34 +1199,105 @@ fn target_selected(r: &Resource, t: &Target, select: &Selector) -> TransformResu
     Ok(!rejected && ids.iter().any(|(id, ns)| select.id.selects(id, ns)))
 }
 
-fn write_target(r: &mut Resource, value: &Value, t: &Target) -> TransformResult {
+/// A copied value: the node, and for a part cut out of a scalar by a delimiter, the
+/// part's exact text (the node alone could print it differently).
+#[derive(Debug, Clone)]
+struct Copied {
+    node: Value,
+    part: Option<String>,
+}
+
+impl Copied {
+    fn text(&self) -> String {
+        self.part.clone().unwrap_or_else(|| scalar_text(&self.node))
+    }
+}
+
+/// The value being copied: a snapshot, kept in step with the source field while a
+/// target in the source object writes into it.
+struct Live {
+    value: Copied,
+    /// Path of the source field in its object, while the value follows it.
+    at: Option<Vec<Seg>>,
+}
+
+fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) -> TransformResult {
     let default = [DEFAULT_FIELD_PATH.to_string()];
     let paths: &[String] = if t.field_paths.is_empty() {
         &default
     } else {
         &t.field_paths
     };
-    let create = t.options.create.then(|| kind_of(value));
+    let create = t.options.create.then(|| kind_of(&live.value.node));
     let mut obj = Value::Object(std::mem::take(&mut r.obj));
-    let mut result = Ok(());
+    let result = write_paths(&mut obj, paths, create, live, is_source, t);
+    if let Value::Object(m) = obj {
+        r.obj = m;
+    }
+    result
+}
+
+fn write_paths(
+    obj: &mut Value,
+    paths: &[String],
+    create: Option<NodeKind>,
+    live: &mut Live,
+    is_source: bool,
+    t: &Target,
+) -> TransformResult {
     for fp in paths {
         let what = if create.is_some() {
             format!("unable to find or create field {fp:?} in replacement target")
         } else {
             format!("unable to find field {fp:?} in replacement target")
         };
-        let mut set = |node: &mut Value, fresh: bool| set_field(node, fresh, value, &t.options);
-        match walk(&mut obj, &split_path(fp, "."), create, false, &mut set) {
-            Ok(0) => result = Err(what),
-            Ok(_) => continue,
-            Err(e) => result = Err(format!("{what}: {e}")),
+        // First find (and create) every field, then write them, as kyaml does.
+        let mut found = Vec::new();
+        match walk(
+            obj,
+            &split_path(fp, "."),
+            create,
+            false,
+            &mut Some(Vec::new()),
+            &mut found,
+        ) {
+            Ok(0) => return Err(what),
+            Ok(_) => {}
+            Err(e) => return Err(format!("{what}: {e}")),
         }
-        break;
+        for f in found {
+            if is_source {
+                if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
+                    live.value.node = v.clone();
+                }
+            }
+            let Some(at) = f.at else {
+                let mut lost = f.lost;
+                set_field(&mut lost, f.fresh, &live.value, &t.options)?;
+                continue;
+            };
+            let Some(node) = node_at_mut(obj, &at) else {
+                continue;
+            };
+            set_field(node, f.fresh, &live.value, &t.options)?;
+            if is_source
+                && live
+                    .at
+                    .as_ref()
+                    .is_some_and(|src| src.len() > at.len() && src.starts_with(&at))
+            {
+                // The source field's ancestor was replaced: the value now comes from the
+                // detached old node, which nothing changes any more.
+                live.at = None;
+            }
+        }
     }
-    if let Value::Object(m) = obj {
-        r.obj = m;
+    if is_source {
+        if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
+            live.value.node = v.clone();
+        }
     }
-    result
+    Ok(())
 }
 
 /// Kustomize writes every object's annotations back as strings before it prints (a
@@ -1129,14 +1328,19 @@ pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
         let (Some(source), Some(targets)) = (&rep.source, &rep.targets) else {
             return Err("replacements must specify a source and at least one target".into());
         };
-        let value = source_value(m, source)?;
+        let (value, at) = source_value(m, source)?;
+        let (src_pos, at) = match at {
+            Some((pos, at)) => (Some(pos), Some(at)),
+            None => (None, None),
+        };
+        let mut live = Live { value, at };
         for t in targets {
             let Some(select) = &t.select else {
                 return Err("target must specify resources to select".into());
             };
-            for r in m.iter_mut() {
+            for (i, r) in m.iter_mut().enumerate() {
                 if target_selected(r, t, select)? {
-                    write_target(r, &value, t)?;
+                    write_target(r, &mut live, src_pos == Some(i), t)?;
                 }
             }
         }
@@ -1330,6 +1534,14 @@ mod tests {
             out[1]["spec"]["ports"],
             json!([{"name": "http", "port": 8080}])
         );
+        let out = run(
+            objs(),
+            json!([{"source": {"name": "src", "fieldPath": "data.a"},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["spec.ports.[name=http].name"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["spec"]["ports"], json!([{"name": 8080}]));
     }
 
     #[test]
@@ -1359,6 +1571,24 @@ mod tests {
         .unwrap();
         assert_eq!(out[1]["spec"]["replicas"], json!(5));
         assert_eq!(out[1]["spec"]["label"], json!("5"));
+    }
+
+    #[test]
+    fn writing_into_the_source_field_changes_the_value_for_later_targets() {
+        let out = run(
+            vec![deploy(
+                "d",
+                json!([{"name": "a", "image": "nginx:1.0"}, {"name": "b", "image": "busybox"}]),
+            )],
+            json!([{"source": {"name": "d", "fieldPath": "spec.template.spec.containers.0.image"},
+                    "targets": [{"select": {"name": "d"},
+                                 "fieldPaths": ["spec.template.spec.containers.*.image"],
+                                 "options": {"delimiter": ":", "index": 2}}]}]),
+        )
+        .unwrap();
+        let c = &out[0]["spec"]["template"]["spec"]["containers"];
+        assert_eq!(c[0]["image"], "nginx:1.0:nginx:1.0");
+        assert_eq!(c[1]["image"], "busybox:nginx:1.0:nginx:1.0");
     }
 
     #[test]
