@@ -260,6 +260,10 @@ pub fn run_transformer(
             }
             Ok(())
         }
+        "ReplacementTransformer" => {
+            let reps = crate::transform::replacements::load_plugin_config(cfg, ldr, kfile)?;
+            crate::transform::replacements::apply(m, &reps).map_err(e)
+        }
         "HashTransformer" => {
             crate::transform::hash::apply(m).map_err(e)
         }
@@ -267,7 +271,7 @@ pub fn run_transformer(
             "SortOrderTransformer cannot be used under `transformers:`; use the kustomization's `sortOptions:` field".into(),
         )),
         _ => Err(e(format!(
-            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, HashTransformer"
+            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, ReplacementTransformer, HashTransformer"
         ))),
     }
 }
