@@ -512,6 +512,16 @@ pub fn resolve_plain(s: &str) -> Value {
     if looks_like_timestamp(s) {
         return Value::String(s.to_string());
     }
+    // go-yaml v3 only reads `.`-led scalars as floats, as written: no `_` removal
+    // (checked with kubectl kustomize: `.5` is 0.5, `.5_` and `._5` stay strings).
+    if first == b'.' {
+        if is_yaml_float(s) {
+            if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+                return Value::Number(n);
+            }
+        }
+        return Value::String(s.to_string());
+    }
     let plain: Cow<'_, str> = if s.contains('_') {
         Cow::Owned(s.replace('_', ""))
     } else {
@@ -654,6 +664,11 @@ mod tests {
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
+        assert_eq!(one("a: .5"), json!({"a": 0.5}));
+        assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
+        assert_eq!(one("a: ._5"), json!({"a": "._5"}));
+        assert_eq!(one("a: 1__0"), json!({"a": 10}));
+        assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
     }
 
     #[test]
