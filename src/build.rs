@@ -769,13 +769,15 @@ impl Ctx {
             replicas::apply(m, r, &tc.replicas).map_err(e)?;
             self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
-        for img in k
+        let imgs: Vec<_> = k
             .images
             .iter()
             .flatten()
             .chain(k.image_tags.iter().flatten())
-        {
-            images::apply(m, img, &tc.images).map_err(e)?;
+            .cloned()
+            .collect();
+        images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+        for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
         // repl: replacements, the last builtin transformer
@@ -836,11 +838,12 @@ fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
         .iter()
         .enumerate()
         .filter(|(_, x)| {
-            x.any_id(|o| {
-                o.gvk == id.gvk
-                    && o.name == id.name
-                    && selector::effective_namespace(o) == selector::effective_namespace(&id)
-            })
+            x.has_had_name(&id.name)
+                && x.any_id(|o| {
+                    o.gvk == id.gvk
+                        && o.name == id.name
+                        && selector::effective_namespace(o) == selector::effective_namespace(&id)
+                })
         })
         .map(|(i, _)| i)
         .collect();

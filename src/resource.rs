@@ -243,6 +243,17 @@ impl Resource {
             .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
     }
 
+    /// Whether the resource is or was called `name` (a cheap test before [`Resource::any_id`]).
+    pub fn has_had_name(&self, name: &str) -> bool {
+        self.name() == name || self.prev_ids.iter().any(|id| id.name == name)
+    }
+
+    /// API group and version, split from `apiVersion` without allocating.
+    pub fn group_version(&self) -> (&str, &str) {
+        let av = get_str(&self.obj, &["apiVersion"]).unwrap_or("");
+        av.rsplit_once('/').unwrap_or(("", av))
+    }
+
     /// Whether any id this resource has had (current or previous) satisfies `f`.
     pub fn any_id(&self, mut f: impl FnMut(&ResId) -> bool) -> bool {
         f(&self.id()) || self.prev_ids.iter().any(f)
@@ -250,10 +261,14 @@ impl Resource {
 }
 
 /// The resources of a build, in insertion order, indexed by current id.
+///
+/// The index is built lazily: [`ResMap::reindex`] only drops it, and the next
+/// [`ResMap::append`] rebuilds it, so transformers can call `reindex` freely.
 #[derive(Debug, Default, Clone)]
 pub struct ResMap {
     items: Vec<Resource>,
-    index: HashMap<ResId, usize>,
+    /// Current id to position; `None` until needed after a change.
+    index: Option<HashMap<ResId, usize>>,
 }
 
 impl ResMap {
@@ -284,7 +299,10 @@ impl ResMap {
 
     /// Position of the resource whose current id is `id`.
     pub fn position(&self, id: &ResId) -> Option<usize> {
-        self.index.get(id).copied()
+        match &self.index {
+            Some(index) => index.get(id).copied(),
+            None => self.items.iter().position(|r| r.id() == *id),
+        }
     }
 
     /// The resource at `i`.
@@ -300,10 +318,14 @@ impl ResMap {
     /// Appends a resource; returns it back when its id is taken.
     pub fn append(&mut self, r: Resource) -> Result<(), Box<Resource>> {
         let id = r.id();
-        if self.index.contains_key(&id) {
+        let len = self.items.len();
+        let index = self
+            .index
+            .get_or_insert_with(|| Self::build_index(&self.items));
+        if index.contains_key(&id) {
             return Err(Box::new(r));
         }
-        self.index.insert(id, self.items.len());
+        index.insert(id, len);
         self.items.push(r);
         Ok(())
     }
@@ -327,12 +349,18 @@ impl ResMap {
         self.reindex();
     }
 
-    /// Rebuilds the id index after names or namespaces changed.
+    /// Marks the id index stale after names or namespaces changed (it is rebuilt when
+    /// next needed).
     pub fn reindex(&mut self) {
-        self.index.clear();
-        for (i, r) in self.items.iter().enumerate() {
-            self.index.entry(r.id()).or_insert(i);
+        self.index = None;
+    }
+
+    fn build_index(items: &[Resource]) -> HashMap<ResId, usize> {
+        let mut index = HashMap::with_capacity(items.len());
+        for (i, r) in items.iter().enumerate() {
+            index.entry(r.id()).or_insert(i);
         }
+        index
     }
 
     /// Takes all resources out, in order.

@@ -50,7 +50,12 @@ fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformRes
     match node {
         Value::Object(map) => {
             for (k, v) in pairs {
-                map.insert(k.clone(), Value::String(v.clone()));
+                match map.get_mut(k) {
+                    Some(old) => *old = Value::String(v.clone()),
+                    None => {
+                        map.insert(k.clone(), Value::String(v.clone()));
+                    }
+                }
             }
             Ok(())
         }

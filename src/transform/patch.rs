@@ -167,7 +167,7 @@ pub fn apply_smp_by_id(
         let matches: Vec<usize> = m
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.any_id(|id| ids_equal(id, &pid)))
+            .filter(|(_, r)| r.has_had_name(&pid.name) && r.any_id(|id| ids_equal(id, &pid)))
             .map(|(i, _)| i)
             .collect();
         let i = match matches.as_slice() {

@@ -13,6 +13,10 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
     let mut found = false;
     for fs in specs {
         for r in m.iter_mut() {
+            // Cheap name test first: `any_id` builds the current id.
+            if !r.has_had_name(&rep.name) {
+                continue;
+            }
             if !r.any_id(|id| id.name == rep.name && fs.selects(&id.gvk)) {
                 continue;
             }
