@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::resource::ResMap;
 use crate::schema::{is_cluster_scoped, FieldSpec};
@@ -37,29 +37,20 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
                 }
             }
         }
-        let mut obj = Value::Object(std::mem::take(&mut r.obj));
-        let res = specs
+        let extra = specs
             .iter()
             .filter(|fs| fs.selects(&gvk))
             .filter(|fs| fs.path != "metadata/namespace")
             .filter(|fs| api_version == "v1" || fs.path != "metadata/name")
-            .filter(|fs| !(is_binding && fs.path == "subjects/namespace"))
-            .try_for_each(|fs| {
-                let create = if fs.create {
-                    CreateKind::Scalar
-                } else {
-                    CreateKind::None
-                };
-                visit_spec(&mut obj, &fs.path, create, &mut |node| {
-                    *node = Value::String(ns.to_string());
-                    Ok(())
-                })
-                .map_err(|e| format!("namespace transformation failed on {id}: {e}"))
-            });
-        if let Value::Object(o) = obj {
-            r.obj = o;
+            .filter(|fs| !(is_binding && fs.path == "subjects/namespace"));
+        for fs in extra {
+            let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
+                *node = Value::String(ns.to_string());
+                Ok(())
+            })
+            .map_err(|e| format!("namespace transformation failed on {id}: {e}"))?;
         }
-        res?;
     }
     m.reindex();
     if let Some(id) = m.find_conflict() {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::resource::{Gvk, ResMap};
 use crate::schema::FieldSpec;
@@ -40,13 +40,8 @@ pub fn apply(
                 }
                 r.remember_id();
             }
-            let create = if fs.create {
-                CreateKind::Scalar
-            } else {
-                CreateKind::None
-            };
-            let mut obj = Value::Object(std::mem::take(&mut r.obj));
-            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+            let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
                 let cur = match node {
                     Value::String(s) => s.as_str(),
                     Value::Null => "",
@@ -58,11 +53,7 @@ pub fn apply(
                     format!("{cur}{affix}")
                 });
                 Ok(())
-            });
-            if let Value::Object(o) = obj {
-                r.obj = o;
-            }
-            res?;
+            })?;
         }
     }
     m.reindex();

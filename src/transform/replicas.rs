@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::kustomization::Replica;
 use crate::resource::ResMap;
@@ -21,20 +21,11 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
                 continue;
             }
             found = true;
-            let create = if fs.create {
-                CreateKind::Scalar
-            } else {
-                CreateKind::None
-            };
-            let mut obj = Value::Object(std::mem::take(&mut r.obj));
-            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+            let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
                 *node = Value::from(rep.count);
                 Ok(())
-            });
-            if let Value::Object(o) = obj {
-                r.obj = o;
-            }
-            res?;
+            })?;
         }
     }
     if !found {
