@@ -60,3 +60,50 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    fn resmap(objs: Vec<Value>) -> ResMap {
+        let mut m = ResMap::new();
+        for o in objs {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn namespaced_objects_move_cluster_scoped_stay_namespaces_are_renamed() {
+        let mut m = resmap(vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "old"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "old"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b"},
+                   "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "x"},
+                                {"kind": "ServiceAccount", "name": "other", "namespace": "x"}]}),
+        ]);
+        apply(&mut m, "new", &crate::schema::default_config().name_space).unwrap();
+        assert_eq!(m.get(0).unwrap().namespace(), "new");
+        assert_eq!(m.get(0).unwrap().orig_id().namespace, "old");
+        assert_eq!(m.get(1).unwrap().namespace(), "");
+        assert_eq!(m.get(2).unwrap().name(), "new");
+        let subjects = &m.get(3).unwrap().obj["subjects"];
+        assert_eq!(subjects[0]["namespace"], "new");
+        assert_eq!(subjects[1]["namespace"], "x");
+    }
+
+    #[test]
+    fn moving_two_objects_onto_one_id_is_an_error() {
+        let mut m = resmap(vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "b"}}),
+        ]);
+        let e = apply(&mut m, "z", &[]).unwrap_err();
+        assert!(e.contains("ID conflict"), "{e}");
+    }
+}

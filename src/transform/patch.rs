@@ -324,3 +324,85 @@ pub fn apply(m: &mut ResMap, p: &LoadedPatch) -> TransformResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    fn resmap() -> ResMap {
+        let mut m = ResMap::new();
+        for o in [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"tier": "front"}},
+                   "spec": {"replicas": 1}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "db"}, "spec": {"replicas": 1}}),
+        ] {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn text_is_classified_as_strategic_or_json() {
+        assert!(matches!(
+            parse("- op: add\n  path: /a\n  value: 1\n", "t"),
+            Ok(PatchBody::Json(_))
+        ));
+        assert!(
+            matches!(parse("kind: X\nmetadata: {name: a}\n", "t"), Ok(PatchBody::Strategic(d)) if d.len() == 1)
+        );
+        assert!(parse("# only a comment\n", "t").is_err());
+    }
+
+    #[test]
+    fn strategic_patch_by_id_keeps_the_name_and_needs_a_match() {
+        let mut m = resmap();
+        let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
+        let docs = vec![p.as_object().cloned().unwrap()];
+        apply_smp_by_id(&mut m, &docs, PatchOptions::default()).unwrap();
+        assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 3);
+        let p =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nope"}});
+        let e = apply_smp_by_id(
+            &mut m,
+            &[p.as_object().cloned().unwrap()],
+            PatchOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("no resource matches strategic merge patch"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn json_patch_by_label_selector_and_regex_name() {
+        let mut m = resmap();
+        let PatchBody::Json(ops) =
+            parse("- op: replace\n  path: /spec/replicas\n  value: 7\n", "t").unwrap()
+        else {
+            panic!("expected a JSON patch");
+        };
+        let by_label = Selector {
+            label_selector: Some("tier=front".into()),
+            ..Default::default()
+        };
+        apply_json6902(&mut m, &ops, &by_label).unwrap();
+        assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 7);
+        assert_eq!(m.get(1).unwrap().obj["spec"]["replicas"], 1);
+        let by_regex = Selector {
+            name: Some("d.*".into()),
+            kind: Some("Deployment".into()),
+            ..Default::default()
+        };
+        apply_json6902(&mut m, &ops, &by_regex).unwrap();
+        assert_eq!(m.get(1).unwrap().obj["spec"]["replicas"], 7);
+        // No empty annotations map is left behind by the internal-annotations emulation.
+        assert!(m.get(1).unwrap().obj["metadata"]
+            .get("annotations")
+            .is_none());
+    }
+}

@@ -59,3 +59,34 @@ pub fn apply(
     m.reindex();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    #[test]
+    fn names_get_affixes_except_crds_and_namespaces_and_old_names_are_kept() {
+        let mut m = ResMap::new();
+        for o in [
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}),
+            json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "x.y"}}),
+        ] {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        let cfg = crate::schema::default_config();
+        apply(&mut m, "p-", "", &cfg.name_prefix, true).unwrap();
+        apply(&mut m, "", "-s", &cfg.name_suffix, false).unwrap();
+        let svc = m.get(0).unwrap();
+        assert_eq!(svc.name(), "p-svc-s");
+        assert_eq!(svc.orig_id().name, "svc");
+        assert_eq!(svc.prefixes, ["p-"]);
+        assert_eq!(svc.suffixes, ["-s"]);
+        assert_eq!(m.get(1).unwrap().name(), "ns");
+        assert_eq!(m.get(2).unwrap().name(), "x.y");
+    }
+}
