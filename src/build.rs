@@ -3,7 +3,6 @@
 //! references and ordering at the top.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -12,12 +11,12 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenKind};
 use crate::kustomization::{self, Kustomization, Patch};
 use crate::load::{self, Loader};
-use crate::resource::{Behavior, ResMap, Resource};
+use crate::resource::{ResMap, Resource};
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
-use crate::transform::{
-    hash, images, metadata, nameref, namespace, prefix_suffix, replicas, selector,
-};
+use crate::transform::{hash, images, metadata, nameref, namespace, prefix_suffix, replicas};
+// repl: replacements and vars
+use crate::transform::{replacements, vars};
 use crate::yaml::Limits;
 
 /// Whether files outside a kustomization's root may be loaded.
@@ -53,6 +52,10 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 
 /// Builds `dir` and also returns the warnings Kustomize would print.
 pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    // A missing directory is reported as a missing kustomization, as Kustomize does.
+    load::find_kustomization_file(dir)?;
+    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ldr.kustomization_file()?;
     let (kfile, k) = load::load_kustomization(dir)?;
     let mut meta = BuildMeta::default();
     for m in k.build_metadata.iter().flatten() {
@@ -60,26 +63,41 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             "originAnnotations" => meta.origin = true,
             "transformerAnnotations" => meta.transformers = true,
             "managedByLabel" => meta.managed_by = true,
-            other => {
-                return Err(Error::invalid(
-                    &kfile,
-                    format!("invalid buildMetadata option {other:?}: use originAnnotations, transformerAnnotations or managedByLabel"),
-                ))
-            }
+            // Kustomize ignores options it does not know.
+            _ => {}
         }
     }
     let mut ctx = Ctx {
         opts: opts.clone(),
+        schema_guard: None,
         meta,
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
         warnings: Vec::new(),
     };
-    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
     nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    // repl: vars are resolved once, after names are final (Kustomize's ResolveVars).
+    let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    if !unused.is_empty() {
+        ctx.warn(&format!(
+            "well-defined vars that were never replaced: {}",
+            unused.join(",")
+        ));
+    }
+    // Replacements may rename objects onto each other; Kustomize fails on the duplicate
+    // when it rebuilds the final resource map.
+    if let Some(id) = acc.resources.find_conflict() {
+        return Err(Error::invalid(
+            &kfile,
+            format!("may not add resource with an already registered id: {id}"),
+        ));
+    }
+    // repl: end
     acc.resources.retain(|r| {
         r.metadata_map("annotations")
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -100,6 +118,15 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             }
         }
     }
+    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot.
+    for r in acc.resources.iter() {
+        if let Some(e) = crate::yaml::emit::kubectl_encode_error_in_map(&r.obj) {
+            return Err(Error::invalid(
+                r.origin.path.as_path(),
+                format!("{}: cannot be written as YAML: {e}", r.id()),
+            ));
+        }
+    }
     crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
         .map_err(|e| Error::invalid(&kfile, e))?;
     Ok(BuildOutput {
@@ -113,6 +140,8 @@ struct Acc {
     resources: ResMap,
     /// The default field specs until a kustomization adds its own (copied on write).
     config: Cow<'static, TransformerConfig>,
+    // repl: the vars declared so far
+    vars: vars::VarSet,
 }
 
 impl Acc {
@@ -120,6 +149,7 @@ impl Acc {
         Acc {
             resources: ResMap::new(),
             config: Cow::Borrowed(default_config()),
+            vars: vars::VarSet::default(),
         }
     }
 }
@@ -134,6 +164,8 @@ struct BuildMeta {
 
 struct Ctx {
     opts: BuildOptions,
+    /// The custom OpenAPI schema in force (set once per build, as in Kustomize).
+    schema_guard: Option<crate::schema::custom::ActiveGuard>,
     meta: BuildMeta,
     /// Directory of the kustomization being built, relative to the top one (origins).
     origin_dir: PathBuf,
@@ -220,6 +252,36 @@ impl Ctx {
         }
     }
 
+    /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
+    /// is: Kustomize sets the schema once, from the first kustomization that names one.
+    fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
+        if self.schema_guard.is_some() {
+            return Ok(());
+        }
+        let Some(openapi) = k.openapi.as_ref() else {
+            return Ok(());
+        };
+        let Some(path) = openapi.get("path") else {
+            if openapi.contains_key("version") {
+                // The built-in schema, chosen explicitly, also counts as set.
+                self.schema_guard = Some(crate::schema::custom::activate(None));
+            }
+            return Ok(());
+        };
+        let (file, text) = ldr.read_string(path)?;
+        let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
+        let _ = kfile;
+        // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
+        // one; a base's or component's is added to it.
+        let mode = if self.stack.is_empty() {
+            crate::schema::custom::Mode::Alone
+        } else {
+            crate::schema::custom::Mode::Added
+        };
+        self.schema_guard = Some(crate::schema::custom::activate(Some((table, mode))));
+        Ok(())
+    }
+
     /// The kustomization file's path relative to the top kustomization, for origins.
     fn configured_in(&self, kfile: &Path) -> String {
         let name = kfile
@@ -299,6 +361,7 @@ impl Ctx {
                 ),
             ));
         }
+        ldr.kustomization_file()?;
         let (kfile, k) = load::load_kustomization(dir)?;
         let is_component = k.kind.as_deref() == Some("Component");
         if component && !is_component {
@@ -317,6 +380,7 @@ impl Ctx {
                 format!("expected kind != 'Component' for path '{}'; list components under `components:`", dir.display()),
             ));
         }
+        self.use_openapi(&ldr, &kfile, &k)?;
         self.stack.push(canon);
         let saved_origin = self.origin_dir.clone();
         self.origin_dir = load::clean(&self.origin_dir.join(rel));
@@ -346,11 +410,16 @@ impl Ctx {
         for w in kustomization::deprecation_warnings(k) {
             self.warn(w);
         }
-        for field in ["helmCharts", "helmChartInflationGenerator", "helmGlobals"] {
+        // Kustomize runs helm only for charts; `helmGlobals` alone or empty lists are fine.
+        let has_entries = |v: &Option<Value>| match v {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        };
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
             let used = match field {
-                "helmCharts" => k.helm_charts.is_some(),
-                "helmGlobals" => k.helm_globals.is_some(),
-                _ => k.helm_chart_inflation_generator.is_some(),
+                "helmCharts" => has_entries(&k.helm_charts),
+                _ => has_entries(&k.helm_chart_inflation_generator),
             };
             if used {
                 return Err(Error::invalid(
@@ -358,6 +427,10 @@ impl Ctx {
                     format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
                 ));
             }
+        }
+        // A custom OpenAPI schema is a file like any other: inside the root.
+        if let Some(p) = k.openapi.as_ref().and_then(|o| o.get("path")) {
+            ldr.resolve(p)?;
         }
         // Resources, depth first (deprecated `bases` come after `resources`).
         let entries = k.resources.iter().flatten().chain(k.bases.iter().flatten());
@@ -372,7 +445,20 @@ impl Ctx {
                 let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
                     Error::invalid(&path, format!("invalid transformer configuration: {e}"))
                 })?;
-                acc.config.to_mut().merge(&tc);
+                // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
+                // specs take the place of the default `metadata/name` one.
+                let default_name = FieldSpec {
+                    path: "metadata/name".into(),
+                    ..Default::default()
+                };
+                let config = acc.config.to_mut();
+                if !tc.name_prefix.is_empty() {
+                    config.name_prefix.retain(|f| *f != default_name);
+                }
+                if !tc.name_suffix.is_empty() {
+                    config.name_suffix.retain(|f| *f != default_name);
+                }
+                config.merge(&tc);
             }
         }
         for c in k.crds.iter().flatten() {
@@ -412,7 +498,7 @@ impl Ctx {
                 );
                 set_annotation(&mut r, ORIGIN_ANNOTATION, text);
             }
-            absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
+            generate::absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
         }
         if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
@@ -425,12 +511,19 @@ impl Ctx {
                         );
                         set_annotation(&mut r, ORIGIN_ANNOTATION, text);
                     }
-                    absorb(&mut acc.resources, r).map_err(|e| Error::invalid(&cfile, e))?;
+                    generate::absorb(&mut acc.resources, r)
+                        .map_err(|e| Error::invalid(&cfile, e))?;
                 }
             }
         }
         // Components act on everything accumulated so far.
         for c in k.components.iter().flatten() {
+            if c.is_empty() {
+                return Err(Error::invalid(
+                    kfile,
+                    "accumulating components: an empty entry in `components:` names no directory",
+                ));
+            }
             let dir = ldr.root().join(c);
             if !dir.is_dir() {
                 return Err(Error::invalid(
@@ -451,18 +544,13 @@ impl Ctx {
                 );
             }
         }
-        if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`replacements:` is not supported by kagentctl yet",
-            ));
+        // repl: this kustomization's vars are declared against what it accumulated.
+        if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
+            acc.vars
+                .declare(entries, &acc.resources)
+                .map_err(|e| Error::invalid(kfile, e))?;
         }
-        if k.vars.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`vars:` is not supported by kagentctl yet; use replacements",
-            ));
-        }
+        // repl: end
         Ok(())
     }
 
@@ -479,19 +567,32 @@ impl Ctx {
                 format!("remote resource {entry:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
             ));
         }
+        if entry.is_empty() {
+            return Err(Error::invalid(
+                kfile,
+                "accumulating resources: an empty entry in `resources:` names no file or directory",
+            ));
+        }
         let path = ldr.root().join(entry);
         if path.is_dir() {
             let sub = self
                 .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
             // Merging the default config into the default config changes nothing.
-            if !matches!((&sub.config, &acc.config), (Cow::Borrowed(_), Cow::Borrowed(_))) {
+            if !matches!(
+                (&sub.config, &acc.config),
+                (Cow::Borrowed(_), Cow::Borrowed(_))
+            ) {
                 acc.config.to_mut().merge(&sub.config);
             }
-            return acc
-                .resources
+            acc.resources
                 .append_all(sub.resources)
-                .map_err(|r| conflict(kfile, &r));
+                .map_err(|r| conflict(kfile, &r))?;
+            // repl: a var name may be declared once in the whole build
+            return acc
+                .vars
+                .absorb(sub.vars)
+                .map_err(|e| Error::invalid(kfile, e));
         }
         if !path.exists() {
             return Err(Error::invalid(
@@ -687,12 +788,19 @@ impl Ctx {
         for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
+        // repl: replacements, the last builtin transformer
+        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
+            let reps = replacements::load(entries, ldr, kfile)?;
+            replacements::apply(m, &reps).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplacementTransformer");
+        }
+        // repl: end
         Ok(())
     }
 }
 
 /// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
-const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 /// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
 const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 
@@ -727,130 +835,5 @@ fn pathdiff(path: &Path, base: &Path) -> String {
 fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
     if !specs.contains(&fs) {
         specs.push(fs);
-    }
-}
-
-/// Adds a generated resource, merging with or replacing an existing one as its behavior
-/// says (Kustomize's `appendReplaceOrMerge`).
-fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
-    let id = r.id();
-    let matches: Vec<usize> = m
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| {
-            x.has_had_name(&id.name)
-                && x.any_id(|o| {
-                    o.gvk == id.gvk
-                        && o.name == id.name
-                        && selector::effective_namespace(o) == selector::effective_namespace(&id)
-                })
-        })
-        .map(|(i, _)| i)
-        .collect();
-    match (matches.as_slice(), r.behavior) {
-        ([], Behavior::Create) => m.append(r).map_err(|r| {
-            format!(
-                "may not add resource with an already registered id: {}",
-                r.id()
-            )
-        }),
-        ([], _) => Err(format!(
-            "id {} does not exist; cannot merge or replace",
-            patching::id_string(&id)
-        )),
-        ([_], Behavior::Create) => Err(format!(
-            "id {} exists; behavior must be merge or replace",
-            patching::id_string(&id)
-        )),
-        ([i], behavior) => {
-            let i = *i;
-            let Some(old) = m.get(i) else {
-                return Err("id lookup failure".into());
-            };
-            let merge_map = |field: &str, old: &Resource, new: &Resource| -> Option<Value> {
-                let mut out: BTreeMap<String, Value> = BTreeMap::new();
-                let o = old
-                    .obj
-                    .get("metadata")
-                    .and_then(|md| md.get(field))
-                    .and_then(Value::as_object);
-                let n = new
-                    .obj
-                    .get("metadata")
-                    .and_then(|md| md.get(field))
-                    .and_then(Value::as_object);
-                if o.is_none() && n.is_none() {
-                    return None;
-                }
-                for mm in [o, n].into_iter().flatten() {
-                    for (k, v) in mm {
-                        out.insert(k.clone(), v.clone());
-                    }
-                }
-                Some(Value::Object(out.into_iter().collect()))
-            };
-            let labels = merge_map("labels", old, &r);
-            let mut annotations = merge_map("annotations", old, &r);
-            if behavior == Behavior::Merge {
-                // A merged object keeps the origin of the object it merged into.
-                let old_origin = old
-                    .metadata_map("annotations")
-                    .and_then(|a| a.get(ORIGIN_ANNOTATION))
-                    .cloned();
-                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
-                    a.insert(ORIGIN_ANNOTATION.into(), o);
-                }
-            }
-            if behavior == Behavior::Merge {
-                for field in ["data", "binaryData"] {
-                    let mut out = old
-                        .obj
-                        .get(field)
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(n) = r.obj.get(field).and_then(Value::as_object) {
-                        for (k, v) in n {
-                            out.insert(k.clone(), v.clone());
-                        }
-                    }
-                    if !out.is_empty() {
-                        r.obj.insert(field.into(), Value::Object(out));
-                    }
-                }
-            }
-            let (name, ns) = (old.name().to_string(), old.namespace().to_string());
-            let needs_hash = old.needs_hash && r.needs_hash;
-            let prev = old.prev_ids.clone();
-            let (prefixes, suffixes) = (old.prefixes.clone(), old.suffixes.clone());
-            let md = r.metadata_mut();
-            md.insert("name".into(), Value::String(name));
-            if ns.is_empty() {
-                md.remove("namespace");
-            } else {
-                md.insert("namespace".into(), Value::String(ns));
-            }
-            for (k, v) in [("labels", labels), ("annotations", annotations)] {
-                match v {
-                    Some(v) => {
-                        md.insert(k.into(), v);
-                    }
-                    None => {
-                        md.remove(k);
-                    }
-                }
-            }
-            r.needs_hash = needs_hash;
-            r.prev_ids = prev;
-            r.prefixes = prefixes;
-            r.suffixes = suffixes;
-            r.behavior = Behavior::Create;
-            m.replace(i, r);
-            Ok(())
-        }
-        (_, _) => Err(format!(
-            "found multiple objects that could accept merge of {}",
-            patching::id_string(&id)
-        )),
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
 use crate::load::Loader;
-use crate::resource::{Behavior, Origin, Resource};
+use crate::resource::{Behavior, Origin, ResMap, Resource};
 
 /// Which object a generator makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,20 +45,6 @@ pub fn merge_options(
         }
     }
     o
-}
-
-fn is_valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-fn is_env_var_name(k: &str) -> bool {
-    !k.is_empty()
-        && !k.as_bytes()[0].is_ascii_digit()
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 fn remove_quotes(s: &str) -> &str {
@@ -107,15 +93,11 @@ fn load_pairs(args: &GeneratorArgs, ldr: &Loader, kfile: &Path) -> Result<Vec<(S
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // Kustomize checks neither env file keys nor data keys (its validator is a
+            // no-op; the API server judges them), and skips a line with an empty key.
             let (k, v) = line.split_once('=').unwrap_or((line, ""));
-            if !is_env_var_name(k) {
-                return Err(Error::invalid(
-                    &path,
-                    format!(
-                        "line {}: {k:?} is not a valid environment variable name",
-                        n + 1
-                    ),
-                ));
+            if k.is_empty() {
+                continue;
             }
             pairs.push((k.to_string(), v.as_bytes().to_vec()));
         }
@@ -188,10 +170,11 @@ pub fn generate(
     let mut binary = Map::new();
     let mut seen = std::collections::HashSet::new();
     for (k, v) in load_pairs(args, ldr, kfile)? {
-        if !is_valid_key(&k) {
+        if k == "<<" {
+            // Kustomize prints the key plain and reads it back as a YAML merge key.
             return Err(Error::invalid(
                 kfile,
-                format!("generator {name:?}: {k:?} is not a valid key name: use letters, digits, '-', '_' or '.'"),
+                format!("generator {name:?}: the key \"<<\" cannot be used: Kustomize reads it back as a YAML merge key (map merge requires map or sequence of maps as the value)"),
             ));
         }
         if !seen.insert(k.clone()) {
@@ -279,6 +262,132 @@ pub fn generate(
     Ok(r)
 }
 
+/// Adds a generated resource, merging with or replacing an existing one as its behavior
+/// says (Kustomize's `appendReplaceOrMerge`).
+pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
+    let id = r.id();
+    let matches: Vec<usize> = m
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| {
+            x.has_had_name(&id.name)
+                && x.any_id(|o| {
+                    o.gvk == id.gvk
+                        && o.name == id.name
+                        && crate::transform::selector::effective_namespace(o)
+                            == crate::transform::selector::effective_namespace(&id)
+                })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match (matches.as_slice(), r.behavior) {
+        ([], Behavior::Create) => m.append(r).map_err(|r| {
+            format!(
+                "may not add resource with an already registered id: {}",
+                r.id()
+            )
+        }),
+        ([], _) => Err(format!(
+            "id {} does not exist; cannot merge or replace",
+            crate::transform::patch::id_string(&id)
+        )),
+        ([_], Behavior::Create) => Err(format!(
+            "id {} exists; behavior must be merge or replace",
+            crate::transform::patch::id_string(&id)
+        )),
+        ([i], behavior) => {
+            let i = *i;
+            let Some(old) = m.get(i) else {
+                return Err("id lookup failure".into());
+            };
+            let merge_map = |field: &str, old: &Resource, new: &Resource| -> Option<Value> {
+                let mut out: BTreeMap<String, Value> = BTreeMap::new();
+                let o = old
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                let n = new
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                if o.is_none() && n.is_none() {
+                    return None;
+                }
+                for mm in [o, n].into_iter().flatten() {
+                    for (k, v) in mm {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                Some(Value::Object(out.into_iter().collect()))
+            };
+            let labels = merge_map("labels", old, &r);
+            let mut annotations = merge_map("annotations", old, &r);
+            if behavior == Behavior::Merge {
+                // A merged object keeps the origin of the object it merged into.
+                let old_origin = old
+                    .metadata_map("annotations")
+                    .and_then(|a| a.get(crate::build::ORIGIN_ANNOTATION))
+                    .cloned();
+                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
+                    a.insert(crate::build::ORIGIN_ANNOTATION.into(), o);
+                }
+            }
+            if behavior == Behavior::Merge {
+                for field in ["data", "binaryData"] {
+                    let mut out = old
+                        .obj
+                        .get(field)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Some(n) = r.obj.get(field).and_then(Value::as_object) {
+                        for (k, v) in n {
+                            out.insert(k.clone(), v.clone());
+                        }
+                    }
+                    if !out.is_empty() {
+                        r.obj.insert(field.into(), Value::Object(out));
+                    }
+                }
+            }
+            let (name, ns) = (old.name().to_string(), old.namespace().to_string());
+            let needs_hash = old.needs_hash && r.needs_hash;
+            let prev = old.prev_ids.clone();
+            let (prefixes, suffixes) = (old.prefixes.clone(), old.suffixes.clone());
+            let md = r.metadata_mut();
+            md.insert("name".into(), Value::String(name));
+            if ns.is_empty() {
+                md.remove("namespace");
+            } else {
+                md.insert("namespace".into(), Value::String(ns));
+            }
+            for (k, v) in [("labels", labels), ("annotations", annotations)] {
+                match v {
+                    Some(v) => {
+                        md.insert(k.into(), v);
+                    }
+                    None => {
+                        md.remove(k);
+                    }
+                }
+            }
+            r.needs_hash = needs_hash;
+            r.prev_ids = prev;
+            r.prefixes = prefixes;
+            r.suffixes = suffixes;
+            r.behavior = Behavior::Create;
+            m.replace(i, r);
+            Ok(())
+        }
+        (_, _) => Err(format!(
+            "found multiple objects that could accept merge of {}",
+            crate::transform::patch::id_string(&id)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +463,38 @@ mod tests {
             ..Default::default()
         };
         assert!(gen(GenKind::ConfigMap, args, &[]).is_err());
+    }
+
+    #[test]
+    fn keys_are_not_validated_and_empty_env_keys_are_skipped() {
+        let args = GeneratorArgs {
+            name: Some("x".into()),
+            literals: vec!["a b=1".into(), "a/b=2".into()],
+            envs: vec!["e.env".into()],
+            ..Default::default()
+        };
+        let c = gen(
+            GenKind::ConfigMap,
+            args,
+            &[("e.env", "1BAD=3\n=4\nexport Y=5\n\u{e9}=6\n")],
+        )
+        .unwrap();
+        let data = c.obj["data"].as_object().unwrap();
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["1BAD", "a b", "a/b", "export Y", "\u{e9}"]);
+    }
+
+    #[test]
+    fn a_merge_key_as_data_key_fails_as_in_kustomize() {
+        for kind in [GenKind::ConfigMap, GenKind::Secret] {
+            let args = GeneratorArgs {
+                name: Some("x".into()),
+                literals: vec!["<<=v".into()],
+                ..Default::default()
+            };
+            let e = gen(kind, args, &[]).unwrap_err().to_string();
+            assert!(e.contains("merge key"), "{e}");
+        }
     }
 
     #[test]

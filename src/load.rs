@@ -11,7 +11,7 @@ use crate::build::LoadRestrictor;
 use crate::error::{Error, Result};
 use crate::kustomization::{self, Kustomization, FILE_NAMES};
 use crate::resource::{Origin, Resource};
-use crate::yaml::{parse_documents, Limits};
+use crate::yaml::{parse_documents, parse_first_document, Limits};
 
 /// Reads files relative to one kustomization's directory.
 #[derive(Debug, Clone)]
@@ -100,6 +100,17 @@ impl Loader {
         Ok(path)
     }
 
+    /// Finds the root's kustomization file and checks it against the restriction, as
+    /// Kustomize does: a `kustomization.yaml` that is a symlink leading out of the root
+    /// is refused under `LoadRestrictionsRootOnly` (before anything reads it).
+    pub fn kustomization_file(&self) -> Result<PathBuf> {
+        let path = find_kustomization_file(&self.root)?;
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            self.resolve(name)?;
+        }
+        Ok(path)
+    }
+
     /// Reads a file named relative to the root, within the restriction.
     pub fn read_bytes(&self, rel: &str) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.resolve(rel)?;
@@ -150,26 +161,20 @@ pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
 /// Reads and checks the kustomization (or component) of `dir`.
 pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let path = find_kustomization_file(dir)?;
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
     let limits = Limits {
         allow_duplicate_keys: true,
+        yaml11_booleans: true,
+        keep_quoted_merge_keys: true,
         ..Limits::default()
     };
-    let docs = parse_documents(&text, limits).map_err(|e| Error::yaml(&path, e))?;
-    let mut docs = docs.into_iter().filter(|d| !d.value.is_null());
-    let value = match (docs.next(), docs.next()) {
-        (None, _) => Value::Object(Map::new()),
-        (Some(d), None) => d.value,
-        (Some(_), Some(d)) => {
-            return Err(Error::invalid(
-                &path,
-                format!(
-                    "line {}: a kustomization file must hold a single document",
-                    d.line
-                ),
-            ))
-        }
-    };
+    // Kustomize unmarshals the file with go-yaml, which reads the first document only.
+    let value = parse_first_document(&text, limits)
+        .map_err(|e| Error::yaml(&path, e))?
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .unwrap_or_else(|| Value::Object(Map::new()));
     let Value::Object(mut map) = value else {
         return Err(Error::invalid(
             &path,
@@ -188,6 +193,12 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     }
     let k: Kustomization = serde_json::from_value(Value::Object(map))
         .map_err(|e| Error::invalid(&path, format!("invalid Kustomization: {e}")))?;
+    if is_empty(&k) {
+        return Err(Error::invalid(
+            &path,
+            "kustomization is empty: it sets no field besides apiVersion and kind",
+        ));
+    }
     if let Some(kind) = k.kind.as_deref() {
         if !kind.is_empty() && kind != "Kustomization" && kind != "Component" {
             return Err(Error::invalid(
@@ -244,6 +255,81 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     Ok((path, k))
 }
 
+/// Kustomize's `CheckEmpty`: every field but apiVersion and kind has its Go zero value
+/// (an absent or null list or map, an empty string). The deprecated lists that Kustomize
+/// folds into others first (`bases`, `imageTags`) count as empty when they have no
+/// entries.
+fn is_empty(k: &Kustomization) -> bool {
+    let Kustomization {
+        api_version: _,
+        kind: _,
+        metadata,
+        openapi,
+        name_prefix,
+        name_suffix,
+        namespace,
+        common_labels,
+        labels,
+        common_annotations,
+        patches_strategic_merge,
+        patches_json6902,
+        patches,
+        images,
+        image_tags,
+        replacements,
+        replicas,
+        vars,
+        sort_options,
+        resources,
+        components,
+        crds,
+        bases,
+        config_map_generator,
+        secret_generator,
+        helm_globals,
+        helm_charts,
+        helm_chart_inflation_generator,
+        generator_options,
+        configurations,
+        generators,
+        transformers,
+        validators,
+        build_metadata,
+    } = k;
+    let no_str = |s: &Option<String>| s.as_deref().unwrap_or("").is_empty();
+    let no_list = |l: Option<usize>| l.unwrap_or(0) == 0;
+    metadata.as_ref().is_none_or(Value::is_null)
+        && openapi.is_none()
+        && no_str(name_prefix)
+        && no_str(name_suffix)
+        && no_str(namespace)
+        && common_labels.is_none()
+        && labels.is_none()
+        && common_annotations.is_none()
+        && patches_strategic_merge.is_none()
+        && patches_json6902.is_none()
+        && patches.is_none()
+        && (images.is_none() && no_list(image_tags.as_ref().map(Vec::len)))
+        && replacements.is_none()
+        && replicas.is_none()
+        && vars.is_none()
+        && sort_options.is_none()
+        && (resources.is_none() && no_list(bases.as_ref().map(Vec::len)))
+        && components.is_none()
+        && crds.is_none()
+        && config_map_generator.is_none()
+        && secret_generator.is_none()
+        && helm_globals.is_none()
+        && helm_charts.is_none()
+        && helm_chart_inflation_generator.is_none()
+        && generator_options.is_none()
+        && configurations.is_none()
+        && generators.is_none()
+        && transformers.is_none()
+        && validators.is_none()
+        && build_metadata.is_none()
+}
+
 /// Parses a resource file into resources, expanding `kind: List` documents.
 pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Resource>> {
     let docs = parse_documents(text, limits).map_err(|e| Error::yaml(path, e))?;
@@ -252,7 +338,14 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
     for d in docs {
         match d.value {
             Value::Null => {}
-            Value::Object(m) => expand(m, path, &origin_path, d.line, &mut out)?,
+            Value::Object(m) => {
+                let first = out.len();
+                expand(m, path, &origin_path, d.line, &mut out)?;
+                // Empty-null paths are only known for a document that is one object.
+                if out.len() == first + 1 {
+                    out[first].empty_nulls = d.empty_nulls;
+                }
+            }
             _ => {
                 return Err(Error::invalid(
                     path,
@@ -345,5 +438,56 @@ fn normalize_annotations(m: &mut Map<String, Value>) {
             md.remove("annotations");
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Kustomization> {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(tmp.path().join("kustomization.yaml"), text).expect("write");
+        load_kustomization(tmp.path()).map(|(_, k)| k)
+    }
+
+    #[test]
+    fn an_empty_kustomization_is_an_error_as_in_kustomize() {
+        for text in [
+            "",
+            "# nothing\n",
+            "kind: Component\n",
+            "apiVersion: v1\n",
+            "namePrefix: \"\"\n",
+            "resources: null\n",
+            "bases: []\n",
+            "---\n---\nresources: [a.yaml]\n",
+        ] {
+            let e = load(text).expect_err(text).to_string();
+            assert!(e.contains("kustomization is empty"), "{text:?}: {e}");
+        }
+        for text in [
+            "resources: []\n",
+            "commonLabels: {}\n",
+            "metadata: {}\n",
+            "patchesJson6902: []\n",
+            "patchesStrategicMerge: []\n",
+        ] {
+            assert!(load(text).is_ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_first_document_of_a_kustomization_counts() {
+        let k = load("resources: [a.yaml]\n---\n: : bad [\n").expect("first doc");
+        assert_eq!(k.resources, Some(vec!["a.yaml".to_string()]));
+    }
+
+    #[test]
+    fn a_non_utf8_kustomization_says_so() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(tmp.path().join("kustomization.yaml"), b"namePrefix: \xff\n").expect("w");
+        let e = load_kustomization(tmp.path()).expect_err("bad utf8");
+        assert!(e.to_string().contains("is not valid UTF-8"), "{e}");
     }
 }

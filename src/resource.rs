@@ -101,6 +101,8 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied so far (outermost last).
     pub suffixes: Vec<String>,
+    /// Fields written as nothing at all (`key:`) in the source: strategic merges drop them.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 /// Reads a string at a path of object keys.
@@ -124,6 +126,7 @@ impl Resource {
             behavior: Behavior::Create,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            empty_nulls: Vec::new(),
         }
     }
 
@@ -176,6 +179,28 @@ impl Resource {
         match md {
             Value::Object(m) => m,
             _ => unreachable!("metadata was just made an object"),
+        }
+    }
+
+    /// Removes the fields that were empty in the source and are still null, as a strategic
+    /// merge in Kustomize does.
+    pub fn drop_empty_nulls(&mut self) {
+        for path in std::mem::take(&mut self.empty_nulls) {
+            let Some((last, init)) = path.split_last() else {
+                continue;
+            };
+            let mut cur = Some(&mut self.obj);
+            for k in init {
+                cur = match cur.and_then(|m| m.get_mut(k)) {
+                    Some(Value::Object(m)) => Some(m),
+                    _ => None,
+                };
+            }
+            if let Some(m) = cur {
+                if m.get(last).is_some_and(Value::is_null) {
+                    m.remove(last);
+                }
+            }
         }
     }
 

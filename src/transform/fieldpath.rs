@@ -116,6 +116,35 @@ where
     visit(field, rest, create, set)
 }
 
+impl CreateKind {
+    /// `kind` when the field spec asks to create missing fields, else [`CreateKind::None`].
+    pub fn when(create: bool, kind: CreateKind) -> CreateKind {
+        if create {
+            kind
+        } else {
+            CreateKind::None
+        }
+    }
+}
+
+/// [`visit_spec`] on an object held as a map (a resource's `obj`).
+pub fn visit_object<F>(
+    obj: &mut Map<String, Value>,
+    path: &str,
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    let mut v = Value::Object(std::mem::take(obj));
+    let res = visit_spec(&mut v, path, create, set);
+    if let Value::Object(o) = v {
+        *obj = o;
+    }
+    res
+}
+
 /// Splits a path string and visits it.
 pub fn visit_spec<F>(
     node: &mut Value,

@@ -6,4 +6,4 @@ pub mod emit;
 pub mod parse;
 
 pub use emit::{emit_document, emit_documents, emit_object};
-pub use parse::{parse_documents, Document, Limits, YamlError};
+pub use parse::{parse_documents, parse_first_document, Document, Limits, YamlError};

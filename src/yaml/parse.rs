@@ -21,6 +21,13 @@ pub struct Limits {
     /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
     /// kustomization files) instead of failing (go-yaml v3, which reads resources).
     pub allow_duplicate_keys: bool,
+    /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
+    /// Kustomize reads kustomization files that way, resources as YAML 1.2.
+    pub yaml11_booleans: bool,
+    /// Keep a `<<` key that is not a merge key (quoted or tagged) as an ordinary key
+    /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
+    /// Kustomize's kyaml does to resources and patches).
+    pub keep_quoted_merge_keys: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +38,8 @@ impl Default for Limits {
             alias_ratio: 10,
             max_documents: 1_000_000,
             allow_duplicate_keys: false,
+            yaml11_booleans: false,
+            keep_quoted_merge_keys: false,
         }
     }
 }
@@ -54,6 +63,9 @@ pub struct Document {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: usize,
+    /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
+    /// Kustomize's strategic merge drops while it keeps an explicit `null`.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -87,6 +99,7 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
+    empty_nulls: Vec<Vec<String>>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -97,6 +110,7 @@ impl Builder {
     fn new(limits: Limits) -> Self {
         Builder {
             stack: Vec::new(),
+            empty_nulls: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -126,6 +140,7 @@ impl Builder {
         span: &Span,
     ) -> Result<Option<Value>, YamlError> {
         let allow_dup = self.limits.allow_duplicate_keys;
+        let keep_quoted_merge = self.limits.keep_quoted_merge_keys;
         match self.stack.last_mut() {
             None => Ok(Some(value)),
             Some(Frame::Seq {
@@ -169,6 +184,7 @@ impl Builder {
                             ))
                         }
                     },
+                    Some((k, false)) if k == "<<" && !keep_quoted_merge => {}
                     Some((k, false)) => {
                         if map.contains_key(&k) && !allow_dup {
                             return Err(err_at(span, format!("mapping key {k:?} already defined")));
@@ -178,6 +194,23 @@ impl Builder {
                 }
                 Ok(None)
             }
+        }
+    }
+
+    /// Records the mapping-key path of an empty value being added (not inside lists).
+    fn record_empty_null(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => path.push(k.clone()),
+                _ => return,
+            }
+        }
+        if !path.is_empty() && self.empty_nulls.len() < 10_000 {
+            self.empty_nulls.push(path);
         }
     }
 
@@ -215,6 +248,17 @@ fn finish_map(mut map: Map<String, Value>, merged: Vec<Map<String, Value>>) -> V
 
 /// Parses every document of `src`. Empty documents are returned as `Value::Null`.
 pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    parse_stream(src, limits, false)
+}
+
+/// Parses only the first document of `src`, as go-yaml's `Unmarshal` does: whatever
+/// follows it is never read (so it may even be malformed). `None` for an empty stream.
+pub fn parse_first_document(src: &str, limits: Limits) -> Result<Option<Document>, YamlError> {
+    Ok(parse_stream(src, limits, true)?.into_iter().next())
+}
+
+fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Document>, YamlError> {
+    check_printable(src)?;
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder::new(limits);
@@ -257,7 +301,11 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 docs.push(Document {
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
+                    empty_nulls: std::mem::take(&mut b.empty_nulls),
                 });
+                if first_only {
+                    break;
+                }
             }
             Event::Alias(id) => {
                 let Some(Some(anchor)) = b.anchors.get(id) else {
@@ -285,8 +333,19 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && !expecting_key
+                {
+                    b.record_empty_null();
+                }
                 let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
-                let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
+                    match yaml11_bool(&text) {
+                        Some(b) => Value::Bool(b),
+                        None => resolve_scalar(text, style, tag.as_deref(), &span)?,
+                    }
+                } else {
+                    resolve_scalar(text, style, tag.as_deref(), &span)?
+                };
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
                     root = Some(v);
@@ -343,6 +402,26 @@ pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlE
     Ok(docs)
 }
 
+/// libyaml's reader (go-yaml v2 and v3) refuses characters outside YAML's printable set
+/// anywhere in the stream, comments and quoted scalars included: C0 controls other than
+/// tab and line breaks, DEL, C1 controls other than NEL, U+FFFE and U+FFFF.
+fn check_printable(src: &str) -> Result<(), YamlError> {
+    let bad = |c: char| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'
+            | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+    };
+    let Some((at, c)) = src.char_indices().find(|(_, c)| bad(*c)) else {
+        return Ok(());
+    };
+    let before = &src[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Err(YamlError {
+        line: before.matches('\n').count() + 1,
+        col: before[line_start..].chars().count() + 1,
+        message: format!("control characters are not allowed (U+{:04X})", c as u32),
+    })
+}
+
 /// A block scalar that ends the stream without a final newline has no line break to
 /// keep (libyaml, hence go-yaml, reads it that way); the parser we use adds one.
 fn trim_block_at_eof<'a>(
@@ -365,6 +444,15 @@ fn trim_block_at_eof<'a>(
     let mut s = text.into_owned();
     s.pop();
     Cow::Owned(s)
+}
+
+/// go-yaml v2's YAML 1.1 booleans beyond `true`/`false`.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
 }
 
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
@@ -422,6 +510,16 @@ pub fn resolve_plain(s: &str) -> Value {
         return Value::String(s.to_string());
     }
     if looks_like_timestamp(s) {
+        return Value::String(s.to_string());
+    }
+    // go-yaml v3 only reads `.`-led scalars as floats, as written: no `_` removal
+    // (checked with kubectl kustomize: `.5` is 0.5, `.5_` and `._5` stay strings).
+    if first == b'.' {
+        if is_yaml_float(s) {
+            if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+                return Value::Number(n);
+            }
+        }
         return Value::String(s.to_string());
     }
     let plain: Cow<'_, str> = if s.contains('_') {
@@ -566,6 +664,11 @@ mod tests {
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
+        assert_eq!(one("a: .5"), json!({"a": 0.5}));
+        assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
+        assert_eq!(one("a: ._5"), json!({"a": "._5"}));
+        assert_eq!(one("a: 1__0"), json!({"a": 10}));
+        assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
     }
 
     #[test]
@@ -581,6 +684,21 @@ mod tests {
             v,
             json!({"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}})
         );
+    }
+
+    #[test]
+    fn quoted_merge_keys_are_dropped_as_kyaml_does() {
+        let src = "a: 1\n\"<<\": {x: 1}\nb: [{'<<': 2, c: 3}]\n!!str <<: 4\n";
+        assert_eq!(one(src), json!({"a": 1, "b": [{"c": 3}]}));
+        let keep = Limits {
+            keep_quoted_merge_keys: true,
+            ..Limits::default()
+        };
+        let v = parse_documents("\"<<\": 1\n", keep)
+            .unwrap()
+            .remove(0)
+            .value;
+        assert_eq!(v, json!({"<<": 1}));
     }
 
     #[test]
@@ -620,6 +738,32 @@ mod tests {
             e.message.contains("nesting") || e.message.contains("recursion"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn first_document_only_ignores_the_rest() {
+        let d = parse_first_document("a: 1\n---\n: : bad [\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"a": 1})));
+        let d = parse_first_document("# c\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(json!({"b": 2})));
+        let d = parse_first_document("---\n---\nb: 2\n", Limits::default()).unwrap();
+        assert_eq!(d.map(|d| d.value), Some(Value::Null));
+        assert_eq!(parse_first_document("", Limits::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_position() {
+        for (src, line, col) in [
+            ("a: \"x\u{7f}\"\n", 1, 6),
+            ("a: 1\n# \u{1}\n", 2, 3),
+            ("a: 1\nb: \u{9f}\n", 2, 4),
+            ("\u{feff}a: \u{ffff}", 1, 5),
+        ] {
+            let e = parse_documents(src, Limits::default()).unwrap_err();
+            assert_eq!((e.line, e.col), (line, col), "{src:?}");
+            assert!(e.message.contains("control characters"), "{e}");
+        }
+        assert!(parse_documents("a: \"x\u{85}\ty\"\r\n", Limits::default()).is_ok());
     }
 
     #[test]
