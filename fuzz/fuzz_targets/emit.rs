@@ -17,10 +17,63 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Number, Value};
 
 const ATOMS: &[&str] = &[
-    " ", "a", "0", "1", ".", "e", "-", "+", ":", ": ", "#", " #", "'", "\"", "\\", "\n",
-    "\n\n", "\t", "\r", "é", "日", "😀", "\u{1}", "\u{a0}", "\u{feff}", "?", "!", "&", "*",
-    "|", ">", "%", "@", "`", ",", "[", "]", "{", "}", "~", "y", "n", "true", "null", "0x",
-    "0o", "0b", "1e3", ".5", "2001-12-14", "---", "...", "<<", "=", "NaN", ".inf", "_",
+    " ",
+    "a",
+    "0",
+    "1",
+    ".",
+    "e",
+    "-",
+    "+",
+    ":",
+    ": ",
+    "#",
+    " #",
+    "'",
+    "\"",
+    "\\",
+    "\n",
+    "\n\n",
+    "\t",
+    "\r",
+    "é",
+    "日",
+    "😀",
+    "\u{1}",
+    "\u{a0}",
+    "\u{feff}",
+    "?",
+    "!",
+    "&",
+    "*",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "~",
+    "y",
+    "n",
+    "true",
+    "null",
+    "0x",
+    "0o",
+    "0b",
+    "1e3",
+    ".5",
+    "2001-12-14",
+    "---",
+    "...",
+    "<<",
+    "=",
+    "NaN",
+    ".inf",
+    "_",
 ];
 
 fn text(u: &mut Unstructured) -> Result<String> {
@@ -39,7 +92,10 @@ fn text(u: &mut Unstructured) -> Result<String> {
 
 /// Characters go-yaml does not round-trip (or kubectl refuses to print).
 fn excluded(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 fn value(u: &mut Unstructured, depth: u32) -> Result<Value> {
@@ -105,6 +161,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(d) => d,
         Err(e) => panic!("emitted YAML does not parse: {e}\nvalue: {v:?}\nyaml:\n{out}"),
     };
-    let got = back.into_iter().next().map(|d| d.value).unwrap_or(Value::Null);
-    assert!(same(&v, &got), "round trip changed the value\nvalue: {v:?}\nyaml:\n{out}\nback: {got:?}");
+    let got = back
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    assert!(
+        same(&v, &got),
+        "round trip changed the value\nvalue: {v:?}\nyaml:\n{out}\nback: {got:?}"
+    );
 });

@@ -24,7 +24,13 @@ fuzz_target!(|data: &[u8]| {
     let (Some(mut target), Some(patch)) = (objects.next(), objects.next()) else {
         return;
     };
-    let s = |k: &str| target.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let s = |k: &str| {
+        target
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let gvk = Gvk::from_api_version(&s("apiVersion"), &s("kind"));
     if smp::merge(&mut target, &patch, &gvk).is_ok() {
         let mut out = String::new();

@@ -512,14 +512,9 @@ pub fn resolve_plain(s: &str) -> Value {
     if looks_like_timestamp(s) {
         return Value::String(s.to_string());
     }
-    // go-yaml v3 only reads `.`-led scalars as floats, as written: no `_` removal
-    // (checked with kubectl kustomize: `.5` is 0.5, `.5_` and `._5` stay strings).
-    if first == b'.' {
-        if is_yaml_float(s) {
-            if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
-                return Value::Number(n);
-            }
-        }
+    // go-yaml hands a scalar starting with '.' to Go's `strconv.ParseFloat` as it is,
+    // which allows an underscore only between digits; other numbers lose every '_'.
+    if first == b'.' && s.contains('_') && !go_underscores_ok(s) {
         return Value::String(s.to_string());
     }
     let plain: Cow<'_, str> = if s.contains('_') {
@@ -538,6 +533,15 @@ pub fn resolve_plain(s: &str) -> Value {
         }
     }
     Value::String(s.to_string())
+}
+
+/// Go's `strconv.underscoreOK` for a decimal number: every '_' sits between two digits.
+fn go_underscores_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().all(|(i, c)| {
+        *c != b'_'
+            || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    })
 }
 
 /// `strconv.ParseInt(s, 0, 64)` then `ParseUint(s, 0, 64)`: sign, then `0x`, `0o`, `0b`
@@ -669,6 +673,13 @@ mod tests {
         assert_eq!(one("a: ._5"), json!({"a": "._5"}));
         assert_eq!(one("a: 1__0"), json!({"a": 10}));
         assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
+        // A leading '.' goes to Go's ParseFloat unchanged: '_' only between digits.
+        assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
+        assert_eq!(one("a: ._5"), json!({"a": "._5"}));
+        assert_eq!(one("a: .5__5"), json!({"a": ".5__5"}));
+        assert_eq!(one("a: .5_5"), json!({"a": 0.55}));
+        assert_eq!(one("a: .5e1_0"), json!({"a": 5e9}));
+        assert_eq!(one("a: 1_0.5_"), json!({"a": 10.5}));
     }
 
     #[test]
