@@ -152,6 +152,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
             let out = build_with_warnings(&a.dir, &opts)?;
             print_warnings(&out.warnings);
             write_output(&out.resources, &a.out)?;
+            // The process ends right after: skip freeing thousands of small allocations.
+            std::mem::forget(out);
             Ok(0)
         }
         Command::Envs(a) => {
@@ -219,36 +221,54 @@ fn render(a: &RenderArgs) -> Result<()> {
     let env = a.env.as_deref().unwrap_or_default();
     let out = build_with_warnings(&t.overlay(env)?, &opts)?;
     print_warnings(&out.warnings);
-    write_output(&out.resources, &a.out)
+    write_output(&out.resources, &a.out)?;
+    // The process ends right after: skip freeing thousands of small allocations.
+    std::mem::forget(out);
+    Ok(())
 }
 
 /// Formats resources as YAML (Kustomize's bytes) or a JSON list.
 pub fn format_output(m: &ResMap, format: Format) -> String {
+    let mut out = Vec::with_capacity(m.len() * 1024);
+    // Writing into a Vec cannot fail.
+    let _ = write_resources(m, format, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Streams resources to `w` one document at a time (the output is never held whole).
+pub fn write_resources(m: &ResMap, format: Format, w: &mut dyn Write) -> std::io::Result<()> {
     match format {
         Format::Yaml => {
-            let mut out = String::with_capacity(m.len() * 1024);
+            let mut doc = String::with_capacity(4096);
             for (i, r) in m.iter().enumerate() {
+                doc.clear();
                 if i > 0 {
-                    out.push_str("---\n");
+                    doc.push_str("---\n");
                 }
-                crate::yaml::emit_object(&r.obj, &mut out);
+                crate::yaml::emit_object(&r.obj, &mut doc);
+                w.write_all(doc.as_bytes())?;
             }
-            out
+            Ok(())
         }
         Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&m.to_values()).unwrap_or_else(|_| "[]".into());
-            s.push('\n');
-            s
+            let objs: Vec<&serde_json::Map<String, serde_json::Value>> =
+                m.iter().map(|r| &r.obj).collect();
+            serde_json::to_writer_pretty(&mut *w, &objs)?;
+            w.write_all(b"\n")
         }
     }
 }
 
 fn write_output(m: &ResMap, out: &OutputArgs) -> Result<()> {
-    let text = format_output(m, out.format);
     match &out.output {
-        Some(p) => write_atomic(p, text.as_bytes()),
-        None => write_stdout(text.as_bytes()),
+        Some(p) => write_atomic_with(p, |w| write_resources(m, out.format, w)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            write_resources(m, out.format, &mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Error::io("<stdout>", e))
+        }
     }
 }
 
@@ -260,19 +280,33 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("<stdout>", e))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-/// so readers never see a half-written file.
+/// Writes `bytes` to `path` atomically (see [`write_atomic_with`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes to `path` through a temporary file in the same directory and a rename, so
+/// readers never see a half-written file and a failure leaves `path` untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".kagentctl-")
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    write(&mut w)
+        .and_then(|_| w.flush())
+        .map_err(|e| Error::io(path, e))?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())

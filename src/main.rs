@@ -6,6 +6,11 @@ use clap::Parser;
 use kagentctl::cli::{run, Cli};
 use kagentctl::Error;
 
+// A faster allocator: builds allocate many small strings and maps (about a quarter of
+// the instructions of a large build were malloc/free with the system allocator).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {

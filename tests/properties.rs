@@ -251,7 +251,7 @@ impl Res {
                         "spec": { "containers": [{
                             "name": "c",
                             "image": "nginx:1",
-                            "envFrom": [{ "configMapRef": { "name": "gen" } }],
+                            "envFrom": [{ "configMapRef": { "name": "gen-fixed" } }],
                         }] },
                     },
                 });
@@ -419,7 +419,7 @@ impl TreeSpec {
                 k.push_str(&format!("    {l}: {v:?}\n"));
             }
         }
-        k.push_str("configMapGenerator:\n- name: gen\n  literals:\n");
+        k.push_str("configMapGenerator:\n- name: gen-fixed\n  literals:\n");
         for (l, v) in &self.literals {
             k.push_str(&format!("  - {:?}\n", format!("{l}={v}")));
         }
