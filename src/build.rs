@@ -433,9 +433,16 @@ impl Ctx {
             ldr.resolve(p)?;
         }
         // Resources, depth first (deprecated `bases` come after `resources`).
-        let entries = k.resources.iter().flatten().chain(k.bases.iter().flatten());
-        for entry in entries {
-            self.accumulate_resource(ldr, kfile, entry, acc)?;
+        let entries: Vec<&String> = k
+            .resources
+            .iter()
+            .flatten()
+            .chain(k.bases.iter().flatten())
+            .collect();
+        let mut parsed = parse_files(ldr, &entries);
+        for (i, entry) in entries.into_iter().enumerate() {
+            let pre = parsed.get_mut(i).and_then(Option::take);
+            self.accumulate_resource(ldr, kfile, entry, acc, pre)?;
         }
         for c in k.configurations.iter().flatten() {
             let (path, text) = ldr.read_string(c)?;
@@ -554,12 +561,15 @@ impl Ctx {
         Ok(())
     }
 
+    /// Adds the resources of one `resources:` entry; `parsed` is the entry's file, already
+    /// read and parsed by [`parse_files`], when it was.
     fn accumulate_resource(
         &mut self,
         ldr: &Loader,
         kfile: &Path,
         entry: &str,
         acc: &mut Acc,
+        parsed: Option<Result<Vec<Resource>>>,
     ) -> Result<()> {
         if load::is_remote(entry) {
             return Err(Error::invalid(
@@ -600,8 +610,11 @@ impl Ctx {
                 format!("accumulating resources: '{entry}': no such file or directory"),
             ));
         }
-        let (path, text) = ldr.read_string(entry)?;
-        for mut r in load::parse_resources(&path, &text, Limits::default())? {
+        let resources = match parsed {
+            Some(p) => p?,
+            None => read_and_parse(ldr, entry)?,
+        };
+        for mut r in resources {
             if self.meta.origin {
                 let origin = format!(
                     "path: {}\n",
@@ -797,6 +810,31 @@ impl Ctx {
         // repl: end
         Ok(())
     }
+}
+
+/// Reads and parses one resource file named relative to `ldr`'s root.
+fn read_and_parse(ldr: &Loader, entry: &str) -> Result<Vec<Resource>> {
+    let (path, text) = ldr.read_string(entry)?;
+    load::parse_resources(&path, &text, Limits::default())
+}
+
+/// Fewest resource files in one kustomization worth parsing on several threads.
+const PARALLEL_PARSE_MIN_FILES: usize = 8;
+
+/// Reads and parses, on several threads, the entries of a `resources:` list that are
+/// local files (not directories or remote), when there are enough of them to pay for
+/// the threads. The results are in entry order (`None`: not a file, or not pre-parsed);
+/// errors are kept for the sequential pass to report in order.
+fn parse_files(ldr: &Loader, entries: &[&String]) -> Vec<Option<Result<Vec<Resource>>>> {
+    use rayon::prelude::*;
+    let is_file = |e: &str| !load::is_remote(e) && ldr.root().join(e).is_file();
+    if entries.iter().filter(|e| is_file(e)).count() < PARALLEL_PARSE_MIN_FILES {
+        return Vec::new();
+    }
+    entries
+        .par_iter()
+        .map(|e| is_file(e).then(|| read_and_parse(ldr, e)))
+        .collect()
 }
 
 /// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
