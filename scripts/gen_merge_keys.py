@@ -3,7 +3,11 @@
 Kustomize compiles into kyaml (kyaml/openapi/kubernetesapi/v1_21_2/swagger.pb).
 
 Usage:
-    scripts/gen_merge_keys.py SWAGGER_PB > src/schema/merge_keys.rs && cargo fmt
+    scripts/gen_merge_keys.py SWAGGER_PB > src/schema/merge_keys.rs
+    rustfmt --edition 2021 src/schema/merge_keys.rs
+
+SWAGGER_PB is kyaml/openapi/kubernetesapi/v1_21_2/swagger.pb from the Kustomize
+repository at tag kustomize/v5.5.0 (the file is not kept in this repository).
 
 The input is the gnostic protobuf encoding of an OpenAPI v2 document. This script
 decodes the protobuf wire format itself (no dependencies) and only reads the parts it
@@ -232,6 +236,8 @@ class Graph:
         return rel
 
 
+# The hand-written part of merge_keys.rs: node types and the `Schema` API (including
+# the hooks into src/schema/custom.rs). Edit it here, not in the generated file.
 HEADER_RUST = """\
 /// Marks "no schema" in the node table.
 const NONE: u16 = u16::MAX;
@@ -254,49 +260,112 @@ enum Node {
 
 /// A position in the schema of a built-in kind, from which associative lists can be
 /// reached. Positions with no associative list below them have no `Schema`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schema(u16);
+#[derive(Debug, Clone, Copy)]
+pub enum Schema {
+    /// A node of the compiled-in Kubernetes 1.21.2 table.
+    Builtin(u16),
+    /// A node of a custom schema (`openapi: {path: ...}` of a kustomization).
+    Custom(&'static super::custom::CustomTable, u32),
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Schema) -> bool {
+        match (self, other) {
+            (Schema::Builtin(a), Schema::Builtin(b)) => a == b,
+            (Schema::Custom(ta, a), Schema::Custom(tb, b)) => std::ptr::eq(*ta, *tb) && a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Schema {}
 
 impl Schema {
     /// The schema of a built-in kind, or `None` for kinds Kustomize has no schema for
     /// (custom resources) and kinds without any associative list.
     pub fn for_kind(api_version: &str, kind: &str) -> Option<Schema> {
-        root_index(api_version, kind).map(Schema)
+        // A custom schema replaces the built-in one, as in Kustomize.
+        match super::custom::active() {
+            Some((t, mode)) => match t.root(api_version, kind) {
+                Some(i) => Schema::custom_node(t, i),
+                None if mode == super::custom::Mode::Added => Schema::builtin_root(api_version, kind),
+                None => None,
+            },
+            None => Schema::builtin_root(api_version, kind),
+        }
     }
 
-    fn node(self) -> &'static Node {
-        &NODES[usize::from(self.0)]
+    /// The built-in schema of a kind, ignoring any custom schema.
+    pub fn builtin_root(api_version: &str, kind: &str) -> Option<Schema> {
+        root_index(api_version, kind).map(Schema::Builtin)
+    }
+
+    fn custom_node(t: &'static super::custom::CustomTable, i: u32) -> Option<Schema> {
+        if i == super::custom::NONE {
+            return None;
+        }
+        match t.nodes[i as usize] {
+            super::custom::CNode::Builtin(b) => {
+                let added = super::custom::active().is_some_and(|(_, m)| m == super::custom::Mode::Added);
+                added.then_some(Schema::Builtin(b))
+            }
+            _ => Some(Schema::Custom(t, i)),
+        }
     }
 
     /// The schema of field `name` of an object (a property, or else the
     /// `additionalProperties` value schema), if anything associative lies below it.
     pub fn field(self, name: &str) -> Option<Schema> {
-        match self.node() {
-            Node::Fields { fields, additional } => {
-                let idx = match fields.binary_search_by(|(k, _)| (*k).cmp(name)) {
-                    Ok(i) => fields[i].1,
-                    Err(_) => *additional,
-                };
-                (idx != NONE).then_some(Schema(idx))
-            }
-            Node::List { .. } => None,
+        match self {
+            Schema::Builtin(i) => match &NODES[usize::from(i)] {
+                Node::Fields { fields, additional } => {
+                    let idx = match fields.binary_search_by(|(k, _)| (*k).cmp(name)) {
+                        Ok(i) => fields[i].1,
+                        Err(_) => *additional,
+                    };
+                    (idx != NONE).then_some(Schema::Builtin(idx))
+                }
+                Node::List { .. } => None,
+            },
+            Schema::Custom(t, i) => match &t.nodes[i as usize] {
+                super::custom::CNode::Fields { fields, additional } => {
+                    let idx = match fields.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+                        Ok(i) => fields[i].1,
+                        Err(_) => *additional,
+                    };
+                    Schema::custom_node(t, idx)
+                }
+                super::custom::CNode::List { .. } | super::custom::CNode::Builtin(_) => None,
+            },
         }
     }
 
     /// The merge keys if this is an associative list (empty for a list of primitives
     /// merged as a set), or `None` for an object.
     pub fn list_keys(self) -> Option<&'static [&'static str]> {
-        match self.node() {
-            Node::List { keys, .. } => Some(keys),
-            Node::Fields { .. } => None,
+        match self {
+            Schema::Builtin(i) => match &NODES[usize::from(i)] {
+                Node::List { keys, .. } => Some(keys),
+                Node::Fields { .. } => None,
+            },
+            Schema::Custom(t, i) => match &t.nodes[i as usize] {
+                super::custom::CNode::List { keys, .. } => Some(keys),
+                super::custom::CNode::Fields { .. } | super::custom::CNode::Builtin(_) => None,
+            },
         }
     }
 
     /// The schema of the elements of an associative list.
     pub fn elements(self) -> Option<Schema> {
-        match self.node() {
-            Node::List { items, .. } => (*items != NONE).then_some(Schema(*items)),
-            Node::Fields { .. } => None,
+        match self {
+            Schema::Builtin(i) => match &NODES[usize::from(i)] {
+                Node::List { items, .. } => (*items != NONE).then_some(Schema::Builtin(*items)),
+                Node::Fields { .. } => None,
+            },
+            Schema::Custom(t, i) => match &t.nodes[i as usize] {
+                super::custom::CNode::List { items, .. } => Schema::custom_node(t, *items),
+                super::custom::CNode::Fields { .. } | super::custom::CNode::Builtin(_) => None,
+            },
         }
     }
 }

@@ -2,7 +2,6 @@
 //! generators, components and transformers per kustomization, then hash suffixes, name
 //! references and ordering at the top.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -11,12 +10,12 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenKind};
 use crate::kustomization::{self, Kustomization, Patch};
 use crate::load::{self, Loader};
-use crate::resource::{Behavior, ResMap, Resource};
+use crate::resource::{ResMap, Resource};
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
-use crate::transform::{
-    hash, images, metadata, nameref, namespace, prefix_suffix, replicas, selector,
-};
+use crate::transform::{hash, images, metadata, nameref, namespace, prefix_suffix, replicas};
+// repl: replacements and vars
+use crate::transform::{replacements, vars};
 use crate::yaml::Limits;
 
 /// Whether files outside a kustomization's root may be loaded.
@@ -69,15 +68,35 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     }
     let mut ctx = Ctx {
         opts: opts.clone(),
+        schema_guard: None,
         meta,
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
         warnings: Vec::new(),
     };
+    ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
     nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    // repl: vars are resolved once, after names are final (Kustomize's ResolveVars).
+    let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    if !unused.is_empty() {
+        ctx.warn(&format!(
+            "well-defined vars that were never replaced: {}",
+            unused.join(",")
+        ));
+    }
+    // Replacements may rename objects onto each other; Kustomize fails on the duplicate
+    // when it rebuilds the final resource map.
+    if let Some(id) = acc.resources.find_conflict() {
+        return Err(Error::invalid(
+            &kfile,
+            format!("may not add resource with an already registered id: {id}"),
+        ));
+    }
+    // repl: end
     acc.resources.retain(|r| {
         r.metadata_map("annotations")
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -98,23 +117,17 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             }
         }
     }
-    crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
-        .map_err(|e| Error::invalid(&kfile, e))?;
-    // Kustomize's output step re-reads its JSON as YAML and fails on what YAML cannot
-    // carry (control characters, over-long keys); fail as it does.
-    for r in acc.resources.iter_mut() {
-        let v = Value::Object(std::mem::take(&mut r.obj));
-        let err = crate::yaml::emit::kubectl_encode_error(&v);
-        if let Value::Object(o) = v {
-            r.obj = o;
-        }
-        if let Some(e) = err {
+    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot.
+    for r in acc.resources.iter() {
+        if let Some(e) = crate::yaml::emit::kubectl_encode_error_in_map(&r.obj) {
             return Err(Error::invalid(
-                r.origin.path.as_ref(),
-                format!("{}: {e}; kubectl kustomize cannot print it either", r.id()),
+                r.origin.path.as_path(),
+                format!("{}: cannot be written as YAML: {e}", r.id()),
             ));
         }
     }
+    crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
+        .map_err(|e| Error::invalid(&kfile, e))?;
     Ok(BuildOutput {
         resources: acc.resources,
         warnings: ctx.warnings,
@@ -125,6 +138,8 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
 struct Acc {
     resources: ResMap,
     config: TransformerConfig,
+    // repl: the vars declared so far
+    vars: vars::VarSet,
 }
 
 impl Acc {
@@ -132,6 +147,7 @@ impl Acc {
         Acc {
             resources: ResMap::new(),
             config: default_config().clone(),
+            vars: vars::VarSet::default(),
         }
     }
 }
@@ -146,6 +162,8 @@ struct BuildMeta {
 
 struct Ctx {
     opts: BuildOptions,
+    /// The custom OpenAPI schema in force (set once per build, as in Kustomize).
+    schema_guard: Option<crate::schema::custom::ActiveGuard>,
     meta: BuildMeta,
     /// Directory of the kustomization being built, relative to the top one (origins).
     origin_dir: PathBuf,
@@ -230,6 +248,36 @@ impl Ctx {
             Ok(rel) => rel.display().to_string(),
             Err(_) => pathdiff(&canon, &top),
         }
+    }
+
+    /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
+    /// is: Kustomize sets the schema once, from the first kustomization that names one.
+    fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
+        if self.schema_guard.is_some() {
+            return Ok(());
+        }
+        let Some(openapi) = k.openapi.as_ref() else {
+            return Ok(());
+        };
+        let Some(path) = openapi.get("path") else {
+            if openapi.contains_key("version") {
+                // The built-in schema, chosen explicitly, also counts as set.
+                self.schema_guard = Some(crate::schema::custom::activate(None));
+            }
+            return Ok(());
+        };
+        let (file, text) = ldr.read_string(path)?;
+        let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
+        let _ = kfile;
+        // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
+        // one; a base's or component's is added to it.
+        let mode = if self.stack.is_empty() {
+            crate::schema::custom::Mode::Alone
+        } else {
+            crate::schema::custom::Mode::Added
+        };
+        self.schema_guard = Some(crate::schema::custom::activate(Some((table, mode))));
+        Ok(())
     }
 
     /// The kustomization file's path relative to the top kustomization, for origins.
@@ -330,6 +378,7 @@ impl Ctx {
                 format!("expected kind != 'Component' for path '{}'; list components under `components:`", dir.display()),
             ));
         }
+        self.use_openapi(&ldr, &kfile, &k)?;
         self.stack.push(canon);
         let saved_origin = self.origin_dir.clone();
         self.origin_dir = load::clean(&self.origin_dir.join(rel));
@@ -394,6 +443,18 @@ impl Ctx {
                 let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
                     Error::invalid(&path, format!("invalid transformer configuration: {e}"))
                 })?;
+                // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
+                // specs take the place of the default `metadata/name` one.
+                let default_name = FieldSpec {
+                    path: "metadata/name".into(),
+                    ..Default::default()
+                };
+                if !tc.name_prefix.is_empty() {
+                    acc.config.name_prefix.retain(|f| *f != default_name);
+                }
+                if !tc.name_suffix.is_empty() {
+                    acc.config.name_suffix.retain(|f| *f != default_name);
+                }
                 acc.config.merge(&tc);
             }
         }
@@ -433,7 +494,7 @@ impl Ctx {
                 );
                 set_annotation(&mut r, ORIGIN_ANNOTATION, text);
             }
-            absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
+            generate::absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
         }
         if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
@@ -446,7 +507,8 @@ impl Ctx {
                         );
                         set_annotation(&mut r, ORIGIN_ANNOTATION, text);
                     }
-                    absorb(&mut acc.resources, r).map_err(|e| Error::invalid(&cfile, e))?;
+                    generate::absorb(&mut acc.resources, r)
+                        .map_err(|e| Error::invalid(&cfile, e))?;
                 }
             }
         }
@@ -478,18 +540,13 @@ impl Ctx {
                 );
             }
         }
-        if k.replacements.as_ref().is_some_and(|r| !r.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`replacements:` is not supported by kagentctl yet",
-            ));
+        // repl: this kustomization's vars are declared against what it accumulated.
+        if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
+            acc.vars
+                .declare(entries, &acc.resources)
+                .map_err(|e| Error::invalid(kfile, e))?;
         }
-        if k.vars.as_ref().is_some_and(|v| !v.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                "`vars:` is not supported by kagentctl yet; use replacements",
-            ));
-        }
+        // repl: end
         Ok(())
     }
 
@@ -518,10 +575,14 @@ impl Ctx {
                 .accumulate_dir(&path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
             acc.config.merge(&sub.config);
-            return acc
-                .resources
+            acc.resources
                 .append_all(sub.resources)
-                .map_err(|r| conflict(kfile, &r));
+                .map_err(|r| conflict(kfile, &r))?;
+            // repl: a var name may be declared once in the whole build
+            return acc
+                .vars
+                .absorb(sub.vars)
+                .map_err(|e| Error::invalid(kfile, e));
         }
         if !path.exists() {
             return Err(Error::invalid(
@@ -706,21 +767,30 @@ impl Ctx {
             replicas::apply(m, r, &tc.replicas).map_err(e)?;
             self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
-        for img in k
+        let imgs: Vec<_> = k
             .images
             .iter()
             .flatten()
             .chain(k.image_tags.iter().flatten())
-        {
-            images::apply(m, img, &tc.images).map_err(e)?;
+            .cloned()
+            .collect();
+        images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+        for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
+        // repl: replacements, the last builtin transformer
+        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
+            let reps = replacements::load(entries, ldr, kfile)?;
+            replacements::apply(m, &reps).map_err(e)?;
+            self.record_transformer(m, kfile, "ReplacementTransformer");
+        }
+        // repl: end
         Ok(())
     }
 }
 
 /// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
-const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 /// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
 const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
 
@@ -755,129 +825,5 @@ fn pathdiff(path: &Path, base: &Path) -> String {
 fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
     if !specs.contains(&fs) {
         specs.push(fs);
-    }
-}
-
-/// Adds a generated resource, merging with or replacing an existing one as its behavior
-/// says (Kustomize's `appendReplaceOrMerge`).
-fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
-    let id = r.id();
-    let matches: Vec<usize> = m
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| {
-            x.any_id(|o| {
-                o.gvk == id.gvk
-                    && o.name == id.name
-                    && selector::effective_namespace(o) == selector::effective_namespace(&id)
-            })
-        })
-        .map(|(i, _)| i)
-        .collect();
-    match (matches.as_slice(), r.behavior) {
-        ([], Behavior::Create) => m.append(r).map_err(|r| {
-            format!(
-                "may not add resource with an already registered id: {}",
-                r.id()
-            )
-        }),
-        ([], _) => Err(format!(
-            "id {} does not exist; cannot merge or replace",
-            patching::id_string(&id)
-        )),
-        ([_], Behavior::Create) => Err(format!(
-            "id {} exists; behavior must be merge or replace",
-            patching::id_string(&id)
-        )),
-        ([i], behavior) => {
-            let i = *i;
-            let Some(old) = m.get(i) else {
-                return Err("id lookup failure".into());
-            };
-            let merge_map = |field: &str, old: &Resource, new: &Resource| -> Option<Value> {
-                let mut out: BTreeMap<String, Value> = BTreeMap::new();
-                let o = old
-                    .obj
-                    .get("metadata")
-                    .and_then(|md| md.get(field))
-                    .and_then(Value::as_object);
-                let n = new
-                    .obj
-                    .get("metadata")
-                    .and_then(|md| md.get(field))
-                    .and_then(Value::as_object);
-                if o.is_none() && n.is_none() {
-                    return None;
-                }
-                for mm in [o, n].into_iter().flatten() {
-                    for (k, v) in mm {
-                        out.insert(k.clone(), v.clone());
-                    }
-                }
-                Some(Value::Object(out.into_iter().collect()))
-            };
-            let labels = merge_map("labels", old, &r);
-            let mut annotations = merge_map("annotations", old, &r);
-            if behavior == Behavior::Merge {
-                // A merged object keeps the origin of the object it merged into.
-                let old_origin = old
-                    .metadata_map("annotations")
-                    .and_then(|a| a.get(ORIGIN_ANNOTATION))
-                    .cloned();
-                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
-                    a.insert(ORIGIN_ANNOTATION.into(), o);
-                }
-            }
-            if behavior == Behavior::Merge {
-                for field in ["data", "binaryData"] {
-                    let mut out = old
-                        .obj
-                        .get(field)
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(n) = r.obj.get(field).and_then(Value::as_object) {
-                        for (k, v) in n {
-                            out.insert(k.clone(), v.clone());
-                        }
-                    }
-                    if !out.is_empty() {
-                        r.obj.insert(field.into(), Value::Object(out));
-                    }
-                }
-            }
-            let (name, ns) = (old.name().to_string(), old.namespace().to_string());
-            let needs_hash = old.needs_hash && r.needs_hash;
-            let prev = old.prev_ids.clone();
-            let (prefixes, suffixes) = (old.prefixes.clone(), old.suffixes.clone());
-            let md = r.metadata_mut();
-            md.insert("name".into(), Value::String(name));
-            if ns.is_empty() {
-                md.remove("namespace");
-            } else {
-                md.insert("namespace".into(), Value::String(ns));
-            }
-            for (k, v) in [("labels", labels), ("annotations", annotations)] {
-                match v {
-                    Some(v) => {
-                        md.insert(k.into(), v);
-                    }
-                    None => {
-                        md.remove(k);
-                    }
-                }
-            }
-            r.needs_hash = needs_hash;
-            r.prev_ids = prev;
-            r.prefixes = prefixes;
-            r.suffixes = suffixes;
-            r.behavior = Behavior::Create;
-            m.replace(i, r);
-            Ok(())
-        }
-        (_, _) => Err(format!(
-            "found multiple objects that could accept merge of {}",
-            patching::id_string(&id)
-        )),
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
 use crate::load::Loader;
-use crate::resource::{Behavior, Origin, Resource};
+use crate::resource::{Behavior, Origin, ResMap, Resource};
 
 /// Which object a generator makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +260,132 @@ pub fn generate(
     r.needs_hash = opts.disable_name_suffix_hash != Some(true);
     r.behavior = behavior;
     Ok(r)
+}
+
+/// Adds a generated resource, merging with or replacing an existing one as its behavior
+/// says (Kustomize's `appendReplaceOrMerge`).
+pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String> {
+    let id = r.id();
+    let matches: Vec<usize> = m
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| {
+            x.has_had_name(&id.name)
+                && x.any_id(|o| {
+                    o.gvk == id.gvk
+                        && o.name == id.name
+                        && crate::transform::selector::effective_namespace(o)
+                            == crate::transform::selector::effective_namespace(&id)
+                })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match (matches.as_slice(), r.behavior) {
+        ([], Behavior::Create) => m.append(r).map_err(|r| {
+            format!(
+                "may not add resource with an already registered id: {}",
+                r.id()
+            )
+        }),
+        ([], _) => Err(format!(
+            "id {} does not exist; cannot merge or replace",
+            crate::transform::patch::id_string(&id)
+        )),
+        ([_], Behavior::Create) => Err(format!(
+            "id {} exists; behavior must be merge or replace",
+            crate::transform::patch::id_string(&id)
+        )),
+        ([i], behavior) => {
+            let i = *i;
+            let Some(old) = m.get(i) else {
+                return Err("id lookup failure".into());
+            };
+            let merge_map = |field: &str, old: &Resource, new: &Resource| -> Option<Value> {
+                let mut out: BTreeMap<String, Value> = BTreeMap::new();
+                let o = old
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                let n = new
+                    .obj
+                    .get("metadata")
+                    .and_then(|md| md.get(field))
+                    .and_then(Value::as_object);
+                if o.is_none() && n.is_none() {
+                    return None;
+                }
+                for mm in [o, n].into_iter().flatten() {
+                    for (k, v) in mm {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                Some(Value::Object(out.into_iter().collect()))
+            };
+            let labels = merge_map("labels", old, &r);
+            let mut annotations = merge_map("annotations", old, &r);
+            if behavior == Behavior::Merge {
+                // A merged object keeps the origin of the object it merged into.
+                let old_origin = old
+                    .metadata_map("annotations")
+                    .and_then(|a| a.get(crate::build::ORIGIN_ANNOTATION))
+                    .cloned();
+                if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
+                    a.insert(crate::build::ORIGIN_ANNOTATION.into(), o);
+                }
+            }
+            if behavior == Behavior::Merge {
+                for field in ["data", "binaryData"] {
+                    let mut out = old
+                        .obj
+                        .get(field)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Some(n) = r.obj.get(field).and_then(Value::as_object) {
+                        for (k, v) in n {
+                            out.insert(k.clone(), v.clone());
+                        }
+                    }
+                    if !out.is_empty() {
+                        r.obj.insert(field.into(), Value::Object(out));
+                    }
+                }
+            }
+            let (name, ns) = (old.name().to_string(), old.namespace().to_string());
+            let needs_hash = old.needs_hash && r.needs_hash;
+            let prev = old.prev_ids.clone();
+            let (prefixes, suffixes) = (old.prefixes.clone(), old.suffixes.clone());
+            let md = r.metadata_mut();
+            md.insert("name".into(), Value::String(name));
+            if ns.is_empty() {
+                md.remove("namespace");
+            } else {
+                md.insert("namespace".into(), Value::String(ns));
+            }
+            for (k, v) in [("labels", labels), ("annotations", annotations)] {
+                match v {
+                    Some(v) => {
+                        md.insert(k.into(), v);
+                    }
+                    None => {
+                        md.remove(k);
+                    }
+                }
+            }
+            r.needs_hash = needs_hash;
+            r.prev_ids = prev;
+            r.prefixes = prefixes;
+            r.suffixes = suffixes;
+            r.behavior = Behavior::Create;
+            m.replace(i, r);
+            Ok(())
+        }
+        (_, _) => Err(format!(
+            "found multiple objects that could accept merge of {}",
+            crate::transform::patch::id_string(&id)
+        )),
+    }
 }
 
 #[cfg(test)]

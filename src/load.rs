@@ -165,6 +165,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let text = String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
     let limits = Limits {
         allow_duplicate_keys: true,
+        yaml11_booleans: true,
         keep_quoted_merge_keys: true,
         ..Limits::default()
     };
@@ -337,7 +338,14 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
     for d in docs {
         match d.value {
             Value::Null => {}
-            Value::Object(m) => expand(m, path, &origin_path, d.line, &mut out)?,
+            Value::Object(m) => {
+                let first = out.len();
+                expand(m, path, &origin_path, d.line, &mut out)?;
+                // Empty-null paths are only known for a document that is one object.
+                if out.len() == first + 1 {
+                    out[first].empty_nulls = d.empty_nulls;
+                }
+            }
             _ => {
                 return Err(Error::invalid(
                     path,

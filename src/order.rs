@@ -178,3 +178,58 @@ pub fn apply(m: &mut ResMap, opts: Option<&SortOptions>) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::{json, Value};
+
+    fn kinds(m: &ResMap) -> Vec<String> {
+        m.iter()
+            .map(|r| format!("{}/{}", r.kind(), r.name()))
+            .collect()
+    }
+
+    #[test]
+    fn legacy_order_puts_namespaces_first_and_webhooks_last() {
+        let mut m = ResMap::new();
+        for (av, k, n) in [
+            (
+                "admissionregistration.k8s.io/v1",
+                "ValidatingWebhookConfiguration",
+                "w",
+            ),
+            ("apps/v1", "StatefulSet", "s"),
+            ("example.com/v1", "Widget", "x"),
+            ("v1", "Service", "b"),
+            ("v1", "Service", "a"),
+            ("v1", "Namespace", "ns"),
+        ] {
+            if let Value::Object(o) = json!({"apiVersion": av, "kind": k, "metadata": {"name": n}})
+            {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        apply(&mut m, None).unwrap();
+        assert_eq!(
+            kinds(&m),
+            [
+                "Namespace/ns",
+                "Service/a",
+                "Service/b",
+                "StatefulSet/s",
+                "Widget/x",
+                "ValidatingWebhookConfiguration/w"
+            ]
+        );
+        let fifo = SortOptions {
+            order: Some("fifo".into()),
+            legacy_sort_options: None,
+        };
+        let before = kinds(&m);
+        apply(&mut m, Some(&fifo)).unwrap();
+        assert_eq!(kinds(&m), before);
+        assert!(apply(&mut m, Some(&SortOptions::default())).is_err());
+    }
+}

@@ -147,6 +147,8 @@ struct SmpCfg {
 #[serde(rename_all = "camelCase")]
 struct GenCfg {
     metadata: Option<Meta>,
+    name: Option<String>,
+    namespace: Option<String>,
     behavior: Option<String>,
     #[serde(default)]
     literals: Vec<String>,
@@ -258,6 +260,10 @@ pub fn run_transformer(
             }
             Ok(())
         }
+        "ReplacementTransformer" => {
+            let reps = crate::transform::replacements::load_plugin_config(cfg, ldr, kfile)?;
+            crate::transform::replacements::apply(m, &reps).map_err(e)
+        }
         "HashTransformer" => {
             crate::transform::hash::apply(m).map_err(e)
         }
@@ -265,7 +271,7 @@ pub fn run_transformer(
             "SortOrderTransformer cannot be used under `transformers:`; use the kustomization's `sortOptions:` field".into(),
         )),
         _ => Err(e(format!(
-            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, HashTransformer"
+            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, ReplacementTransformer, HashTransformer"
         ))),
     }
 }
@@ -287,9 +293,14 @@ pub fn run_generator(
                 name: String::new(),
                 namespace: String::new(),
             });
+            // The generator's own `name`/`namespace` win over the config's metadata.
             let args = GeneratorArgs {
-                name: Some(md.name),
-                namespace: Some(md.namespace).filter(|n| !n.is_empty()),
+                name: c.name.filter(|n| !n.is_empty()).or(Some(md.name)),
+                namespace: c
+                    .namespace
+                    .filter(|n| !n.is_empty())
+                    .or(Some(md.namespace))
+                    .filter(|n| !n.is_empty()),
                 behavior: c.behavior,
                 literals: c.literals,
                 files: c.files,

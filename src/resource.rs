@@ -101,6 +101,8 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied so far (outermost last).
     pub suffixes: Vec<String>,
+    /// Fields written as nothing at all (`key:`) in the source: strategic merges drop them.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 /// Reads a string at a path of object keys.
@@ -124,6 +126,7 @@ impl Resource {
             behavior: Behavior::Create,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            empty_nulls: Vec::new(),
         }
     }
 
@@ -179,6 +182,28 @@ impl Resource {
         }
     }
 
+    /// Removes the fields that were empty in the source and are still null, as a strategic
+    /// merge in Kustomize does.
+    pub fn drop_empty_nulls(&mut self) {
+        for path in std::mem::take(&mut self.empty_nulls) {
+            let Some((last, init)) = path.split_last() else {
+                continue;
+            };
+            let mut cur = Some(&mut self.obj);
+            for k in init {
+                cur = match cur.and_then(|m| m.get_mut(k)) {
+                    Some(Value::Object(m)) => Some(m),
+                    _ => None,
+                };
+            }
+            if let Some(m) = cur {
+                if m.get(last).is_some_and(Value::is_null) {
+                    m.remove(last);
+                }
+            }
+        }
+    }
+
     /// Records the current id as a previous one before a rename.
     pub fn remember_id(&mut self) {
         let id = self.id();
@@ -218,6 +243,17 @@ impl Resource {
             .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
     }
 
+    /// Whether the resource is or was called `name` (a cheap test before [`Resource::any_id`]).
+    pub fn has_had_name(&self, name: &str) -> bool {
+        self.name() == name || self.prev_ids.iter().any(|id| id.name == name)
+    }
+
+    /// API group and version, split from `apiVersion` without allocating.
+    pub fn group_version(&self) -> (&str, &str) {
+        let av = get_str(&self.obj, &["apiVersion"]).unwrap_or("");
+        av.rsplit_once('/').unwrap_or(("", av))
+    }
+
     /// Whether any id this resource has had (current or previous) satisfies `f`.
     pub fn any_id(&self, mut f: impl FnMut(&ResId) -> bool) -> bool {
         f(&self.id()) || self.prev_ids.iter().any(f)
@@ -225,10 +261,14 @@ impl Resource {
 }
 
 /// The resources of a build, in insertion order, indexed by current id.
+///
+/// The index is built lazily: [`ResMap::reindex`] only drops it, and the next
+/// [`ResMap::append`] rebuilds it, so transformers can call `reindex` freely.
 #[derive(Debug, Default, Clone)]
 pub struct ResMap {
     items: Vec<Resource>,
-    index: HashMap<ResId, usize>,
+    /// Current id to position; `None` until needed after a change.
+    index: Option<HashMap<ResId, usize>>,
 }
 
 impl ResMap {
@@ -259,7 +299,10 @@ impl ResMap {
 
     /// Position of the resource whose current id is `id`.
     pub fn position(&self, id: &ResId) -> Option<usize> {
-        self.index.get(id).copied()
+        match &self.index {
+            Some(index) => index.get(id).copied(),
+            None => self.items.iter().position(|r| r.id() == *id),
+        }
     }
 
     /// The resource at `i`.
@@ -275,10 +318,14 @@ impl ResMap {
     /// Appends a resource; returns it back when its id is taken.
     pub fn append(&mut self, r: Resource) -> Result<(), Box<Resource>> {
         let id = r.id();
-        if self.index.contains_key(&id) {
+        let len = self.items.len();
+        let index = self
+            .index
+            .get_or_insert_with(|| Self::build_index(&self.items));
+        if index.contains_key(&id) {
             return Err(Box::new(r));
         }
-        self.index.insert(id, self.items.len());
+        index.insert(id, len);
         self.items.push(r);
         Ok(())
     }
@@ -302,12 +349,18 @@ impl ResMap {
         self.reindex();
     }
 
-    /// Rebuilds the id index after names or namespaces changed.
+    /// Marks the id index stale after names or namespaces changed (it is rebuilt when
+    /// next needed).
     pub fn reindex(&mut self) {
-        self.index.clear();
-        for (i, r) in self.items.iter().enumerate() {
-            self.index.entry(r.id()).or_insert(i);
+        self.index = None;
+    }
+
+    fn build_index(items: &[Resource]) -> HashMap<ResId, usize> {
+        let mut index = HashMap::with_capacity(items.len());
+        for (i, r) in items.iter().enumerate() {
+            index.entry(r.id()).or_insert(i);
         }
+        index
     }
 
     /// Takes all resources out, in order.

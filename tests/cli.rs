@@ -236,3 +236,38 @@ fn load_restrictor_accepts_kustomize_spelling() {
         .success()
         .stdout(predicate::str::contains("name: out"));
 }
+
+#[test]
+fn kustomization_files_read_yaml_1_1_booleans_like_kustomize() {
+    // go-yaml v2 reads `y` as a boolean, so Kustomize rejects it as a label value.
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(tmp.path(), "kustomization.yaml", "commonLabels:\n  x: y\n");
+    kagentctl()
+        .arg("build")
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("kustomization.yaml").and(predicate::str::contains("boolean")),
+        );
+}
+
+#[test]
+fn values_kubectl_cannot_print_fail_the_build() {
+    // kubectl kustomize v5.5.0 fails on a DEL character: "control characters are not allowed".
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(tmp.path(), "kustomization.yaml", "resources: [r.yaml]\n");
+    write(
+        tmp.path(),
+        "r.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"\\x7f\"\n",
+    );
+    kagentctl()
+        .arg("build")
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("r.yaml").and(predicate::str::contains("control characters")),
+        );
+}

@@ -407,10 +407,11 @@ impl TreeSpec {
         top_res.push("../base".into());
         let mut k = format!("resources:\n{}", list(&permuted(top_res)));
         if !self.name_prefix.is_empty() {
-            k.push_str(&format!("namePrefix: {}\n", self.name_prefix));
+            k.push_str(&format!("namePrefix: {:?}\n", self.name_prefix));
         }
         if let Some(ns) = &self.namespace {
-            k.push_str(&format!("namespace: {ns}\n"));
+            // Quoted: kustomization files read YAML 1.1 booleans such as `y`.
+            k.push_str(&format!("namespace: {ns:?}\n"));
         }
         if !self.labels.is_empty() {
             k.push_str("labels:\n- includeSelectors: true\n  pairs:\n");
@@ -443,7 +444,10 @@ fn render(files: &[(String, String)], create_order: &[usize]) -> Result<String, 
         std::fs::create_dir_all(p.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
         std::fs::write(&p, text).map_err(|e| e.to_string())?;
     }
-    let m = build(&tmp.path().join("top"), &BuildOptions::default()).map_err(|e| e.to_string())?;
+    let m = build(&tmp.path().join("top"), &BuildOptions::default()).map_err(|e| {
+        e.to_string()
+            .replace(&tmp.path().display().to_string(), "<tmp>")
+    })?;
     Ok(format_output(&m, Format::Yaml))
 }
 

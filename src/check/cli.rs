@@ -1,14 +1,294 @@
-//! `kagentctl check` arguments and entry point (placeholder).
+//! `kagentctl check` arguments and entry point.
 
-/// Arguments of `kagentctl check`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CheckArgs {
-    /// Rendered files to check.
-    pub paths: Vec<std::path::PathBuf>,
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::output;
+use super::policy::PolicyFile;
+use super::{check_objects, objects_from_yaml, CheckOptions, Finding, Object, Source};
+use crate::error::{Error, Result};
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// A JSON report.
+    Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
 }
 
-/// Runs `kagentctl check`; returns the exit code (0 clean, 1 findings, 2 error).
-pub fn run(args: &CheckArgs) -> crate::Result<i32> {
-    let _ = args;
-    Err(crate::Error::Usage("check is not implemented yet".into()))
+/// Arguments of `kagentctl check`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CheckArgs {
+    /// Environment (overlay) to render and check; repeatable.
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// Check every environment under `overlays/`.
+    #[arg(long, conflicts_with = "envs")]
+    pub all_envs: bool,
+    /// The kagent tree (default: $KAGENTCTL_ROOT, else the nearest `kubernetes/kagent`
+    /// upwards from the current directory, else the copy built into kagentctl).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Policy file (default: `<root>/policy.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fail on notes too: kinds the schema does not know, environments without a policy.
+    #[arg(long)]
+    pub strict: bool,
+    /// With FILES: also apply this environment's policy to them.
+    #[arg(long, value_name = "ENV", requires = "files")]
+    pub policy_env: Option<String>,
+    /// Already-rendered YAML files to check (`-` for standard input) instead of rendering
+    /// environments.
+    #[arg(value_name = "FILES", conflicts_with_all = ["envs", "all_envs"])]
+    pub files: Vec<PathBuf>,
+}
+
+/// Opens the kagent tree: `--root` / `KAGENTCTL_ROOT`, else the nearest `kubernetes/kagent`
+/// upwards from the working directory, else the copy built into the binary.
+fn open_tree(args: &CheckArgs) -> Result<crate::tree::KagentTree> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let env_root = std::env::var_os("KAGENTCTL_ROOT").map(PathBuf::from);
+    let (tree, found) = crate::tree::locate(args.root.as_deref(), env_root.as_deref(), &cwd)?;
+    if found == crate::tree::Found::Embedded {
+        eprintln!(
+            "kagentctl: no kubernetes/kagent found here or above; checking the tree built into kagentctl"
+        );
+    }
+    Ok(tree)
+}
+
+fn read_input(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    }
+}
+
+/// What `check` found, before formatting.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// All findings, in order.
+    pub findings: Vec<Finding>,
+    /// What was checked (`env prod`, file names).
+    pub checked: Vec<String>,
+    /// A file to point SARIF results at when an object has no source file.
+    pub fallback_file: Option<PathBuf>,
+}
+
+impl Outcome {
+    /// 0 when no finding is an error, else 1.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(
+            self.findings
+                .iter()
+                .any(|f| f.severity == super::Severity::Error),
+        )
+    }
+}
+
+/// Runs the checks that `args` ask for and collects the findings.
+pub fn collect(args: &CheckArgs) -> Result<Outcome> {
+    let opts = CheckOptions {
+        strict: args.strict,
+    };
+    let mut out = Outcome::default();
+    if !args.files.is_empty() {
+        let policy = match &args.policy_env {
+            None => None,
+            Some(env) => {
+                // Keep the tree (maybe the embedded copy's temporary directory) alive while
+                // its policy file is read.
+                let (pf, path) = match &args.policy {
+                    Some(p) => (PolicyFile::load(p)?, p.clone()),
+                    None => {
+                        let tree = open_tree(args)?;
+                        let path = tree.root().join("policy.yaml");
+                        (PolicyFile::load(&path)?, path)
+                    }
+                };
+                let p = pf.env(env).cloned().ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{} has no policy for environment {env:?} (it has: {})",
+                        path.display(),
+                        pf.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+                Some(p)
+            }
+        };
+        // All files form one set: a PodDisruptionBudget in one file covers a StatefulSet in
+        // another, as it would in the cluster.
+        let mut objects = Vec::new();
+        let mut texts: Vec<(PathBuf, String)> = Vec::new();
+        for file in &args.files {
+            let src = read_input(file)?;
+            let shown = if file == Path::new("-") {
+                PathBuf::from("<stdin>")
+            } else {
+                file.clone()
+            };
+            objects.extend(objects_from_yaml(&src, Some(shown.clone()))?);
+            out.checked.push(shown.display().to_string());
+            texts.push((shown, src));
+        }
+        out.findings = check_objects(&objects, policy.as_ref(), args.policy_env.as_deref(), &opts)?;
+        point_at_fields(&mut out.findings, &texts);
+        return Ok(out);
+    }
+
+    if args.envs.is_empty() && !args.all_envs {
+        return Err(Error::Usage(
+            "nothing to check: pass --env ENV, --all-envs, or rendered FILES".into(),
+        ));
+    }
+    let tree = open_tree(args)?;
+    let root = tree.root().to_path_buf();
+    // Paths inside the embedded copy live in a temporary directory: report them as
+    // paths of the source tree instead.
+    let shown = |p: &Path| -> PathBuf {
+        if tree.is_embedded() {
+            let rel = p.strip_prefix(&root).unwrap_or(p);
+            Path::new("kubernetes/kagent").join(rel)
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let envs = if args.all_envs {
+        tree.envs()?
+    } else {
+        args.envs.clone()
+    };
+    let policy_path = args
+        .policy
+        .clone()
+        .unwrap_or_else(|| root.join("policy.yaml"));
+    let policy = if args.policy.is_some() || policy_path.exists() {
+        PolicyFile::load(&policy_path)?
+    } else {
+        PolicyFile::default()
+    };
+    for env in &envs {
+        let overlay = tree.overlay(env)?;
+        let resmap = tree.render(env, &crate::build::BuildOptions::default())?;
+        let objects: Vec<Object> = resmap
+            .iter()
+            .map(|r| Object {
+                value: serde_json::Value::Object(r.obj.clone()),
+                source: Source {
+                    file: Some(r.origin.path.as_ref().clone())
+                        .filter(|p| p.is_file())
+                        .map(|p| shown(&p)),
+                    line: Some(r.origin.line).filter(|l| *l > 0),
+                },
+            })
+            .collect();
+        let env_policy = policy.env(env);
+        let mut fs = check_objects(&objects, env_policy, Some(env), &opts)?;
+        if !tree.is_embedded() {
+            // Point at the field in the object's source file (usually the base), when the
+            // field is written there; else at its nearest parent.
+            let mut texts: Vec<(PathBuf, String)> = Vec::new();
+            for f in &fs {
+                if let Some(file) = &f.source.file {
+                    if !texts.iter().any(|(p, _)| p == file) {
+                        if let Ok(text) = std::fs::read_to_string(file) {
+                            texts.push((file.clone(), text));
+                        }
+                    }
+                }
+            }
+            point_at_fields(&mut fs, &texts);
+        }
+        if env_policy.is_none() {
+            let res = super::ResourceRef::default();
+            let mut f = Finding::new(
+                "policy-missing",
+                if args.strict {
+                    super::Severity::Error
+                } else {
+                    super::Severity::Note
+                },
+                &res,
+                "",
+                format!(
+                    "{} has no policy for environment {env:?}: only the schema was checked",
+                    policy_path.display()
+                ),
+                format!("add an `environments.{env}` section to the policy file"),
+            );
+            f.env = Some(env.clone());
+            f.source.file = Some(shown(&policy_path));
+            fs.push(f);
+        }
+        for f in &mut fs {
+            if f.source.file.is_none() {
+                f.source.file = Some(shown(&overlay.join("kustomization.yaml")));
+            }
+        }
+        out.findings.extend(fs);
+        out.checked.push(format!("env {env}"));
+    }
+    out.fallback_file = Some(shown(&root.join("policy.yaml")));
+    Ok(out)
+}
+
+/// Moves each finding's line from its document's start to the line of its field (or of the
+/// field's nearest existing parent) in the rendered file it came from.
+fn point_at_fields(findings: &mut [Finding], texts: &[(PathBuf, String)]) {
+    let mut cache: Vec<Option<Vec<super::lines::DocLines>>> = vec![None; texts.len()];
+    for f in findings.iter_mut() {
+        let (Some(file), Some(start)) = (&f.source.file, f.source.line) else {
+            continue;
+        };
+        let Some(i) = texts.iter().position(|(p, _)| p == file) else {
+            continue;
+        };
+        let docs = cache[i].get_or_insert_with(|| super::lines::field_lines(&texts[i].1));
+        if let Some(doc) = docs.iter().find(|d| d.start == start) {
+            f.source.line = Some(doc.line_of(&f.path));
+        }
+    }
+}
+
+/// Formats an outcome in `format`.
+pub fn render(outcome: &Outcome, format: Format) -> String {
+    match format {
+        Format::Text => output::text(&outcome.findings, &outcome.checked),
+        Format::Json => {
+            let v = output::json_report(&outcome.findings, &outcome.checked);
+            format!("{v:#}\n")
+        }
+        Format::Sarif => {
+            let v = output::sarif(&outcome.findings, outcome.fallback_file.as_deref());
+            format!("{v:#}\n")
+        }
+    }
+}
+
+/// Runs `kagentctl check`; returns the exit code (0 clean, 1 findings; errors are `Err`,
+/// which the caller maps to exit code 2).
+pub fn run(args: &CheckArgs) -> Result<i32> {
+    let outcome = collect(args)?;
+    let text = render(&outcome, args.format);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))?;
+    Ok(outcome.exit_code())
 }

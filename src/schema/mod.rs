@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::resource::Gvk;
 
 pub mod crd;
+pub mod custom;
 pub mod merge_keys;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
@@ -204,43 +205,40 @@ fn parse_table(src: &str) -> TransformerConfig {
     c
 }
 
-/// Built-in kinds that are not namespaced, by group and kind (the Kubernetes 1.21 API that
-/// Kustomize v5.5 knows; kinds it does not know, like ValidatingAdmissionPolicy, count as
-/// namespaced there too).
+/// Built-in kinds that are not namespaced, by group, version and kind, as the Kubernetes
+/// 1.21.2 API that Kustomize v5.5 compiles in knows them. A kind or version it does not
+/// know (ValidatingAdmissionPolicy, `flowcontrol.apiserver.k8s.io/v1`, any custom
+/// resource) counts as namespaced there, and so here.
 pub fn is_cluster_scoped(gvk: &Gvk) -> bool {
-    matches!(
-        (gvk.group.as_str(), gvk.kind.as_str()),
+    let v = gvk.version.as_str();
+    let ga_beta = matches!(v, "v1" | "v1beta1");
+    let all_three = matches!(v, "v1" | "v1beta1" | "v1alpha1");
+    match (gvk.group.as_str(), gvk.kind.as_str()) {
+        ("", "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus") => v == "v1",
+        ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => all_three,
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => ga_beta,
         (
-            "",
-            "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"
-        ) | (
-            "rbac.authorization.k8s.io",
-            "ClusterRole" | "ClusterRoleBinding"
-        ) | ("apiextensions.k8s.io", "CustomResourceDefinition")
-            | (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
-            )
-            | ("apiregistration.k8s.io", "APIService")
-            | (
-                "storage.k8s.io",
-                "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment"
-            )
-            | ("scheduling.k8s.io", "PriorityClass")
-            | ("node.k8s.io", "RuntimeClass")
-            | ("policy" | "extensions", "PodSecurityPolicy")
-            | ("networking.k8s.io", "IngressClass")
-            | ("certificates.k8s.io", "CertificateSigningRequest")
-            | (
-                "flowcontrol.apiserver.k8s.io",
-                "FlowSchema" | "PriorityLevelConfiguration"
-            )
-            | ("authentication.k8s.io", "TokenReview")
-            | (
-                "authorization.k8s.io",
-                "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview"
-            )
-    )
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
+        ) => ga_beta,
+        ("apiregistration.k8s.io", "APIService") => ga_beta,
+        ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode") => ga_beta,
+        ("storage.k8s.io", "VolumeAttachment") => all_three,
+        ("scheduling.k8s.io", "PriorityClass") => all_three,
+        ("node.k8s.io", "RuntimeClass") => all_three,
+        ("policy", "PodSecurityPolicy") => v == "v1beta1",
+        ("networking.k8s.io", "IngressClass") => ga_beta,
+        ("certificates.k8s.io", "CertificateSigningRequest") => ga_beta,
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
+            matches!(v, "v1beta1" | "v1alpha1")
+        }
+        ("authentication.k8s.io", "TokenReview") => ga_beta,
+        (
+            "authorization.k8s.io",
+            "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview",
+        ) => ga_beta,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -260,5 +258,22 @@ mod tests {
             .unwrap();
         assert_eq!(cm.referrers.len(), 52);
         assert!(c.replicas.iter().all(|f| f.create));
+    }
+
+    #[test]
+    fn cluster_scope_follows_the_1_21_api() {
+        let g = |av: &str, k: &str| is_cluster_scoped(&Gvk::from_api_version(av, k));
+        assert!(g("v1", "Namespace"));
+        assert!(!g(
+            "servicebus.azure.com/v1beta20210101preview",
+            "Namespace"
+        ));
+        assert!(g("rbac.authorization.k8s.io/v1", "ClusterRole"));
+        assert!(g("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"));
+        assert!(!g("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"));
+        assert!(!g(
+            "admissionregistration.k8s.io/v1",
+            "ValidatingAdmissionPolicy"
+        ));
     }
 }

@@ -37,13 +37,14 @@ pub fn split_path(path: &str) -> Vec<String> {
 }
 
 /// Calls `set` on every node that `path` reaches in `node`.
-pub fn visit<F>(
+pub fn visit<S, F>(
     node: &mut Value,
-    path: &[String],
+    path: &[S],
     create: CreateKind,
     set: &mut F,
 ) -> Result<(), String>
 where
+    S: AsRef<str>,
     F: FnMut(&mut Value) -> Result<(), String>,
 {
     let Some((head, rest)) = path.split_first() else {
@@ -57,19 +58,23 @@ where
             }
             Ok(())
         }
-        Value::Object(map) => visit_map(map, head, rest, create, set),
-        _ => Err(format!("expected sequence or mapping node at '{head}'")),
+        Value::Object(map) => visit_map(map, head.as_ref(), rest, create, set),
+        _ => Err(format!(
+            "expected sequence or mapping node at '{}'",
+            head.as_ref()
+        )),
     }
 }
 
-fn visit_map<F>(
+fn visit_map<S, F>(
     map: &mut Map<String, Value>,
     head: &str,
-    rest: &[String],
+    rest: &[S],
     create: CreateKind,
     set: &mut F,
 ) -> Result<(), String>
 where
+    S: AsRef<str>,
     F: FnMut(&mut Value) -> Result<(), String>,
 {
     let (name, is_seq) = match head.strip_suffix("[]") {
@@ -95,13 +100,11 @@ where
         Some(Value::Object(Map::new()))
     };
     let creating = create != CreateKind::None && !is_seq;
-    let field = if creating {
-        map.entry(name.to_string()).or_insert(Value::Null)
-    } else {
-        match map.get_mut(name) {
-            Some(f) => f,
-            None => return Ok(()),
-        }
+    if creating && !map.contains_key(name) {
+        map.insert(name.to_string(), Value::Null);
+    }
+    let Some(field) = map.get_mut(name) else {
+        return Ok(());
     };
     if field.is_null() {
         if let Some(m) = make {
@@ -111,6 +114,35 @@ where
         }
     }
     visit(field, rest, create, set)
+}
+
+impl CreateKind {
+    /// `kind` when the field spec asks to create missing fields, else [`CreateKind::None`].
+    pub fn when(create: bool, kind: CreateKind) -> CreateKind {
+        if create {
+            kind
+        } else {
+            CreateKind::None
+        }
+    }
+}
+
+/// [`visit_spec`] on an object held as a map (a resource's `obj`).
+pub fn visit_object<F>(
+    obj: &mut Map<String, Value>,
+    path: &str,
+    create: CreateKind,
+    set: &mut F,
+) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    let mut v = Value::Object(std::mem::take(obj));
+    let res = visit_spec(&mut v, path, create, set);
+    if let Value::Object(o) = v {
+        *obj = o;
+    }
+    res
 }
 
 /// Splits a path string and visits it.
@@ -123,7 +155,30 @@ pub fn visit_spec<F>(
 where
     F: FnMut(&mut Value) -> Result<(), String>,
 {
-    visit(node, &split_path(path), create, set)
+    if path.contains('\\') {
+        return visit(node, &split_path(path), create, set);
+    }
+    // No escapes: borrow the segments rather than allocating each (same split), on the
+    // stack for the usual short paths.
+    let mut buf = [""; 16];
+    let mut n = 0;
+    for seg in path.split('/') {
+        if n == buf.len() {
+            let mut parts: Vec<&str> = path.split('/').collect();
+            if parts.len() > 1 && parts[0].is_empty() {
+                parts.remove(0);
+            }
+            return visit(node, &parts, create, set);
+        }
+        buf[n] = seg;
+        n += 1;
+    }
+    let parts = if n > 1 && buf[0].is_empty() {
+        &buf[1..n]
+    } else {
+        &buf[..n]
+    };
+    visit(node, parts, create, set)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use regex::Regex;
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{split_path, visit, CreateKind};
 use super::TransformResult;
 use crate::kustomization::Image;
 use crate::resource::ResMap;
@@ -94,18 +94,49 @@ pub fn split(image: &str) -> (String, String, String) {
     }
 }
 
-/// Walks every `containers`/`initContainers` list anywhere in the object (Kustomize's
-/// legacy image filter).
-fn walk_containers(node: &mut Value, u: &Updater<'_>) -> TransformResult {
+/// One step of a path to an image field: a mapping key or a sequence index.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Finds every `containers[]/image` and `initContainers[]/image` anywhere in the object
+/// (Kustomize's legacy image filter), in the order that filter visits them, and checks
+/// that each is a string or null. Images are only rewritten in place, so the paths stay
+/// valid while the `images:` entries are applied one after the other.
+fn find_container_images<'a>(
+    node: &'a Value,
+    path: &mut Vec<(Option<&'a str>, usize)>,
+    out: &mut Vec<Vec<Step>>,
+) -> TransformResult {
     match node {
         Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                walk_containers(v, u)?;
+            for (k, v) in map {
+                if v.is_object() || v.is_array() {
+                    path.push((Some(k.as_str()), 0));
+                    find_container_images(v, path, out)?;
+                    path.pop();
+                }
                 if k == "containers" || k == "initContainers" {
                     if let Value::Array(items) = v {
-                        for item in items {
-                            if let Some(img) = item.get_mut("image") {
-                                u.set(img)?;
+                        for (i, item) in items.iter().enumerate() {
+                            if let Some(img) = item.get("image") {
+                                if !matches!(img, Value::String(_) | Value::Null) {
+                                    return Err(
+                                        "wrong node kind: expected ScalarNode for an image".into(),
+                                    );
+                                }
+                                let mut p: Vec<Step> = path
+                                    .iter()
+                                    .chain(std::iter::once(&(Some(k.as_str()), 0)))
+                                    .map(|&(k, i)| match k {
+                                        Some(k) => Step::Key(k.to_string()),
+                                        None => Step::Index(i),
+                                    })
+                                    .collect();
+                                p.push(Step::Index(i));
+                                p.push(Step::Key("image".into()));
+                                out.push(p);
                             }
                         }
                     }
@@ -113,39 +144,83 @@ fn walk_containers(node: &mut Value, u: &Updater<'_>) -> TransformResult {
             }
             Ok(())
         }
-        Value::Array(items) => items.iter_mut().try_for_each(|i| walk_containers(i, u)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_object() || item.is_array() {
+                    path.push((None, i));
+                    find_container_images(item, path, out)?;
+                    path.pop();
+                }
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
 
+fn node_at<'v>(mut node: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
+    for step in path {
+        node = match step {
+            Step::Key(k) => node.as_object_mut()?.get_mut(k)?,
+            Step::Index(i) => node.as_array_mut()?.get_mut(*i)?,
+        };
+    }
+    Some(node)
+}
+
 /// Applies one `images:` entry to every resource.
 pub fn apply(m: &mut ResMap, image: &Image, specs: &[FieldSpec]) -> TransformResult {
-    let name = image.name.as_deref().unwrap_or("");
-    let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
-    let matcher = Regex::new(&pattern)
-        .or_else(|_| {
-            Regex::new(&format!(
-                "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-                regex::escape(name)
-            ))
-        })
-        .map_err(|e| format!("image name {name:?}: {e}"))?;
-    let u = Updater { image, matcher };
+    apply_all(m, std::slice::from_ref(image), specs)
+}
+
+/// Applies `images:` entries in order, with the result of applying them one by one,
+/// walking each resource once rather than once per entry.
+pub fn apply_all(m: &mut ResMap, images: &[Image], specs: &[FieldSpec]) -> TransformResult {
+    let mut updaters = Vec::with_capacity(images.len());
+    for image in images {
+        let name = image.name.as_deref().unwrap_or("");
+        let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+        let matcher = Regex::new(&pattern)
+            .or_else(|_| {
+                Regex::new(&format!(
+                    "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
+                    regex::escape(name)
+                ))
+            })
+            .map_err(|e| format!("image name {name:?}: {e}"))?;
+        updaters.push(Updater { image, matcher });
+    }
+    if updaters.is_empty() {
+        return Ok(());
+    }
+    let split: Vec<(&FieldSpec, Vec<String>)> =
+        specs.iter().map(|fs| (fs, split_path(&fs.path))).collect();
+    let mut paths = Vec::new();
     for r in m.iter_mut() {
         if r.kind() == "CustomResourceDefinition" {
             continue;
         }
         let gvk = r.gvk();
         let mut obj = Value::Object(std::mem::take(&mut r.obj));
-        let mut res = walk_containers(&mut obj, &u);
-        if res.is_ok() {
-            res = specs
-                .iter()
-                .filter(|fs| fs.selects(&gvk))
-                .try_for_each(|fs| {
-                    // Kustomize's image filter looks fields up without creating them.
-                    visit_spec(&mut obj, &fs.path, CreateKind::None, &mut |n| u.set(n))
-                });
+        paths.clear();
+        let mut res = find_container_images(&obj, &mut Vec::new(), &mut paths);
+        for u in &updaters {
+            if res.is_err() {
+                break;
+            }
+            res = paths.iter().try_for_each(|p| match node_at(&mut obj, p) {
+                Some(n) => u.set(n),
+                None => Ok(()),
+            });
+            if res.is_ok() {
+                res = split
+                    .iter()
+                    .filter(|(fs, _)| fs.selects(&gvk))
+                    .try_for_each(|(_, path)| {
+                        // Kustomize's image filter looks fields up without creating them.
+                        visit(&mut obj, path, CreateKind::None, &mut |n| u.set(n))
+                    });
+            }
         }
         if let Value::Object(o) = obj {
             r.obj = o;
@@ -194,5 +269,52 @@ mod tests {
             Some("mirror/nginx:1.25")
         );
         assert_eq!(u.update("nginxx:1.0"), None);
+    }
+
+    #[test]
+    fn apply_all_matches_one_entry_at_a_time() {
+        use crate::resource::{Origin, Resource};
+        let obj = serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {
+                "initContainers": [{"name": "i", "image": "busybox:1"}],
+                "containers": [{"name": "a", "image": "a:1"}, {"name": "b", "image": "b@sha256:x"},
+                               {"name": "n", "image": null}]}}}
+        });
+        let images = vec![
+            Image {
+                name: Some("a".into()),
+                new_name: Some("b".into()),
+                ..Default::default()
+            },
+            Image {
+                name: Some("b".into()),
+                tag_suffix: Some("-x".into()),
+                ..Default::default()
+            },
+            Image {
+                name: Some("busybox".into()),
+                new_tag: Some("2".into()),
+                ..Default::default()
+            },
+        ];
+        let specs = &crate::schema::default_config().images;
+        let fresh = || {
+            let mut m = ResMap::new();
+            if let Value::Object(o) = obj.clone() {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+            m
+        };
+        let mut one_by_one = fresh();
+        for img in &images {
+            apply(&mut one_by_one, img, specs).unwrap();
+        }
+        let mut batched = fresh();
+        apply_all(&mut batched, &images, specs).unwrap();
+        assert_eq!(one_by_one.get(0).unwrap().obj, batched.get(0).unwrap().obj);
+        let c = &batched.get(0).unwrap().obj["spec"]["template"]["spec"];
+        assert_eq!(c["containers"][0]["image"], "b:1-x-x");
+        assert_eq!(c["initContainers"][0]["image"], "busybox:2");
     }
 }

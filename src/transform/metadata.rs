@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::resource::ResMap;
 use crate::schema::FieldSpec;
@@ -20,25 +20,13 @@ pub fn add_pairs(
     }
     for r in m.iter_mut() {
         let gvk = r.gvk();
-        let mut obj = Value::Object(std::mem::take(&mut r.obj));
-        let res = specs
-            .iter()
-            .filter(|fs| fs.selects(&gvk))
-            .try_for_each(|fs| {
-                let create = if fs.create {
-                    CreateKind::Map
-                } else {
-                    CreateKind::None
-                };
-                visit_spec(&mut obj, &fs.path, create, &mut |node| {
-                    set_pairs(node, pairs)
-                })
-                .map_err(|e| format!("considering field '{}' of {}: {e}", fs.path, r.id()))
-            });
-        if let Value::Object(o) = obj {
-            r.obj = o;
+        for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
+            let create = CreateKind::when(fs.create, CreateKind::Map);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
+                set_pairs(node, pairs)
+            })
+            .map_err(|e| format!("considering field '{}' of {}: {e}", fs.path, r.id()))?;
         }
-        res?;
     }
     Ok(())
 }
@@ -50,7 +38,12 @@ fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformRes
     match node {
         Value::Object(map) => {
             for (k, v) in pairs {
-                map.insert(k.clone(), Value::String(v.clone()));
+                match map.get_mut(k) {
+                    Some(old) => *old = Value::String(v.clone()),
+                    None => {
+                        map.insert(k.clone(), Value::String(v.clone()));
+                    }
+                }
             }
             Ok(())
         }

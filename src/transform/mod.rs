@@ -10,9 +10,11 @@ pub mod nameref;
 pub mod namespace;
 pub mod patch;
 pub mod prefix_suffix;
+pub mod replacements;
 pub mod replicas;
 pub mod selector;
 pub mod smp;
+pub mod vars;
 
 /// A transformer failure, with the resource or field it concerns.
 pub type TransformResult<T = ()> = Result<T, String>;

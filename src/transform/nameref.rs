@@ -15,9 +15,22 @@ use crate::schema::{is_cluster_scoped, FieldSpec, NameBackRefs};
 struct Candidate {
     cur: ResId,
     prev: Vec<ResId>,
-    org_namespace: String,
+    /// Effective namespace of the original id (`default` for none; none for
+    /// cluster-scoped objects).
+    org_ns: Option<String>,
+    /// Effective namespace of the current id, likewise.
+    cur_ns: Option<String>,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
+}
+
+/// Kustomize's effective namespace, `None` for cluster-scoped objects.
+fn eff_ns(id: &ResId) -> Option<String> {
+    if is_cluster_scoped(&id.gvk) {
+        None
+    } else {
+        Some(effective_namespace(id).to_string())
+    }
 }
 
 fn gvk_selected(x: &Gvk, sel: &Gvk) -> bool {
@@ -84,7 +97,8 @@ impl Index {
             cands.push(Candidate {
                 cur: r.id(),
                 prev: r.prev_ids.clone(),
-                org_namespace: r.orig_id().namespace,
+                org_ns: eff_ns(&r.orig_id()),
+                cur_ns: eff_ns(&r.id()),
                 prefixes: r.prefixes.clone(),
                 suffixes: r.suffixes.clone(),
             });
@@ -115,16 +129,17 @@ impl Index {
         let base: Vec<&Candidate> = match ns_filter {
             None => base.collect(),
             Some(ns) => {
-                let all: Vec<&Candidate> = base.collect();
-                let by_org: Vec<&Candidate> = all
+                // Kustomize groups every candidate the referrer could reference by its
+                // original effective namespace and uses that group when it exists, else
+                // the group of current namespaces; cluster-scoped objects are in neither.
+                let in_org_group = self
+                    .cands
                     .iter()
-                    .copied()
-                    .filter(|c| c.org_namespace == ns)
-                    .collect();
-                if by_org.is_empty() {
-                    all.into_iter().filter(|c| c.cur.namespace == ns).collect()
+                    .any(|c| r.could_reference(c) && c.org_ns.as_deref() == Some(ns));
+                if in_org_group {
+                    base.filter(|c| c.org_ns.as_deref() == Some(ns)).collect()
                 } else {
-                    by_org
+                    base.filter(|c| c.cur_ns.as_deref() == Some(ns)).collect()
                 }
             }
         };

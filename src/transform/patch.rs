@@ -80,6 +80,33 @@ fn ids_equal(a: &ResId, b: &ResId) -> bool {
     a.gvk == b.gvk && a.name == b.name && effective_namespace(a) == effective_namespace(b)
 }
 
+/// Applies JSON 6902 operations as Go's json-patch (Kustomize's) does: a `replace` of a
+/// missing key of an object adds it, where RFC 6902 (and the json-patch crate) fail.
+fn apply_ops(doc: &mut Value, ops: &json_patch::Patch) -> Result<(), json_patch::PatchError> {
+    for op in &ops.0 {
+        if let json_patch::PatchOperation::Replace(r) = op {
+            let path = r.path.as_str();
+            if let Some((parent, last)) = path.rsplit_once('/') {
+                let key = last.replace("~1", "/").replace("~0", "~");
+                let missing = doc
+                    .pointer(parent)
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| !o.contains_key(&key));
+                if missing {
+                    let add = json_patch::PatchOperation::Add(json_patch::AddOperation {
+                        path: r.path.clone(),
+                        value: r.value.clone(),
+                    });
+                    json_patch::patch_unsafe(doc, std::slice::from_ref(&add))?;
+                    continue;
+                }
+            }
+        }
+        json_patch::patch_unsafe(doc, std::slice::from_ref(op))?;
+    }
+    Ok(())
+}
+
 /// Options of a `patches:` entry.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PatchOptions {
@@ -110,6 +137,7 @@ fn apply_smp_at(
     }
     let gvk = r.gvk();
     let outcome = smp::merge(&mut r.obj, patch, &gvk).map_err(|e| format!("{}: {e}", r.id()))?;
+    r.drop_empty_nulls();
     if outcome == Outcome::Deleted || r.obj.is_empty() {
         return Ok(false);
     }
@@ -139,7 +167,7 @@ pub fn apply_smp_by_id(
         let matches: Vec<usize> = m
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.any_id(|id| ids_equal(id, &pid)))
+            .filter(|(_, r)| r.has_had_name(&pid.name) && r.any_id(|id| ids_equal(id, &pid)))
             .map(|(i, _)| i)
             .collect();
         let i = match matches.as_slice() {
@@ -242,7 +270,7 @@ pub fn apply_json6902(
         // Not `json_patch::patch`: its rollback after a failed operation can itself fail
         // (a `move` that removed its source but could not add) and then panics. A
         // failure fails the build, so the half-patched object is never used.
-        let res = json_patch::patch_unsafe(&mut v, ops);
+        let res = apply_ops(&mut v, ops);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
@@ -294,5 +322,87 @@ pub fn apply(m: &mut ResMap, p: &LoadedPatch) -> TransformResult {
         (PatchBody::Json(_), None) => {
             Err(format!("must specify a target for JSON patch {}", p.source))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    fn resmap() -> ResMap {
+        let mut m = ResMap::new();
+        for o in [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"tier": "front"}},
+                   "spec": {"replicas": 1}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "db"}, "spec": {"replicas": 1}}),
+        ] {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn text_is_classified_as_strategic_or_json() {
+        assert!(matches!(
+            parse("- op: add\n  path: /a\n  value: 1\n", "t"),
+            Ok(PatchBody::Json(_))
+        ));
+        assert!(
+            matches!(parse("kind: X\nmetadata: {name: a}\n", "t"), Ok(PatchBody::Strategic(d)) if d.len() == 1)
+        );
+        assert!(parse("# only a comment\n", "t").is_err());
+    }
+
+    #[test]
+    fn strategic_patch_by_id_keeps_the_name_and_needs_a_match() {
+        let mut m = resmap();
+        let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
+        let docs = vec![p.as_object().cloned().unwrap()];
+        apply_smp_by_id(&mut m, &docs, PatchOptions::default()).unwrap();
+        assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 3);
+        let p =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nope"}});
+        let e = apply_smp_by_id(
+            &mut m,
+            &[p.as_object().cloned().unwrap()],
+            PatchOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("no resource matches strategic merge patch"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn json_patch_by_label_selector_and_regex_name() {
+        let mut m = resmap();
+        let PatchBody::Json(ops) =
+            parse("- op: replace\n  path: /spec/replicas\n  value: 7\n", "t").unwrap()
+        else {
+            panic!("expected a JSON patch");
+        };
+        let by_label = Selector {
+            label_selector: Some("tier=front".into()),
+            ..Default::default()
+        };
+        apply_json6902(&mut m, &ops, &by_label).unwrap();
+        assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 7);
+        assert_eq!(m.get(1).unwrap().obj["spec"]["replicas"], 1);
+        let by_regex = Selector {
+            name: Some("d.*".into()),
+            kind: Some("Deployment".into()),
+            ..Default::default()
+        };
+        apply_json6902(&mut m, &ops, &by_regex).unwrap();
+        assert_eq!(m.get(1).unwrap().obj["spec"]["replicas"], 7);
+        // No empty annotations map is left behind by the internal-annotations emulation.
+        assert!(m.get(1).unwrap().obj["metadata"]
+            .get("annotations")
+            .is_none());
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::resource::{Gvk, ResMap};
 use crate::schema::FieldSpec;
@@ -40,13 +40,8 @@ pub fn apply(
                 }
                 r.remember_id();
             }
-            let create = if fs.create {
-                CreateKind::Scalar
-            } else {
-                CreateKind::None
-            };
-            let mut obj = Value::Object(std::mem::take(&mut r.obj));
-            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+            let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
                 let cur = match node {
                     Value::String(s) => s.as_str(),
                     Value::Null => "",
@@ -58,13 +53,40 @@ pub fn apply(
                     format!("{cur}{affix}")
                 });
                 Ok(())
-            });
-            if let Value::Object(o) = obj {
-                r.obj = o;
-            }
-            res?;
+            })?;
         }
     }
     m.reindex();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    #[test]
+    fn names_get_affixes_except_crds_and_namespaces_and_old_names_are_kept() {
+        let mut m = ResMap::new();
+        for o in [
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}),
+            json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "x.y"}}),
+        ] {
+            if let Value::Object(o) = o {
+                m.append(Resource::new(o, Origin::default())).unwrap();
+            }
+        }
+        let cfg = crate::schema::default_config();
+        apply(&mut m, "p-", "", &cfg.name_prefix, true).unwrap();
+        apply(&mut m, "", "-s", &cfg.name_suffix, false).unwrap();
+        let svc = m.get(0).unwrap();
+        assert_eq!(svc.name(), "p-svc-s");
+        assert_eq!(svc.orig_id().name, "svc");
+        assert_eq!(svc.prefixes, ["p-"]);
+        assert_eq!(svc.suffixes, ["-s"]);
+        assert_eq!(m.get(1).unwrap().name(), "ns");
+        assert_eq!(m.get(2).unwrap().name(), "x.y");
+    }
 }

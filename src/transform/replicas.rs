@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::fieldpath::{visit_spec, CreateKind};
+use super::fieldpath::{visit_object, CreateKind};
 use super::TransformResult;
 use crate::kustomization::Replica;
 use crate::resource::ResMap;
@@ -13,24 +13,19 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
     let mut found = false;
     for fs in specs {
         for r in m.iter_mut() {
+            // Cheap name test first: `any_id` builds the current id.
+            if !r.has_had_name(&rep.name) {
+                continue;
+            }
             if !r.any_id(|id| id.name == rep.name && fs.selects(&id.gvk)) {
                 continue;
             }
             found = true;
-            let create = if fs.create {
-                CreateKind::Scalar
-            } else {
-                CreateKind::None
-            };
-            let mut obj = Value::Object(std::mem::take(&mut r.obj));
-            let res = visit_spec(&mut obj, &fs.path, create, &mut |node| {
+            let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            visit_object(&mut r.obj, &fs.path, create, &mut |node| {
                 *node = Value::from(rep.count);
                 Ok(())
-            });
-            if let Value::Object(o) = obj {
-                r.obj = o;
-            }
-            res?;
+            })?;
         }
     }
     if !found {
@@ -64,4 +59,33 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Origin, Resource};
+    use serde_json::json;
+
+    #[test]
+    fn sets_replicas_of_named_workloads_and_fails_when_none_matches() {
+        let mut m = ResMap::new();
+        if let Value::Object(o) = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "kagent"}, "spec": {}})
+        {
+            m.append(Resource::new(o, Origin::default())).unwrap();
+        }
+        let specs = &crate::schema::default_config().replicas;
+        let rep = Replica {
+            name: "kagent".into(),
+            count: 5,
+        };
+        apply(&mut m, &rep, specs).unwrap();
+        assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 5);
+        let missing = Replica {
+            name: "nope".into(),
+            count: 1,
+        };
+        let e = apply(&mut m, &missing, specs).unwrap_err();
+        assert!(e.contains("resource with name nope"), "{e}");
+    }
 }

@@ -62,24 +62,17 @@ impl Compiled {
 
     /// Whether `r` is selected (original or current name and namespace count).
     pub fn matches(&self, r: &Resource) -> bool {
-        let cur = r.id();
-        let org = r.orig_id();
-        if let Some(ns) = &self.namespace {
-            if !ns.is_match(effective_namespace(&org)) && !ns.is_match(effective_namespace(&cur)) {
-                return false;
-            }
+        // Cheap, allocation-free tests first; the namespace test needs full ids.
+        let m = |re: &Option<Regex>, v: &str| re.as_ref().is_none_or(|re| re.is_match(v));
+        let (group, version) = r.group_version();
+        if !m(&self.kind, r.kind()) || !m(&self.group, group) || !m(&self.version, version) {
+            return false;
         }
         if let Some(n) = &self.name {
-            if !n.is_match(&org.name) && !n.is_match(&cur.name) {
+            let org_name = r.prev_ids.first().map_or(r.name(), |id| id.name.as_str());
+            if !n.is_match(org_name) && !n.is_match(r.name()) {
                 return false;
             }
-        }
-        let m = |re: &Option<Regex>, v: &str| re.as_ref().is_none_or(|re| re.is_match(v));
-        if !m(&self.group, &cur.gvk.group)
-            || !m(&self.version, &cur.gvk.version)
-            || !m(&self.kind, &cur.gvk.kind)
-        {
-            return false;
         }
         if let Some(l) = &self.labels {
             if !l.matches(r.metadata_map("labels")) {
@@ -88,6 +81,12 @@ impl Compiled {
         }
         if let Some(a) = &self.annotations {
             if !a.matches(r.metadata_map("annotations")) {
+                return false;
+            }
+        }
+        if let Some(ns) = &self.namespace {
+            let (cur, org) = (r.id(), r.orig_id());
+            if !ns.is_match(effective_namespace(&org)) && !ns.is_match(effective_namespace(&cur)) {
                 return false;
             }
         }

@@ -7,21 +7,39 @@
 //! * Maps merge field by field. A `null` in the patch removes the field; a `null` already
 //!   in the target stays unless the patch touches it.
 //! * Scalars and lists without a merge strategy in the schema (every list of a custom
-//!   resource, `tolerations`, `args`, ...) are replaced by the patch's value.
+//!   resource, `tolerations`, `args`, ...) are replaced by the patch's value. A number or
+//!   boolean replacing a scalar that must have been quoted becomes a string (kyaml keeps
+//!   the replaced scalar's style).
 //! * Lists whose schema strategy contains `merge` are associative. Elements are matched by
 //!   the merge keys (`x-kubernetes-list-map-keys` when present, else
 //!   `x-kubernetes-patch-merge-key`; lists of primitives such as `finalizers` match by
-//!   value). The result lists the patch's elements first, in patch order, followed by the
-//!   target's remaining elements in target order. Multi-key lists (container ports,
-//!   Service ports) follow kyaml's quirky partial-key matching exactly.
-//! * `$patch: delete | replace | merge` in a map, `- $patch: ...` alone as a list element
-//!   of an associative list. Other `$`-keys (`$setElementOrder/...`, `$retainKeys`,
-//!   `$deleteFromPrimitiveList/...`) are ordinary fields to kyaml and pass through.
+//!   value). With one merge key the result lists the patch's elements first, in patch
+//!   order, then the target's other elements; with several keys (container ports,
+//!   Service ports) the patch's new elements come first, then all the target's. Elements
+//!   that lack a key, repeat a key or carry `$patch` go through kyaml's step-by-step
+//!   algorithm, reproduced exactly with its quirks (partial-key matching, duplicates
+//!   collapsing, a keyless patch element wiping the list).
+//! * Associative lists the patch does not touch are still walked, as kyaml walks them:
+//!   duplicates and empty elements go.
+//! * `$patch: delete | replace | merge` in a map, `- $patch: ...` alone as an element of
+//!   an associative list. At the top level `delete` drops the resource and `replace` does
+//!   nothing; on an element of an associative list `replace` is undone by kyaml (the
+//!   target's element is put back). Other `$`-keys (`$setElementOrder/...`,
+//!   `$retainKeys`, `$deleteFromPrimitiveList/...`) are ordinary fields to kyaml and pass
+//!   through, as do directives inside atomic lists.
 //! * A subtree that only the patch has is "merged with itself": its `null`s vanish and
 //!   its directives apply (`$patch: delete` drops it), except inside atomic lists, which
 //!   are copied verbatim.
 //! * Where the schema gives nothing, a map that carries `apiVersion` and `kind` gets the
 //!   schema of that kind (kyaml's `GetSchema`).
+//!
+//! Known differences, all from information a `serde_json::Value` no longer has: kyaml
+//! drops a target field written as an empty value (`key:`) when it walks it, but keeps
+//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields); a number
+//! replacing a quoted string that would also be a string unquoted (`"x"`) becomes a
+//! string in kyaml; a number's original spelling (`0x10`) is not kept. A custom OpenAPI
+//! schema (the kustomization's `openapi:` field) reaches this module through
+//! [`crate::schema::custom`]: `Schema::for_kind` consults it first.
 //!
 //! Merge keys come from [`crate::schema::merge_keys`], generated from the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in.
@@ -76,8 +94,6 @@ impl SmpError {
         };
         *path = if path.as_str() == "." {
             segment.to_string()
-        } else if path.starts_with('[') {
-            format!("{segment}{path}")
         } else {
             format!("{segment}.{path}")
         };
@@ -97,7 +113,13 @@ pub fn merge(
     patch: &Map<String, Value>,
     gvk: &Gvk,
 ) -> std::result::Result<Outcome, SmpError> {
-    let schema = Schema::for_kind(&gvk.api_version(), &gvk.kind).or_else(|| infer_schema(patch));
+    // kyaml looks at the target's type, then at the patch's, whose apiVersion Kustomize
+    // has set to the target's.
+    let api_version = gvk.api_version();
+    let schema = Schema::for_kind(&api_version, &gvk.kind).or_else(|| match patch.get("kind") {
+        Some(Value::String(k)) if !k.is_empty() => Schema::for_kind(&api_version, k),
+        _ => None,
+    });
     match map_directive(patch)? {
         Some(Directive::Delete) => Ok(Outcome::Deleted),
         // kyaml returns the patch as the merge result here, but Kustomize keeps the
@@ -182,7 +204,8 @@ fn kind_of(v: &Value) -> Option<NodeKind> {
     }
 }
 
-/// The scalar text of a node as go-yaml holds it (`""` for maps and lists).
+/// The scalar text of a node as go-yaml holds it in `Value` (`""` for maps and lists;
+/// a null is taken as written `null`).
 fn scalar_text(v: &Value) -> Cow<'_, str> {
     match v {
         Value::String(s) => Cow::Borrowed(s.as_str()),
@@ -191,6 +214,23 @@ fn scalar_text(v: &Value) -> Cow<'_, str> {
         Value::Bool(false) => Cow::Borrowed("false"),
         Value::Number(n) => Cow::Owned(n.to_string()),
         Value::Object(_) | Value::Array(_) => Cow::Borrowed(""),
+    }
+}
+
+/// `scalar_text(v) == s`, without allocating for numbers.
+fn text_eq(v: &Value, s: &str) -> bool {
+    match v {
+        Value::Number(n) => {
+            use std::io::Write;
+            let mut buf = [0u8; 64];
+            let mut cur = std::io::Cursor::new(&mut buf[..]);
+            if write!(cur, "{n}").is_err() {
+                return n.to_string() == s;
+            }
+            let len = usize::try_from(cur.position()).unwrap_or(0);
+            buf.get(..len).is_some_and(|b| b == s.as_bytes())
+        }
+        _ => scalar_text(v) == s,
     }
 }
 
@@ -313,33 +353,26 @@ fn merge_fields(
     skip_directive: bool,
     schema: Option<Schema>,
 ) -> Result<()> {
-    // Fields only the target has: walked for their associative lists.
-    let dest_only: Vec<String> = if schema.is_some() || dest.values().any(|v| v.is_object()) {
-        dest.keys()
-            .filter(|k| !origin.contains_key(*k))
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for key in dest_only {
-        let child = schema.and_then(|s| s.field(&key));
-        let Some(v) = dest.get_mut(&key) else {
+    // Fields only the target has: walked for their associative lists (and for maps
+    // that name a kind, see `infer_schema`).
+    let mut cleared: Vec<String> = Vec::new();
+    for (key, v) in dest.iter_mut() {
+        if origin.contains_key(key) {
             continue;
-        };
+        }
+        let child = schema.and_then(|s| s.field(key));
         if child.is_none() && !v.is_object() {
             // No schema and not a map: nothing below can change.
             continue;
         }
-        match walk(Some(v), None, child).map_err(|e| e.at(&key))? {
+        match walk(Some(v), None, child).map_err(|e| e.at(key))? {
             Walked::Kept => {}
-            Walked::Cleared => {
-                dest.remove(&key);
-            }
-            Walked::Replaced(nv) => {
-                dest.insert(key, nv);
-            }
+            Walked::Cleared => cleared.push(key.clone()),
+            Walked::Replaced(nv) => *v = nv,
         }
+    }
+    for key in cleared {
+        dest.remove(&key);
     }
     for (key, ov) in origin {
         if skip_directive && key == DIRECTIVE {
@@ -559,7 +592,13 @@ fn validate_keys(
     values: &[String],
     keys: &[String],
 ) -> (Vec<String>, Vec<String>) {
-    let mut valid = vec![false; keys.len()];
+    validate_keys_with(&valid_key_mask(values_list, keys.len()), values, keys)
+}
+
+/// Which keys some tuple of `values_list` has a value for (the first half of
+/// [`validate_keys`], which only depends on the list).
+fn valid_key_mask(values_list: &[Vec<String>], n_keys: usize) -> Vec<bool> {
+    let mut valid = vec![false; n_keys];
     for vals in values_list {
         for (i, v) in vals.iter().enumerate() {
             if !v.is_empty() && i < valid.len() {
@@ -567,12 +606,21 @@ fn validate_keys(
             }
         }
     }
+    valid
+}
+
+/// The second half of [`validate_keys`], given the list's key mask.
+fn validate_keys_with(
+    valid: &[bool],
+    values: &[String],
+    keys: &[String],
+) -> (Vec<String>, Vec<String>) {
     if !valid.iter().any(|b| *b) {
         return (keys.to_vec(), values.to_vec());
     }
     let valid_keys = keys
         .iter()
-        .zip(&valid)
+        .zip(valid)
         .filter(|(_, ok)| **ok)
         .map(|(k, _)| k.clone())
         .collect();
@@ -631,7 +679,7 @@ fn element_list<'v>(
     let first_value = values.first().map(String::as_str).unwrap_or("");
     for (i, e) in items.into_iter().enumerate() {
         if first_key.is_empty() {
-            if scalar_text_raw(e) == first_value {
+            if text_eq(e, first_value) {
                 return Some(i);
             }
             continue;
@@ -640,21 +688,15 @@ fn element_list<'v>(
         if keys.len() != values.len() {
             return None;
         }
-        let all = keys.iter().zip(values).all(|(k, v)| {
-            m.get(k.as_str())
-                .is_some_and(|f| scalar_text(f) == v.as_str())
-        });
+        let all = keys
+            .iter()
+            .zip(values)
+            .all(|(k, v)| m.get(k.as_str()).is_some_and(|f| text_eq(f, v)));
         if all {
             return Some(i);
         }
     }
     None
-}
-
-/// The text go-yaml keeps in a node's `Value` (`""` for collections; the literal for
-/// null, which a JSON value no longer has, is taken as `null`).
-fn scalar_text_raw(v: &Value) -> Cow<'_, str> {
-    scalar_text(v)
 }
 
 /// kyaml's `FieldMatcher{Name, StringValue}` on one element: `Ok(false)` for no match,
@@ -670,13 +712,13 @@ fn field_matches(e: &Value, name: &str, value: &str) -> Result<bool> {
                 expected: NodeKind::Scalar.name(),
                 found: kind_of(e).map_or("ScalarNode", NodeKind::name),
             }),
-            _ => Ok(scalar_text(e) == value),
+            _ => Ok(text_eq(e, value)),
         };
     }
     match e {
         Value::Object(m) => Ok(match m.get(name) {
             None => false,
-            Some(f) => value.is_empty() || scalar_text(f) == value,
+            Some(f) => value.is_empty() || text_eq(f, value),
         }),
         _ => Err(SmpError::WrongKind {
             path: ".".to_string(),
@@ -781,10 +823,188 @@ fn append_list_node(dst: &mut Vec<Value>, src: Vec<Value>, keys: &[String]) -> R
     Ok(())
 }
 
+/// The key values of one element for the simple path.
+#[derive(PartialEq)]
+enum Tuple<'v> {
+    /// A single merge key, or a primitive's own text.
+    One(Cow<'v, str>),
+    /// Several merge keys.
+    Many(Vec<Cow<'v, str>>),
+}
+
+/// A non-empty scalar's text, for the simple path.
+fn simple_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(_) | Value::Bool(_) => Some(scalar_text(v)),
+        _ => None,
+    }
+}
+
+/// The key tuple of an element for the simple path: `None` unless the element is a map
+/// without `$patch` whose every key holds a non-empty scalar (or, for a list of
+/// primitives, the element is a non-empty scalar).
+fn simple_tuple<'v>(e: &'v Value, keys: &[&str]) -> Option<Tuple<'v>> {
+    if keys.is_empty() {
+        return simple_text(e).map(Tuple::One);
+    }
+    let Value::Object(m) = e else { return None };
+    if m.contains_key(DIRECTIVE) {
+        return None;
+    }
+    if let [key] = keys {
+        return m.get(*key).and_then(simple_text).map(Tuple::One);
+    }
+    keys.iter()
+        .map(|k| m.get(*k).and_then(simple_text))
+        .collect::<Option<Vec<_>>>()
+        .map(Tuple::Many)
+}
+
+/// Key tuples of a whole list for the simple path, or `None` when an element does not
+/// qualify or two elements share a tuple.
+fn simple_tuples<'v>(
+    items: impl Iterator<Item = &'v Value>,
+    keys: &[&str],
+) -> Option<Vec<Tuple<'v>>> {
+    let mut out: Vec<Tuple<'v>> = Vec::new();
+    for e in items {
+        let t = simple_tuple(e, keys)?;
+        if out.contains(&t) {
+            return None;
+        }
+        out.push(t);
+    }
+    Some(out)
+}
+
+/// The common case of [`merge_assoc`], computed directly: when every element (on both
+/// sides) carries all merge keys with non-empty scalar values, no element has `$patch`
+/// and no key tuple repeats within a list, kyaml's algorithm reduces to: with one merge
+/// key, the patch's elements in patch order (merged into their targets) followed by the
+/// target's unmatched elements; with several keys, the patch's unmatched elements
+/// followed by all the target's elements (merged) in target order; for primitives, the
+/// patch's values then the target's new ones, a matched value taken from the target.
+/// Returns `None`, having changed nothing, when the list does not qualify.
+fn merge_assoc_simple(
+    dest: &mut Vec<Value>,
+    origin: Option<&[&Value]>,
+    keys: &[&str],
+    elem_schema: Option<Schema>,
+) -> Result<Option<Vec<Value>>> {
+    let Some(dest_tuples) = simple_tuples(dest.iter(), keys) else {
+        return Ok(None);
+    };
+    let Some(origin) = origin else {
+        // Merged with itself: each element with itself, in place. (Without `$patch`
+        // nothing is cleared; were it, kyaml would drop the element.)
+        drop(dest_tuples);
+        let mut out = Vec::with_capacity(dest.len());
+        for mut e in std::mem::take(dest) {
+            match self_merge(&mut e, elem_schema)? {
+                Walked::Kept => out.push(e),
+                Walked::Replaced(v) => out.push(v),
+                Walked::Cleared => {}
+            }
+        }
+        return Ok(Some(out));
+    };
+    let Some(origin_tuples) = simple_tuples(origin.iter().copied(), keys) else {
+        return Ok(None);
+    };
+    // For each patch element, the index of its target element.
+    let matches: Vec<Option<usize>> = origin_tuples
+        .iter()
+        .map(|t| dest_tuples.iter().position(|d| d == t))
+        .collect();
+    drop(dest_tuples);
+    drop(origin_tuples);
+    let mut matched = vec![false; dest.len()];
+    for m in matches.iter().flatten() {
+        matched[*m] = true;
+    }
+    if keys.is_empty() {
+        let mut out = Vec::with_capacity(origin.len() + dest.len());
+        let mut dest_slots: Vec<Option<Value>> =
+            std::mem::take(dest).into_iter().map(Some).collect();
+        for (j, m) in matches.iter().enumerate() {
+            match m.and_then(|i| dest_slots[i].take()) {
+                Some(v) => out.push(v),
+                None => out.push(origin[j].clone()),
+            }
+        }
+        out.extend(dest_slots.into_iter().flatten());
+        return Ok(Some(out));
+    }
+    // Walk every element: matched pairs, then the target's own elements. (Without
+    // `$patch` nothing is cleared; were it, kyaml would drop the element.)
+    let mut new_elems: Vec<Option<Value>> = Vec::with_capacity(origin.len());
+    let mut dropped = vec![false; dest.len()];
+    for (j, m) in matches.iter().enumerate() {
+        match m {
+            Some(i) => {
+                match walk(Some(&mut dest[*i]), Some(origin[j]), elem_schema)? {
+                    Walked::Kept => {}
+                    Walked::Replaced(v) => dest[*i] = v,
+                    Walked::Cleared => dropped[*i] = true,
+                }
+                new_elems.push(None);
+            }
+            None => match walk(None, Some(origin[j]), elem_schema)? {
+                Walked::Replaced(v) => new_elems.push(Some(v)),
+                _ => new_elems.push(None),
+            },
+        }
+    }
+    for (i, e) in dest.iter_mut().enumerate() {
+        if matched[i] {
+            continue;
+        }
+        match walk(Some(e), None, elem_schema)? {
+            Walked::Kept => {}
+            Walked::Replaced(v) => *e = v,
+            Walked::Cleared => dropped[i] = true,
+        }
+    }
+    let dest_slots: Vec<Option<Value>> = std::mem::take(dest)
+        .into_iter()
+        .zip(dropped)
+        .map(|(e, d)| (!d).then_some(e))
+        .collect();
+    let mut dest_slots = dest_slots;
+    let mut out = Vec::with_capacity(origin.len() + dest_slots.len());
+    if keys.len() == 1 {
+        for (j, m) in matches.iter().enumerate() {
+            match m {
+                Some(i) => out.extend(dest_slots[*i].take()),
+                None => out.extend(new_elems[j].take()),
+            }
+        }
+        out.extend(dest_slots.into_iter().flatten());
+    } else {
+        out.extend(new_elems.into_iter().flatten());
+        out.extend(dest_slots.into_iter().flatten());
+    }
+    Ok(Some(out))
+}
+
 /// Merges an associative list: kyaml's `walkAssociativeSequence` after `VisitList`, with
 /// the patch's elements prepended. `origin` is `None` when the list is merged with itself
 /// (origin and target are the same node).
 fn merge_assoc(
+    mut dest: Vec<Value>,
+    origin: Option<&[&Value]>,
+    keys: &[&str],
+    elem_schema: Option<Schema>,
+) -> Result<Vec<Value>> {
+    if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema)? {
+        return Ok(merged);
+    }
+    merge_assoc_general(dest, origin, keys, elem_schema)
+}
+
+/// [`merge_assoc`] step by step as kyaml does it, for any list.
+fn merge_assoc_general(
     mut dest: Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
@@ -824,6 +1044,7 @@ fn merge_assoc(
     if keys.len() > 1 {
         merge_values(&mut values_list);
     }
+    let list_mask = valid_key_mask(&values_list, keys.len());
     let mut items: Vec<Value> = Vec::new();
     let mut valid_keys: Vec<String> = Vec::new();
     let mut elided = vec![false; origin.map_or(0, <[&Value]>::len)];
@@ -831,7 +1052,7 @@ fn merge_assoc(
         if values.is_empty() {
             continue;
         }
-        let (vk, vv) = validate_keys(&values_list, values, &keys);
+        let (vk, vv) = validate_keys_with(&list_mask, values, &keys);
         let (k2, v2) = validate_keys(std::slice::from_ref(&vv), &vv, &vk);
         let di = element_list(dest.iter(), &k2, &v2);
         let walked = match origin {
@@ -1088,6 +1309,688 @@ spec:
         - {name: B}
 "#,
         );
+    }
+
+    /// The generated table has the merge keys `kubectl kustomize` merges by (each list
+    /// below was checked with a patch as in the tests above).
+    #[test]
+    fn merge_key_table() {
+        let keys = |av: &str, kind: &str, path: &[&str]| {
+            let mut s = Schema::for_kind(av, kind)?;
+            for p in path {
+                s = if *p == "[]" {
+                    s.elements()?
+                } else {
+                    s.field(p)?
+                };
+            }
+            s.list_keys()
+        };
+        let pod = ["spec", "template", "spec"];
+        let at = |extra: &[&'static str]| -> Vec<&'static str> {
+            pod.iter().copied().chain(extra.iter().copied()).collect()
+        };
+        assert_eq!(
+            keys("apps/v1", "Deployment", &at(&["containers"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys(
+                "apps/v1",
+                "StatefulSet",
+                &at(&["containers", "[]", "ports"])
+            ),
+            Some(&["containerPort", "protocol"][..])
+        );
+        assert_eq!(
+            keys(
+                "apps/v1",
+                "DaemonSet",
+                &at(&["initContainers", "[]", "volumeMounts"])
+            ),
+            Some(&["mountPath"][..])
+        );
+        assert_eq!(
+            keys("apps/v1", "ReplicaSet", &at(&["volumes"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys("batch/v1", "Job", &at(&["imagePullSecrets"])),
+            Some(&["name"][..])
+        );
+        assert_eq!(keys("apps/v1", "Deployment", &at(&["tolerations"])), None);
+        assert_eq!(
+            keys("v1", "Service", &["spec", "ports"]),
+            Some(&["port", "protocol"][..])
+        );
+        assert_eq!(
+            keys("v1", "ConfigMap", &["metadata", "finalizers"]),
+            Some(&[][..])
+        );
+        assert_eq!(
+            keys("v1", "ConfigMap", &["metadata", "ownerReferences"]),
+            Some(&["uid"][..])
+        );
+        assert_eq!(
+            keys("v1", "Pod", &["spec", "containers", "[]", "env"]),
+            Some(&["name"][..])
+        );
+        assert_eq!(
+            keys(
+                "batch/v1",
+                "CronJob",
+                &[
+                    "spec",
+                    "jobTemplate",
+                    "spec",
+                    "template",
+                    "spec",
+                    "containers"
+                ]
+            ),
+            Some(&["name"][..])
+        );
+        assert!(Schema::for_kind("example.com/v1", "Widget").is_none());
+        assert!(Schema::for_kind("apps/v1beta9", "Deployment").is_none());
+    }
+
+    const KAGENT_BASE_STATEFULSET: &str = r#"
+# kagent runs as a StatefulSet so each agent has a stable identity on the
+# headless Service. Selector/pod labels are completed by `labels` in the
+# kustomization (includeSelectors: true).
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  serviceName: kagent-headless
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      serviceAccountName: kagent
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      # Spread replicas across nodes when possible (soft rule in the base;
+      # prod turns it into a hard requirement).
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: kagent
+      containers:
+        - name: kagent
+          image: ghcr.io/vapora/kagent:0.4.2
+          ports:
+            - name: a2a
+              containerPort: 8080
+              protocol: TCP
+          # Non-secret A2A settings; the name gets the generator hash suffix.
+          envFrom:
+            - configMapRef:
+                name: kagent-config
+          env:
+            - name: A2A_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: kagent-credentials
+                  key: A2A_TOKEN
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: a2a
+            initialDelaySeconds: 10
+            periodSeconds: 10
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: a2a
+            periodSeconds: 5
+          resources:
+            requests:
+              cpu: 100m
+              memory: 128Mi
+            limits:
+              cpu: 500m
+              memory: 256Mi
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 10001
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop: ["ALL"]
+          volumeMounts:
+            # The root filesystem is read-only; /tmp is the only writable path.
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir: {}
+"#;
+
+    /// The kagent dev overlay's StatefulSet patch on the base StatefulSet. Verified with
+    /// kubectl kustomize (a kustomization with just this resource and patch).
+    #[test]
+    fn kagent_dev_statefulset_patch() {
+        check(
+            KAGENT_BASE_STATEFULSET,
+            r#"
+# dev: one replica with reduced resources. The container is matched by name
+# (strategic merge key), so only the listed fields change.
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: kagent
+          resources:
+            requests:
+              cpu: 50m
+              memory: 64Mi
+            limits:
+              cpu: 250m
+              memory: 128Mi
+"#,
+            r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  serviceName: kagent-headless
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - podAffinityTerm:
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: kagent
+              topologyKey: kubernetes.io/hostname
+            weight: 100
+      containers:
+      - env:
+        - name: A2A_TOKEN
+          valueFrom:
+            secretKeyRef:
+              key: A2A_TOKEN
+              name: kagent-credentials
+        envFrom:
+        - configMapRef:
+            name: kagent-config
+        image: ghcr.io/vapora/kagent:0.4.2
+        livenessProbe:
+          httpGet:
+            path: /healthz
+            port: a2a
+          initialDelaySeconds: 10
+          periodSeconds: 10
+        name: kagent
+        ports:
+        - containerPort: 8080
+          name: a2a
+          protocol: TCP
+        readinessProbe:
+          httpGet:
+            path: /readyz
+            port: a2a
+          periodSeconds: 5
+        resources:
+          limits:
+            cpu: 250m
+            memory: 128Mi
+          requests:
+            cpu: 50m
+            memory: 64Mi
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities:
+            drop:
+            - ALL
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          runAsUser: 10001
+        volumeMounts:
+        - mountPath: /tmp
+          name: tmp
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      serviceAccountName: kagent
+      volumes:
+      - emptyDir: {}
+        name: tmp
+"#,
+        );
+    }
+
+    /// The kagent prod overlay's StatefulSet patch on the base StatefulSet. Verified with
+    /// kubectl kustomize (a kustomization with just this resource and patch).
+    #[test]
+    fn kagent_prod_statefulset_patch() {
+        check(
+            KAGENT_BASE_STATEFULSET,
+            r#"
+# prod: larger resources and a *hard* anti-affinity rule (at most one kagent
+# pod per node). The base's soft rule is removed by setting the preferred list
+# to null -- in a strategic merge patch, null deletes the field.
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  template:
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution: null
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - topologyKey: kubernetes.io/hostname
+              labelSelector:
+                matchLabels:
+                  app.kubernetes.io/name: kagent
+      containers:
+        - name: kagent
+          resources:
+            requests:
+              cpu: 500m
+              memory: 512Mi
+            limits:
+              cpu: "2"
+              memory: 1Gi
+"#,
+            r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: kagent
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  serviceName: kagent-headless
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: kagent
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector:
+              matchLabels:
+                app.kubernetes.io/name: kagent
+            topologyKey: kubernetes.io/hostname
+      containers:
+      - env:
+        - name: A2A_TOKEN
+          valueFrom:
+            secretKeyRef:
+              key: A2A_TOKEN
+              name: kagent-credentials
+        envFrom:
+        - configMapRef:
+            name: kagent-config
+        image: ghcr.io/vapora/kagent:0.4.2
+        livenessProbe:
+          httpGet:
+            path: /healthz
+            port: a2a
+          initialDelaySeconds: 10
+          periodSeconds: 10
+        name: kagent
+        ports:
+        - containerPort: 8080
+          name: a2a
+          protocol: TCP
+        readinessProbe:
+          httpGet:
+            path: /readyz
+            port: a2a
+          periodSeconds: 5
+        resources:
+          limits:
+            cpu: "2"
+            memory: 1Gi
+          requests:
+            cpu: 500m
+            memory: 512Mi
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities:
+            drop:
+            - ALL
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          runAsUser: 10001
+        volumeMounts:
+        - mountPath: /tmp
+          name: tmp
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+      serviceAccountName: kagent
+      volumes:
+      - emptyDir: {}
+        name: tmp
+"#,
+        );
+    }
+
+    /// kyaml quirks found by a randomised comparison: duplicate keys in patch and target lists, `$patch: merge` on an element, primitive lists with duplicates. Verified with kubectl
+    /// kustomize.
+    #[test]
+    fn quirks_duplicates_and_merge_directive() {
+        check(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: b
+        image: i1
+      - name: a
+        env: []
+      affinity:
+      - v:
+          q: 1
+          p: 2
+      - v:
+          r: '1'
+      - name: b
+        v: 1
+    metadata:
+      finalizers:
+      - f2
+      - 1
+      - f1
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - name: A
+          $patch: merge
+        image: i1
+        extra:
+          r:
+          - name: a
+            v: '1'
+          - name: b
+            v: true
+          p: '1'
+          name: b
+      - name: a
+        env:
+        - name: A
+          value: null
+    metadata:
+      finalizers:
+      - f2
+      - f1
+      - 1
+      - f2
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    metadata:
+      finalizers:
+      - f2
+      - f1
+      - 1
+    spec:
+      affinity:
+      - v:
+          p: 2
+          q: 1
+      - v:
+          r: "1"
+      - name: b
+        v: 1
+      containers:
+      - env:
+        - name: A
+        extra:
+          name: b
+          p: "1"
+          r:
+          - name: a
+            v: "1"
+          - name: b
+            v: true
+        image: i1
+        name: a
+      - image: i1
+        name: b
+"#,
+        );
+    }
+
+    /// kyaml quirks found by a randomised comparison: empty-string and duplicate merge keys, `null` finalizers, nested primitive lists deduplicated. Verified with kubectl
+    /// kustomize.
+    #[test]
+    fn quirks_empty_keys_and_null_finalizers() {
+        check(
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env: []
+        extra:
+        - name: b
+          v: b
+        - name: c
+          v:
+          - name: c
+            v: b
+          - name: b
+            v: 1
+          - name: a
+            v: true
+        - '1'
+      - name: b
+        image: i1
+      volumes:
+      - name: v
+        ephemeral:
+          volumeClaimTemplate:
+            metadata:
+              finalizers:
+              - f1
+              - f1
+              - 1
+              - 1
+    metadata:
+      finalizers:
+      - f2
+      - 1
+      - 1
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+  finalizers:
+  - f1
+  - null
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        env:
+        - name: B
+        - name: B
+          $patch: merge
+        - name: ''
+        - name: A
+          value: null
+"#,
+            r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  finalizers:
+  - f1
+  name: x
+spec:
+  template:
+    metadata:
+      finalizers:
+      - f2
+      - 1
+    spec:
+      containers:
+      - env:
+        - name: ""
+        - name: A
+        extra:
+        - name: b
+          v: b
+        - name: c
+          v:
+          - name: c
+            v: b
+          - name: b
+            v: 1
+          - name: a
+            v: true
+        - "1"
+        name: a
+      - image: i1
+        name: b
+      volumes:
+      - ephemeral:
+          volumeClaimTemplate:
+            metadata:
+              finalizers:
+              - f1
+              - 1
+        name: v
+"#,
+        );
+    }
+
+    mod direct_path {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn elem(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
+            (
+                proptest::collection::vec(prop_oneof![Just("a"), Just("b"), Just("c")], keys.len()),
+                prop_oneof![Just(None), Just(Some("1")), Just(Some("2"))],
+            )
+                .prop_map(move |(vals, extra)| {
+                    let mut m = Map::new();
+                    for (k, v) in keys.iter().zip(vals) {
+                        m.insert((*k).to_string(), Value::String(v.to_string()));
+                    }
+                    if let Some(x) = extra {
+                        m.insert("x".to_string(), Value::String(x.to_string()));
+                    }
+                    Value::Object(m)
+                })
+        }
+
+        fn list(keys: &'static [&'static str]) -> impl Strategy<Value = Vec<Value>> {
+            proptest::collection::vec(elem(keys), 0..5)
+        }
+
+        fn prim_list() -> impl Strategy<Value = Vec<Value>> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(json!("a")),
+                    Just(json!("b")),
+                    Just(json!(1)),
+                    Just(json!("1"))
+                ],
+                0..5,
+            )
+        }
+
+        fn both(dest: &[Value], origin: Option<&[Value]>, keys: &[&str]) {
+            let view: Option<Vec<&Value>> = origin.map(|o| o.iter().collect());
+            let mut d = dest.to_vec();
+            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, None);
+            let Ok(Some(simple)) = simple else { return };
+            let general = merge_assoc_general(dest.to_vec(), view.as_deref(), keys, None);
+            assert_eq!(
+                Ok(simple),
+                general,
+                "dest {dest:?} origin {origin:?} keys {keys:?}"
+            );
+        }
+
+        use serde_json::json;
+
+        proptest! {
+            /// The direct path gives what kyaml's step-by-step algorithm gives.
+            #[test]
+            fn one_key(dest in list(&["name"]), origin in list(&["name"])) {
+                both(&dest, Some(&origin), &["name"]);
+                both(&dest, None, &["name"]);
+                both(&dest, Some(&[]), &["name"]);
+            }
+
+            #[test]
+            fn two_keys(dest in list(&["port", "protocol"]), origin in list(&["port", "protocol"])) {
+                both(&dest, Some(&origin), &["port", "protocol"]);
+                both(&dest, None, &["port", "protocol"]);
+            }
+
+            #[test]
+            fn primitives(dest in prim_list(), origin in prim_list()) {
+                both(&dest, Some(&origin), &[]);
+                both(&dest, None, &[]);
+            }
+        }
     }
 
     /// A `$patch: delete` element whose key tuple `merge_values` duplicated is walked

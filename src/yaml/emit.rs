@@ -94,23 +94,28 @@ pub fn kubectl_encode_error(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => forbidden_char(s),
         Value::Array(items) => items.iter().find_map(kubectl_encode_error),
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if let Some(e) = forbidden_char(k) {
-                return Some(e);
-            }
-            if k.contains(NEL) {
-                return Some(format!("mapping key {k:?} contains a NEL line break"));
-            }
-            let json_len: usize = k.chars().map(go_json_escaped_len).sum();
-            if json_len > 1022 {
-                return Some(format!(
-                    "mapping key of {json_len} JSON characters is longer than 1022"
-                ));
-            }
-            kubectl_encode_error(v)
-        }),
+        Value::Object(map) => kubectl_encode_error_in_map(map),
         _ => None,
     }
+}
+
+/// [`kubectl_encode_error`] for an object held as a map (a resource).
+pub fn kubectl_encode_error_in_map(map: &Map<String, Value>) -> Option<String> {
+    map.iter().find_map(|(k, v)| {
+        if let Some(e) = forbidden_char(k) {
+            return Some(e);
+        }
+        if k.contains(NEL) {
+            return Some(format!("mapping key {k:?} contains a NEL line break"));
+        }
+        let json_len: usize = k.chars().map(go_json_escaped_len).sum();
+        if json_len > 1022 {
+            return Some(format!(
+                "mapping key of {json_len} JSON characters is longer than 1022"
+            ));
+        }
+        kubectl_encode_error(v)
+    })
 }
 
 fn forbidden_char(s: &str) -> Option<String> {

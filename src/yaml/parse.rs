@@ -21,6 +21,9 @@ pub struct Limits {
     /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
     /// kustomization files) instead of failing (go-yaml v3, which reads resources).
     pub allow_duplicate_keys: bool,
+    /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
+    /// Kustomize reads kustomization files that way, resources as YAML 1.2.
+    pub yaml11_booleans: bool,
     /// Keep a `<<` key that is not a merge key (quoted or tagged) as an ordinary key
     /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
     /// Kustomize's kyaml does to resources and patches).
@@ -35,6 +38,7 @@ impl Default for Limits {
             alias_ratio: 10,
             max_documents: 1_000_000,
             allow_duplicate_keys: false,
+            yaml11_booleans: false,
             keep_quoted_merge_keys: false,
         }
     }
@@ -59,6 +63,9 @@ pub struct Document {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: usize,
+    /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
+    /// Kustomize's strategic merge drops while it keeps an explicit `null`.
+    pub empty_nulls: Vec<Vec<String>>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -92,6 +99,7 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
+    empty_nulls: Vec<Vec<String>>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -102,6 +110,7 @@ impl Builder {
     fn new(limits: Limits) -> Self {
         Builder {
             stack: Vec::new(),
+            empty_nulls: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -185,6 +194,23 @@ impl Builder {
                 }
                 Ok(None)
             }
+        }
+    }
+
+    /// Records the mapping-key path of an empty value being added (not inside lists).
+    fn record_empty_null(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => path.push(k.clone()),
+                _ => return,
+            }
+        }
+        if !path.is_empty() && self.empty_nulls.len() < 10_000 {
+            self.empty_nulls.push(path);
         }
     }
 
@@ -275,6 +301,7 @@ fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Docum
                 docs.push(Document {
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
+                    empty_nulls: std::mem::take(&mut b.empty_nulls),
                 });
                 if first_only {
                     break;
@@ -306,8 +333,19 @@ fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Docum
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && !expecting_key
+                {
+                    b.record_empty_null();
+                }
                 let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
-                let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
+                    match yaml11_bool(&text) {
+                        Some(b) => Value::Bool(b),
+                        None => resolve_scalar(text, style, tag.as_deref(), &span)?,
+                    }
+                } else {
+                    resolve_scalar(text, style, tag.as_deref(), &span)?
+                };
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
                     root = Some(v);
@@ -408,6 +446,15 @@ fn trim_block_at_eof<'a>(
     Cow::Owned(s)
 }
 
+/// go-yaml v2's YAML 1.1 booleans beyond `true`/`false`.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
 /// Resolves a scalar the way go-yaml v3 decodes it into an `interface{}`.
 fn resolve_scalar(
     text: Cow<'_, str>,
@@ -465,9 +512,16 @@ pub fn resolve_plain(s: &str) -> Value {
     if looks_like_timestamp(s) {
         return Value::String(s.to_string());
     }
-    // go-yaml hands a scalar starting with '.' to Go's `strconv.ParseFloat` as it is,
-    // which allows an underscore only between digits; other numbers lose every '_'.
-    if first == b'.' && s.contains('_') && !go_underscores_ok(s) {
+    // go-yaml hands a scalar led by '.' to Go's `strconv.ParseFloat` as written, which
+    // allows '_' only between digits (checked with kubectl kustomize: `.5` is 0.5, `.5_5`
+    // is 0.55, `.5_` and `._5` stay strings); other numbers lose every '_'.
+    if first == b'.' {
+        let plain = s.replace('_', "");
+        if go_underscores_ok(s) && is_yaml_float(&plain) {
+            if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
+                return Value::Number(n);
+            }
+        }
         return Value::String(s.to_string());
     }
     let plain: Cow<'_, str> = if s.contains('_') {
@@ -622,12 +676,15 @@ mod tests {
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
         // A leading '.' goes to Go's ParseFloat unchanged: '_' only between digits.
+        assert_eq!(one("a: .5"), json!({"a": 0.5}));
         assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
         assert_eq!(one("a: ._5"), json!({"a": "._5"}));
         assert_eq!(one("a: .5__5"), json!({"a": ".5__5"}));
         assert_eq!(one("a: .5_5"), json!({"a": 0.55}));
         assert_eq!(one("a: .5e1_0"), json!({"a": 5e9}));
         assert_eq!(one("a: 1_0.5_"), json!({"a": 10.5}));
+        assert_eq!(one("a: 1__0"), json!({"a": 10}));
+        assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
     }
 
     #[test]

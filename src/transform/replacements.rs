@@ -1,0 +1,1803 @@
+//! Kustomize's `replacements:`: copy a field of one source object into fields of the
+//! selected target objects (Kustomize's ReplacementTransformer and its `replacement`
+//! filter, v5.5.0).
+//!
+//! Field paths use kyaml's dotted syntax: `spec.template.spec.containers.0.image`,
+//! `spec.containers.[name=nginx].image`, `metadata.annotations.[a.b/c]`, `*` for every
+//! element of a list. Sources are looked up the way kyaml's `PathGetter` does (`[k=v]`
+//! compares exactly, `-` is the last element); targets are matched the way its
+//! `PathMatcher` does (`[k=v]` is an unanchored regular expression, `*` is allowed, and
+//! missing fields are created only with `options.create`).
+//!
+//! Selection is by id only, exactly as Kustomize compares (`kind: Deployment|StatefulSet`
+//! is a literal kind, not a pattern), against the current and every previous id of an
+//! object; labels and annotations narrow targets further.
+
+use std::path::Path;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::selector::{effective_namespace, LabelSelector};
+use super::TransformResult;
+use crate::error::{Error, Result};
+use crate::load::Loader;
+use crate::resource::{ResId, ResMap, Resource};
+use crate::yaml::parse::resolve_plain;
+use crate::yaml::{parse_documents, Limits};
+
+/// The field a replacement reads or writes when no path is given.
+pub const DEFAULT_FIELD_PATH: &str = "metadata.name";
+
+/// Group/version/kind/name/namespace to compare ids with; empty parts match anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdSelector {
+    /// API group.
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Kind (compared literally).
+    pub kind: String,
+    /// Name (compared literally).
+    pub name: String,
+    /// Namespace (compared as an effective namespace: unset equals `default`).
+    pub namespace: String,
+}
+
+impl IdSelector {
+    fn is_empty(&self) -> bool {
+        self.group.is_empty()
+            && self.version.is_empty()
+            && self.kind.is_empty()
+            && self.name.is_empty()
+            && self.namespace.is_empty()
+    }
+
+    /// Kustomize's `ResId.IsSelectedBy`: literal name and group/version/kind; a
+    /// namespace is compared with `eff_ns`, the id's effective namespace (see
+    /// [`object_ids`]), an unset or `default` one counting as `default`.
+    pub fn selects(&self, id: &ResId, eff_ns: &str) -> bool {
+        if !self.name.is_empty() && self.name != id.name {
+            return false;
+        }
+        if !self.namespace.is_empty() && plain_namespace(&self.namespace) != eff_ns {
+            return false;
+        }
+        (self.group.is_empty() || self.group == id.gvk.group)
+            && (self.version.is_empty() || self.version == id.gvk.version)
+            && (self.kind.is_empty() || self.kind == id.gvk.kind)
+    }
+}
+
+impl std::fmt::Display for IdSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            or(&self.kind, "[noKind]"),
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]"),
+            or(&self.name, "[noName]"),
+            or(&self.namespace, "[noNs]")
+        )
+    }
+}
+
+/// A target or reject selector: an id plus label and annotation selectors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selector {
+    /// The id part.
+    pub id: IdSelector,
+    /// Kubernetes label selector (empty: any).
+    pub label_selector: String,
+    /// Kubernetes selector over annotations (empty: any).
+    pub annotation_selector: String,
+}
+
+/// `options:` of a source or target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldOptions {
+    /// Split the value on this string (empty: use the whole value).
+    pub delimiter: String,
+    /// Which part of the split value to read or replace (targets: below 0 prepends,
+    /// past the end appends).
+    pub index: i64,
+    /// Create missing target fields.
+    pub create: bool,
+}
+
+/// Where a replacement reads its value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// The single object to read.
+    pub id: IdSelector,
+    /// Dotted field path (default `metadata.name`).
+    pub field_path: String,
+    /// Delimiter and index.
+    pub options: FieldOptions,
+}
+
+/// Where a replacement writes its value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// Objects to write to (`None`: the entry lacked `select:`, an error when applied).
+    pub select: Option<Selector>,
+    /// Objects to leave alone.
+    pub reject: Vec<Selector>,
+    /// Dotted field paths (default `metadata.name`).
+    pub field_paths: Vec<String>,
+    /// Delimiter, index, create.
+    pub options: FieldOptions,
+}
+
+/// One replacement: a source and its targets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replacement {
+    /// `None` when the entry had no `source:` (an error when applied).
+    pub source: Option<Source>,
+    /// `None` when the entry had no `targets:` (an error when applied).
+    pub targets: Option<Vec<Target>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding, the way Go's encoding/json fills a struct: keys match field names exactly or
+// else case-insensitively, null leaves a field unset, and (in a kustomization file, which
+// Kustomize reads strictly) unknown keys are errors.
+
+/// The fields of a JSON object matched to a struct's field names.
+pub(crate) struct Fields<'a> {
+    pairs: Vec<(&'static str, &'a Value)>,
+    strict: bool,
+}
+
+impl<'a> Fields<'a> {
+    /// Matches the keys of `v` (an object, or null for "absent") to `names`.
+    pub(crate) fn new(
+        v: &'a Value,
+        names: &[&'static str],
+        strict: bool,
+        what: &str,
+    ) -> std::result::Result<Option<Fields<'a>>, String> {
+        let map = match v {
+            Value::Null => return Ok(None),
+            Value::Object(m) => m,
+            other => {
+                return Err(format!(
+                    "{what}: expected a mapping, got {}",
+                    type_name(other)
+                ))
+            }
+        };
+        let mut pairs = Vec::new();
+        for (k, val) in map {
+            let found = names
+                .iter()
+                .find(|n| **n == k.as_str())
+                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(k)));
+            match found {
+                Some(n) => pairs.push((*n, val)),
+                None if strict => return Err(format!("{what}: unknown field {k:?}")),
+                None => {}
+            }
+        }
+        Ok(Some(Fields { pairs, strict }))
+    }
+
+    /// The value of field `name` (the last matching key wins), null counting as unset.
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .filter(|v| !v.is_null())
+    }
+
+    /// A string field. Outside kustomization files numbers and booleans are taken as
+    /// their text, as sigs.k8s.io/yaml does for string-typed fields; a kustomization file
+    /// goes through plain JSON, where they are errors.
+    pub(crate) fn string(&self, name: &str, what: &str) -> std::result::Result<String, String> {
+        match self.get(name) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Number(n)) if !self.strict => Ok(n.to_string()),
+            Some(Value::Bool(b)) if !self.strict => Ok(b.to_string()),
+            Some(other) => Err(format!(
+                "{what}: field {name:?} must be a string, got {}",
+                type_name(other)
+            )),
+        }
+    }
+
+    fn int(&self, name: &str, what: &str) -> std::result::Result<i64, String> {
+        match self.get(name) {
+            None => Ok(0),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| format!("{what}: field {name:?} must be an integer, got {n}")),
+            Some(other) => Err(format!(
+                "{what}: field {name:?} must be an integer, got {}",
+                type_name(other)
+            )),
+        }
+    }
+
+    fn boolean(&self, name: &str, what: &str) -> std::result::Result<bool, String> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!(
+                "{what}: field {name:?} must be true or false, got {}",
+                type_name(other)
+            )),
+        }
+    }
+
+    fn list(&self, name: &str, what: &str) -> std::result::Result<Option<&'a Vec<Value>>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(other) => Err(format!(
+                "{what}: field {name:?} must be a list, got {}",
+                type_name(other)
+            )),
+        }
+    }
+}
+
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+const ID_FIELDS: [&str; 5] = ["group", "version", "kind", "name", "namespace"];
+
+fn decode_id(f: &Fields<'_>, what: &str) -> std::result::Result<IdSelector, String> {
+    Ok(IdSelector {
+        group: f.string("group", what)?,
+        version: f.string("version", what)?,
+        kind: f.string("kind", what)?,
+        name: f.string("name", what)?,
+        namespace: f.string("namespace", what)?,
+    })
+}
+
+fn decode_options(
+    v: Option<&Value>,
+    strict: bool,
+    what: &str,
+) -> std::result::Result<FieldOptions, String> {
+    let what = format!("{what}.options");
+    let Some(v) = v else {
+        return Ok(FieldOptions::default());
+    };
+    let Some(f) = Fields::new(
+        v,
+        &["delimiter", "index", "encoding", "create"],
+        strict,
+        &what,
+    )?
+    else {
+        return Ok(FieldOptions::default());
+    };
+    f.string("encoding", &what)?;
+    Ok(FieldOptions {
+        delimiter: f.string("delimiter", &what)?,
+        index: f.int("index", &what)?,
+        create: f.boolean("create", &what)?,
+    })
+}
+
+fn decode_selector(
+    v: &Value,
+    strict: bool,
+    what: &str,
+) -> std::result::Result<Option<Selector>, String> {
+    let mut names: Vec<&'static str> = ID_FIELDS.to_vec();
+    names.extend(["labelSelector", "annotationSelector"]);
+    let Some(f) = Fields::new(v, &names, strict, what)? else {
+        return Ok(None);
+    };
+    Ok(Some(Selector {
+        id: decode_id(&f, what)?,
+        label_selector: f.string("labelSelector", what)?,
+        annotation_selector: f.string("annotationSelector", what)?,
+    }))
+}
+
+fn decode_source(
+    v: &Value,
+    strict: bool,
+    what: &str,
+) -> std::result::Result<Option<Source>, String> {
+    let what = format!("{what}.source");
+    let mut names: Vec<&'static str> = ID_FIELDS.to_vec();
+    names.extend(["fieldPath", "options"]);
+    let Some(f) = Fields::new(v, &names, strict, &what)? else {
+        return Ok(None);
+    };
+    Ok(Some(Source {
+        id: decode_id(&f, &what)?,
+        field_path: f.string("fieldPath", &what)?,
+        options: decode_options(f.get("options"), strict, &what)?,
+    }))
+}
+
+fn decode_target(v: &Value, strict: bool, what: &str) -> std::result::Result<Target, String> {
+    let names = ["select", "reject", "fieldPaths", "options"];
+    let Some(f) = Fields::new(v, &names, strict, what)? else {
+        return Ok(Target::default());
+    };
+    let select = match f.get("select") {
+        Some(s) => decode_selector(s, strict, &format!("{what}.select"))?,
+        None => None,
+    };
+    let mut reject = Vec::new();
+    for (i, r) in f.list("reject", what)?.into_iter().flatten().enumerate() {
+        // A null entry in the list decodes to an empty selector, which rejects nothing.
+        if let Some(s) = decode_selector(r, strict, &format!("{what}.reject[{i}]"))? {
+            reject.push(s);
+        }
+    }
+    let mut field_paths = Vec::new();
+    for p in f.list("fieldPaths", what)?.into_iter().flatten() {
+        match p {
+            Value::String(s) => field_paths.push(s.clone()),
+            Value::Number(n) if !strict => field_paths.push(n.to_string()),
+            Value::Bool(b) if !strict => field_paths.push(b.to_string()),
+            Value::Null => field_paths.push(String::new()),
+            other => {
+                return Err(format!(
+                    "{what}: fieldPaths entries must be strings, got {}",
+                    type_name(other)
+                ))
+            }
+        }
+    }
+    Ok(Target {
+        select,
+        reject,
+        field_paths,
+        options: decode_options(f.get("options"), strict, what)?,
+    })
+}
+
+/// Decodes one replacement (`source` and `targets`); with `allow_path`, also `path`,
+/// which is returned when set.
+fn decode_replacement(
+    v: &Value,
+    strict: bool,
+    allow_path: bool,
+    what: &str,
+) -> std::result::Result<(Replacement, String), String> {
+    let names: &[&'static str] = if allow_path {
+        &["source", "targets", "path"]
+    } else {
+        &["source", "targets"]
+    };
+    let Some(f) = Fields::new(v, names, strict, what)? else {
+        return Ok((Replacement::default(), String::new()));
+    };
+    let source = match f.get("source") {
+        Some(s) => decode_source(s, strict, what)?,
+        None => None,
+    };
+    let targets = match f.list("targets", what)? {
+        None => None,
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for (i, t) in list.iter().enumerate() {
+                out.push(decode_target(t, strict, &format!("{what}.targets[{i}]"))?);
+            }
+            Some(out)
+        }
+    };
+    let path = if allow_path {
+        f.string("path", what)?
+    } else {
+        String::new()
+    };
+    Ok((Replacement { source, targets }, path))
+}
+
+/// Reads the `replacements:` entries of a kustomization: inline replacements (decoded
+/// strictly, as Kustomize decodes the kustomization file) and `path:` entries naming a
+/// file that holds one replacement or a list of them (decoded leniently).
+pub fn load(entries: &[Value], ldr: &Loader, kfile: &Path) -> Result<Vec<Replacement>> {
+    load_entries(entries, true, ldr, kfile)
+}
+
+/// Reads the configuration of a builtin `ReplacementTransformer` listed under
+/// `transformers:` (its `replacements:` list, decoded leniently as Kustomize decodes
+/// plugin configurations). `cfg_file` names the configuration for errors.
+pub fn load_plugin_config(
+    cfg: &Map<String, Value>,
+    ldr: &Loader,
+    cfg_file: &Path,
+) -> Result<Vec<Replacement>> {
+    match cfg.get("replacements") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(entries)) => load_entries(entries, false, ldr, cfg_file),
+        Some(other) => Err(Error::invalid(
+            cfg_file,
+            format!(
+                "ReplacementTransformer: `replacements` must be a list, got {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+fn load_entries(
+    entries: &[Value],
+    strict: bool,
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<Vec<Replacement>> {
+    let mut out = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let what = format!("replacements[{i}]");
+        let (rep, path) =
+            decode_replacement(entry, strict, true, &what).map_err(|e| Error::invalid(kfile, e))?;
+        if path.is_empty() {
+            out.push(rep);
+            continue;
+        }
+        if rep.source.is_some() || rep.targets.as_ref().is_some_and(|t| !t.is_empty()) {
+            return Err(Error::invalid(
+                kfile,
+                format!("{what}: cannot specify both path and inline replacement"),
+            ));
+        }
+        let (file, text) = ldr.read_string(&path)?;
+        // Read with sigs.k8s.io/yaml, that is go-yaml v2: YAML 1.1 booleans, and a
+        // repeated key overrides the earlier one.
+        let limits = Limits {
+            allow_duplicate_keys: true,
+            yaml11_booleans: true,
+            ..Limits::default()
+        };
+        let doc = parse_documents(&text, limits)
+            .map_err(|e| Error::yaml(&file, e))?
+            .into_iter()
+            .next()
+            .map(|d| d.value)
+            .unwrap_or(Value::Null);
+        match &doc {
+            Value::Array(items) => {
+                for (j, item) in items.iter().enumerate() {
+                    let (rep, _) = decode_replacement(item, false, false, &format!("[{j}]"))
+                        .map_err(|e| Error::invalid(&file, e))?;
+                    out.push(rep);
+                }
+            }
+            Value::Object(_) => {
+                let (rep, _) = decode_replacement(&doc, false, false, "replacement")
+                    .map_err(|e| Error::invalid(&file, e))?;
+                out.push(rep);
+            }
+            other => {
+                return Err(Error::invalid(
+                    &file,
+                    format!(
+                        "unsupported replacement type encountered within replacement path: {}; expected a replacement or a list of them",
+                        type_name(other)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Field paths.
+
+/// Kustomize's `SmarterPathSplitter`: splits on `delim` (honouring `\` escapes and a
+/// leading delimiter), keeps `[name=value]` parts whole (brackets included) and unwraps
+/// `[a.b.c]` map keys.
+pub fn split_path(path: &str, delim: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split(delim).collect();
+    if parts.len() > 1 && parts[0].is_empty() {
+        parts.remove(0);
+    }
+    let mut plain: Vec<String> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match plain.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push_str(delim);
+                last.push_str(p);
+            }
+            _ => plain.push(p.to_string()),
+        }
+    }
+    let mut out = Vec::with_capacity(plain.len());
+    let mut i = 0;
+    while i < plain.len() {
+        let elem = &plain[i];
+        if elem.starts_with('[') && !elem.ends_with(']') {
+            let mut joined = vec![elem.as_str()];
+            while i + 1 < plain.len() {
+                i += 1;
+                joined.push(plain[i].as_str());
+                if plain[i].ends_with(']') {
+                    break;
+                }
+            }
+            let s = joined.join(delim);
+            if s.contains('=') {
+                out.push(s);
+            } else {
+                out.push(s.trim_matches(|c| c == '[' || c == ']').to_string());
+            }
+        } else {
+            out.push(elem.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_list_index(p: &str) -> bool {
+    p.starts_with('[') && p.ends_with(']')
+}
+
+/// Go's `strconv.Atoi`.
+fn atoi(p: &str) -> Option<i64> {
+    if p.is_empty()
+        || !p
+            .trim_start_matches(['+', '-'])
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    p.parse().ok()
+}
+
+fn split_index_name_value(p: &str) -> std::result::Result<(&str, &str), String> {
+    let inner = p.strip_suffix(']').unwrap_or(p);
+    let inner = inner.strip_prefix('[').unwrap_or(inner);
+    inner.split_once('=').ok_or_else(|| {
+        format!("list path element {p:?} must contain fieldName=fieldValue for element to match")
+    })
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "SequenceNode",
+        Value::Object(_) => "MappingNode",
+        _ => "ScalarNode",
+    }
+}
+
+fn wrong_kind(expected: &str, v: &Value) -> String {
+    format!(
+        "wrong node kind: expected {expected} but got {}",
+        kind_name(v)
+    )
+}
+
+/// The raw text of a scalar as a YAML node holds it (`""` for nulls and collections).
+pub(crate) fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => format!("{f}"),
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A node printed as YAML and trimmed, as list-element matching compares it.
+fn node_string(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Array(_) | Value::Object(_) => serde_json::to_string(v).unwrap_or_default(),
+        _ => scalar_text(v),
+    }
+}
+
+/// Looks a dotted path up without creating anything (kyaml's `PathGetter`): numbers
+/// index lists, `-` is the last element, `[k=v]` finds the first element whose `k` is
+/// exactly `v` (`[=v]` a scalar element equal to `v`). `Ok(None)`: not there.
+pub(crate) fn lookup<'a>(
+    node: &'a Value,
+    parts: &[String],
+) -> std::result::Result<Option<&'a Value>, String> {
+    Ok(lookup_at(node, parts)?.map(|(v, _)| v))
+}
+
+/// [`lookup`], also giving the concrete path of the node found.
+fn lookup_at<'a>(
+    node: &'a Value,
+    parts: &[String],
+) -> std::result::Result<Option<(&'a Value, Vec<Seg>)>, String> {
+    let mut cur = node;
+    let mut at = Vec::new();
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let next = if let Some(idx) = atoi(part) {
+            if idx < 0 {
+                return Err(format!("array index {idx} cannot be negative"));
+            }
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| a.get(i).map(|v| (v, Seg::Idx(i)))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else if part == "-" {
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => a.last().map(|v| (v, Seg::Idx(a.len() - 1))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else if part == "*" {
+            return Err("wildcard is not supported in PathGetter".into());
+        } else if is_list_index(part) {
+            let (k, v) = split_index_name_value(part)?;
+            let hit = |e: &Value| {
+                if k.is_empty() {
+                    scalar_text(e) == v
+                } else {
+                    e.as_object()
+                        .and_then(|m| m.get(k))
+                        .is_some_and(|f| !f.is_null() && scalar_text(f) == v)
+                }
+            };
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => a.iter().position(hit).map(|i| (&a[i], Seg::Idx(i))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else {
+            match cur {
+                Value::Null => None,
+                Value::Object(m) => m.get(part).map(|v| (v, Seg::Key(part.to_string()))),
+                other => return Err(wrong_kind("MappingNode", other)),
+            }
+        };
+        match next {
+            Some((n, seg)) => {
+                cur = n;
+                at.push(seg);
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((cur, at)))
+}
+
+/// What kind of node to create for a missing path part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    Scalar,
+    Map,
+    Seq,
+}
+
+fn kind_of(v: &Value) -> NodeKind {
+    match v {
+        Value::Object(_) => NodeKind::Map,
+        Value::Array(_) => NodeKind::Seq,
+        _ => NodeKind::Scalar,
+    }
+}
+
+fn part_kind(next: Option<&String>, leaf: NodeKind) -> NodeKind {
+    match next {
+        None => leaf,
+        Some(n) if n.is_empty() => leaf,
+        Some(n) if is_list_index(n) || atoi(n).is_some_and(|i| i >= 0) => NodeKind::Seq,
+        Some(_) => NodeKind::Map,
+    }
+}
+
+fn new_node(kind: NodeKind) -> Value {
+    match kind {
+        NodeKind::Scalar => Value::Null,
+        NodeKind::Map => Value::Object(Map::new()),
+        NodeKind::Seq => Value::Array(Vec::new()),
+    }
+}
+
+/// One field a target path reached.
+struct Found {
+    /// Where it is (`None`: created under a null node, where kyaml loses it).
+    at: Option<Vec<Seg>>,
+    /// It was just created (a new scalar has no type yet: its text decides it).
+    fresh: bool,
+    /// The lost node, for the write that goes nowhere.
+    lost: Value,
+}
+
+/// Finds (and with `create`, makes) the fields a target path names (kyaml's
+/// `PathMatcher`), recording where each is; returns how many there were. `trail` is the
+/// path to `node` (`None` inside a lost node).
+fn walk(
+    node: &mut Value,
+    path: &[String],
+    create: Option<NodeKind>,
+    fresh: bool,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
+) -> TransformResult<usize> {
+    let Some((head, rest)) = path.split_first() else {
+        out.push(Found {
+            at: trail.clone(),
+            fresh,
+            lost: if trail.is_some() {
+                Value::Null
+            } else {
+                node.clone()
+            },
+        });
+        return Ok(1);
+    };
+    if let Some(idx) = atoi(head).filter(|i| *i >= 0) {
+        let idx = usize::try_from(idx).map_err(|e| e.to_string())?;
+        if node.is_null() && create.is_some() {
+            // kyaml appends to the null node itself, where the element is lost.
+            let mut lost = Value::Array(Vec::new());
+            return walk(&mut lost, path, create, fresh, &mut None, out);
+        }
+        let items = match node {
+            Value::Null => return Err(format!("index {idx} specified but only 0 elements found")),
+            Value::Array(a) => a,
+            other => return Err(wrong_kind("SequenceNode", other)),
+        };
+        let mut made = false;
+        if let Some(leaf) = create {
+            if items.len() == idx {
+                items.push(new_node(part_kind(rest.first(), leaf)));
+                made = true;
+            }
+        }
+        let len = items.len();
+        let Some(item) = items.get_mut(idx) else {
+            return Err(format!(
+                "index {idx} specified but only {len} elements found"
+            ));
+        };
+        return descend(item, Seg::Idx(idx), rest, create, made, trail, out);
+    }
+    if is_list_index(head) {
+        return walk_seq(node, head, rest, create, trail, out);
+    }
+    if head == "*" {
+        return match node {
+            Value::Null => Ok(0),
+            Value::Array(a) => {
+                let mut n = 0;
+                for (i, item) in a.iter_mut().enumerate() {
+                    n += descend(item, Seg::Idx(i), rest, create, false, trail, out)?;
+                }
+                Ok(n)
+            }
+            other => Err(wrong_kind("SequenceNode", other)),
+        };
+    }
+    match node {
+        Value::Object(m) => {
+            let seg = Seg::Key(head.clone());
+            if let Some(field) = m.get_mut(head.as_str()) {
+                return descend(field, seg, rest, create, false, trail, out);
+            }
+            let Some(leaf) = create else {
+                return Ok(0);
+            };
+            let field = m
+                .entry(head.clone())
+                .or_insert_with(|| new_node(part_kind(rest.first(), leaf)));
+            descend(field, seg, rest, create, true, trail, out)
+        }
+        Value::Null => match create {
+            // kyaml appends the new field to the null node, where it is lost.
+            Some(leaf) => {
+                let mut lost = new_node(part_kind(rest.first(), leaf));
+                walk(&mut lost, rest, create, true, &mut None, out)
+            }
+            None => Ok(0),
+        },
+        other => Err(wrong_kind("MappingNode", other)),
+    }
+}
+
+/// [`walk`] one level down, keeping the trail.
+fn descend(
+    node: &mut Value,
+    seg: Seg,
+    path: &[String],
+    create: Option<NodeKind>,
+    fresh: bool,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
+) -> TransformResult<usize> {
+    if let Some(t) = trail.as_mut() {
+        t.push(seg);
+    }
+    let n = walk(node, path, create, fresh, trail, out);
+    if let Some(t) = trail.as_mut() {
+        t.pop();
+    }
+    n
+}
+
+/// `[k=regex]` / `[=regex]` over a list (kyaml's `PathMatcher.doSeq`).
+fn walk_seq(
+    node: &mut Value,
+    head: &str,
+    rest: &[String],
+    create: Option<NodeKind>,
+    trail: &mut Option<Vec<Seg>>,
+    out: &mut Vec<Found>,
+) -> TransformResult<usize> {
+    let (field, pattern) = split_index_name_value(head)?;
+    let compile =
+        || Regex::new(pattern).map_err(|e| format!("invalid regular expression in {head:?}: {e}"));
+    if node.is_null() && create.is_some() {
+        // As for an index: what is created under a null node is lost.
+        let mut lost = Value::Array(Vec::new());
+        return walk_seq(&mut lost, head, rest, create, &mut None, out);
+    }
+    let items = match node {
+        Value::Null => return Ok(0),
+        Value::Array(a) => a,
+        other => return Err(wrong_kind("SequenceNode", other)),
+    };
+    let mut n = 0;
+    if !items.is_empty() {
+        let re = compile()?;
+        for (i, item) in items.iter_mut().enumerate() {
+            if field.is_empty() {
+                if re.is_match(node_string(item).trim()) {
+                    // A matching scalar element is the result, whatever path follows.
+                    n += descend(item, Seg::Idx(i), &[], create, false, trail, out)?;
+                }
+                continue;
+            }
+            let Some(v) = item.as_object().and_then(|m| m.get(field)) else {
+                continue;
+            };
+            if re.is_match(node_string(v).trim()) {
+                n += descend(item, Seg::Idx(i), rest, create, false, trail, out)?;
+            }
+        }
+    }
+    if n > 0 || create.is_none() {
+        return Ok(n);
+    }
+    // Nothing matched: append an element that the pattern, read literally, describes,
+    // then match again (only the new element can match now).
+    let re = compile()?;
+    if !re.is_match(pattern) {
+        return Ok(0);
+    }
+    let last = items.len();
+    if field.is_empty() {
+        items.push(Value::String(pattern.to_string()));
+        return descend(
+            &mut items[last],
+            Seg::Idx(last),
+            &[],
+            create,
+            true,
+            trail,
+            out,
+        );
+    }
+    let mut m = Map::new();
+    m.insert(field.to_string(), resolve_plain(pattern));
+    items.push(Value::Object(m));
+    if rest.len() == 1 && rest[0] == field {
+        // The path ends at the field just created from the pattern: an untyped scalar.
+        if let Some(t) = trail.as_mut() {
+            t.push(Seg::Idx(last));
+        }
+        let field_node = items[last].as_object_mut().and_then(|m| m.get_mut(field));
+        let n = match field_node {
+            Some(f) => descend(
+                f,
+                Seg::Key(field.to_string()),
+                &[],
+                create,
+                true,
+                trail,
+                out,
+            ),
+            None => Ok(0),
+        };
+        if let Some(t) = trail.as_mut() {
+            t.pop();
+        }
+        return n;
+    }
+    descend(
+        &mut items[last],
+        Seg::Idx(last),
+        rest,
+        create,
+        false,
+        trail,
+        out,
+    )
+}
+
+/// One step of a concrete path: a mapping key or a list position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A list position.
+    Idx(usize),
+}
+
+fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn node_at<'a>(node: &'a Value, at: &[Seg]) -> Option<&'a Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+// ---------------------------------------------------------------------------------------
+// Applying.
+
+/// The type a scalar keeps when only its text is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+    /// A scalar created by the replacement: its text decides its type.
+    Untyped,
+}
+
+fn tag_of(v: &Value, fresh: bool) -> Tag {
+    if fresh {
+        return Tag::Untyped;
+    }
+    match v {
+        Value::String(_) => Tag::Str,
+        Value::Number(n) if n.is_i64() || n.is_u64() => Tag::Int,
+        Value::Number(_) => Tag::Float,
+        Value::Bool(_) => Tag::Bool,
+        _ => Tag::Null,
+    }
+}
+
+/// A scalar of type `tag` with text `text`, as the YAML decoder reads it back.
+fn typed(text: &str, tag: Tag) -> TransformResult<Value> {
+    let plain = resolve_plain(text);
+    let ok = match tag {
+        Tag::Str => return Ok(Value::String(text.to_string())),
+        Tag::Untyped => return Ok(plain),
+        Tag::Null => plain.is_null(),
+        Tag::Int => plain.as_number().is_some_and(|n| n.is_i64() || n.is_u64()),
+        Tag::Float => plain.is_number(),
+        Tag::Bool => plain.is_boolean(),
+    };
+    if ok {
+        Ok(plain)
+    } else {
+        let t = match tag {
+            Tag::Int => "!!int",
+            Tag::Float => "!!float",
+            Tag::Null => "!!null",
+            _ => "!!bool",
+        };
+        Err(format!("cannot decode {text:?} as a {t}"))
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// Writes `value` into the target field `t` (Kustomize's `setFieldValue`).
+fn set_field(t: &mut Value, fresh: bool, value: &Copied, opts: &FieldOptions) -> TransformResult {
+    let text = value.text();
+    if !opts.delimiter.is_empty() {
+        if !is_scalar(t) {
+            return Err("delimiter option can only be used with scalar nodes".into());
+        }
+        let cur = scalar_text(t);
+        let mut parts: Vec<&str> = cur.split(opts.delimiter.as_str()).collect();
+        match usize::try_from(opts.index) {
+            Err(_) => parts.insert(0, &text),
+            Ok(i) if i >= parts.len() => parts.push(&text),
+            Ok(i) => parts[i] = &text,
+        }
+        let joined = parts.join(&opts.delimiter);
+        *t = typed(&joined, tag_of(t, fresh))?;
+    } else if is_scalar(t) {
+        *t = typed(&text, tag_of(t, fresh))?;
+    } else {
+        *t = value.node.clone();
+    }
+    Ok(())
+}
+
+/// A namespace as Kustomize compares it for an id it does not know to be cluster-scoped.
+pub(crate) fn plain_namespace(ns: &str) -> &str {
+    if ns.is_empty() {
+        "default"
+    } else {
+        ns
+    }
+}
+
+/// Every id an object has had, current first, each with the effective namespace the
+/// replacement filter compares. The filter builds the current id without looking up
+/// whether the kind is cluster-scoped (an unset namespace is `default` even for a
+/// ClusterRole), while a previous id keeps the effective namespace recorded when it was
+/// stored, which did account for cluster scope.
+pub fn object_ids(r: &Resource) -> Vec<(ResId, String)> {
+    let cur = r.id();
+    let ns = plain_namespace(&cur.namespace).to_string();
+    let mut ids = vec![(cur, ns)];
+    for p in &r.prev_ids {
+        ids.push((p.clone(), effective_namespace(p).to_string()));
+    }
+    ids
+}
+
+fn source_text(s: &Source) -> String {
+    let mut out = s.id.to_string();
+    if !s.field_path.is_empty() {
+        out.push(':');
+        out.push_str(&s.field_path);
+    }
+    if !s.options.delimiter.is_empty() || s.options.create {
+        out.push_str(&format!(
+            ":{}({}), create={}",
+            s.options.delimiter, s.options.index, s.options.create
+        ));
+    }
+    out
+}
+
+/// Where a source field lives: the object's position and the field's path.
+type SourceAt = (usize, Vec<Seg>);
+
+/// The value a replacement copies, and (when it is the source field itself rather than
+/// a part of it) the object and path it lives at: kyaml copies from the live node, so a
+/// target that writes into the source field changes what later targets receive.
+fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<SourceAt>)> {
+    let mut found: Option<(usize, &Resource)> = None;
+    for (i, r) in m.iter().enumerate() {
+        if object_ids(r).iter().any(|(id, ns)| s.id.selects(id, ns)) {
+            if found.is_some() {
+                return Err(format!("multiple matches for selector {}", source_text(s)));
+            }
+            found = Some((i, r));
+        }
+    }
+    let Some((pos, r)) = found else {
+        return Err(format!("nothing selected by {}", source_text(s)));
+    };
+    let path = if s.field_path.is_empty() {
+        DEFAULT_FIELD_PATH
+    } else {
+        &s.field_path
+    };
+    let obj = Value::Object(r.obj.clone());
+    let found = lookup_at(&obj, &split_path(path, "."))
+        .map_err(|e| format!("error looking up replacement source: {e}"))?;
+    let (v, at) = match found {
+        Some((v, at)) => (Some(v), at),
+        None => (None, Vec::new()),
+    };
+    let missing = match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(m)) => m.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(_) => false,
+    };
+    let Some(v) = v.filter(|_| !missing) else {
+        return Err(format!(
+            "fieldPath `{path}` is missing for replacement source {}",
+            s.id
+        ));
+    };
+    if s.options.delimiter.is_empty() {
+        let node = v.clone();
+        return Ok((Copied { node, part: None }, Some((pos, at))));
+    }
+    if !is_scalar(v) {
+        return Err("delimiter option can only be used with scalar nodes".into());
+    }
+    let text = scalar_text(v);
+    let parts: Vec<&str> = text.split(s.options.delimiter.as_str()).collect();
+    let part = usize::try_from(s.options.index)
+        .ok()
+        .and_then(|i| parts.get(i))
+        .ok_or_else(|| {
+            format!(
+                "options.index {} is out of bounds for value {text}",
+                s.options.index
+            )
+        })?;
+    let node = match v {
+        Value::String(_) => Value::String(part.to_string()),
+        _ => match resolve_plain(part) {
+            Value::Null => Value::String(part.to_string()),
+            x => x,
+        },
+    };
+    let part = Some(part.to_string());
+    Ok((Copied { node, part }, None))
+}
+
+fn labels_match(r: &Resource, sel: &Selector) -> TransformResult<bool> {
+    for (text, field) in [
+        (&sel.annotation_selector, "annotations"),
+        (&sel.label_selector, "labels"),
+    ] {
+        if text.is_empty() {
+            continue;
+        }
+        if !LabelSelector::parse(text)?.matches(r.metadata_map(field)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn target_selected(r: &Resource, t: &Target, select: &Selector) -> TransformResult<bool> {
+    if !labels_match(r, select)? {
+        return Ok(false);
+    }
+    for rej in &t.reject {
+        if (!rej.label_selector.is_empty() || !rej.annotation_selector.is_empty())
+            && labels_match(r, rej)?
+        {
+            return Ok(false);
+        }
+    }
+    let ids = object_ids(r);
+    let rejected = t
+        .reject
+        .iter()
+        .filter(|rej| !rej.id.is_empty())
+        .any(|rej| ids.iter().any(|(id, ns)| rej.id.selects(id, ns)));
+    Ok(!rejected && ids.iter().any(|(id, ns)| select.id.selects(id, ns)))
+}
+
+/// A copied value: the node, and for a part cut out of a scalar by a delimiter, the
+/// part's exact text (the node alone could print it differently).
+#[derive(Debug, Clone)]
+struct Copied {
+    node: Value,
+    part: Option<String>,
+}
+
+impl Copied {
+    fn text(&self) -> String {
+        self.part.clone().unwrap_or_else(|| scalar_text(&self.node))
+    }
+}
+
+/// The value being copied: a snapshot, kept in step with the source field while a
+/// target in the source object writes into it.
+struct Live {
+    value: Copied,
+    /// Path of the source field in its object, while the value follows it.
+    at: Option<Vec<Seg>>,
+}
+
+fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) -> TransformResult {
+    let default = [DEFAULT_FIELD_PATH.to_string()];
+    let paths: &[String] = if t.field_paths.is_empty() {
+        &default
+    } else {
+        &t.field_paths
+    };
+    let create = t.options.create.then(|| kind_of(&live.value.node));
+    let mut obj = Value::Object(std::mem::take(&mut r.obj));
+    let result = write_paths(&mut obj, paths, create, live, is_source, t);
+    if let Value::Object(m) = obj {
+        r.obj = m;
+    }
+    result
+}
+
+fn write_paths(
+    obj: &mut Value,
+    paths: &[String],
+    create: Option<NodeKind>,
+    live: &mut Live,
+    is_source: bool,
+    t: &Target,
+) -> TransformResult {
+    for fp in paths {
+        let what = if create.is_some() {
+            format!("unable to find or create field {fp:?} in replacement target")
+        } else {
+            format!("unable to find field {fp:?} in replacement target")
+        };
+        // First find (and create) every field, then write them, as kyaml does.
+        let mut found = Vec::new();
+        match walk(
+            obj,
+            &split_path(fp, "."),
+            create,
+            false,
+            &mut Some(Vec::new()),
+            &mut found,
+        ) {
+            Ok(0) => return Err(what),
+            Ok(_) => {}
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+        for f in found {
+            if is_source {
+                if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
+                    live.value.node = v.clone();
+                }
+            }
+            let Some(at) = f.at else {
+                let mut lost = f.lost;
+                set_field(&mut lost, f.fresh, &live.value, &t.options)?;
+                continue;
+            };
+            let Some(node) = node_at_mut(obj, &at) else {
+                continue;
+            };
+            set_field(node, f.fresh, &live.value, &t.options)?;
+            if is_source
+                && live
+                    .at
+                    .as_ref()
+                    .is_some_and(|src| src.len() > at.len() && src.starts_with(&at))
+            {
+                // The source field's ancestor was replaced: the value now comes from the
+                // detached old node, which nothing changes any more.
+                live.at = None;
+            }
+        }
+    }
+    if is_source {
+        if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
+            live.value.node = v.clone();
+        }
+    }
+    Ok(())
+}
+
+/// Kustomize writes every object's annotations back as strings before it prints (a
+/// number or boolean put there by a replacement or a var keeps only its text).
+pub(crate) fn stringify_annotations(m: &mut ResMap) {
+    for r in m.iter_mut() {
+        let Some(Value::Object(a)) = r
+            .obj
+            .get_mut("metadata")
+            .and_then(|md| md.get_mut("annotations"))
+        else {
+            continue;
+        };
+        for v in a.values_mut() {
+            let text = match &*v {
+                Value::String(_) => continue,
+                Value::Null => "null".to_string(),
+                other => scalar_text(other),
+            };
+            *v = Value::String(text);
+        }
+    }
+}
+
+/// Applies replacements in order, each to the result of the ones before.
+pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
+    for rep in reps {
+        let (Some(source), Some(targets)) = (&rep.source, &rep.targets) else {
+            return Err("replacements must specify a source and at least one target".into());
+        };
+        let (value, at) = source_value(m, source)?;
+        let (src_pos, at) = match at {
+            Some((pos, at)) => (Some(pos), Some(at)),
+            None => (None, None),
+        };
+        let mut live = Live { value, at };
+        for t in targets {
+            let Some(select) = &t.select else {
+                return Err("target must specify resources to select".into());
+            };
+            for (i, r) in m.iter_mut().enumerate() {
+                if target_selected(r, t, select)? {
+                    write_target(r, &mut live, src_pos == Some(i), t)?;
+                }
+            }
+        }
+    }
+    stringify_annotations(m);
+    m.reindex();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::Origin;
+    use serde_json::json;
+
+    fn resmap(objs: Vec<Value>) -> ResMap {
+        let mut m = ResMap::new();
+        for o in objs {
+            let Value::Object(obj) = o else {
+                panic!("not an object")
+            };
+            m.append(Resource::new(obj, Origin::default())).unwrap();
+        }
+        m
+    }
+
+    fn reps(v: Value) -> Vec<Replacement> {
+        let Value::Array(items) = v else {
+            panic!("not a list")
+        };
+        items
+            .iter()
+            .map(|i| decode_replacement(i, true, false, "r").unwrap().0)
+            .collect()
+    }
+
+    fn run(objs: Vec<Value>, r: Value) -> TransformResult<Vec<Value>> {
+        let mut m = resmap(objs);
+        apply(&mut m, &reps(r))?;
+        Ok(m.to_values())
+    }
+
+    fn deploy(name: &str, containers: Value) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+               "spec": {"template": {"spec": {"containers": containers}}}})
+    }
+
+    fn cm(name: &str, data: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data})
+    }
+
+    #[test]
+    fn splits_paths_like_kyaml() {
+        assert_eq!(
+            split_path(
+                "spec.template.spec.containers.[name=com.foo.app].image",
+                "."
+            ),
+            [
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                "[name=com.foo.app]",
+                "image"
+            ]
+        );
+        assert_eq!(
+            split_path("metadata.annotations.[a.b/c]", "."),
+            ["metadata", "annotations", "a.b/c"]
+        );
+        assert_eq!(split_path("a\\.b.c", "."), ["a.b", "c"]);
+        assert_eq!(split_path(".a.b", "."), ["a", "b"]);
+    }
+
+    #[test]
+    fn copies_into_list_element_selected_by_name() {
+        let out = run(
+            vec![
+                cm("cfg", json!({"image": "nginx:1.2"})),
+                deploy("d", json!([{"name": "nginx", "image": "old"}, {"name": "side", "image": "keep"}])),
+            ],
+            json!([{"source": {"kind": "ConfigMap", "name": "cfg", "fieldPath": "data.image"},
+                    "targets": [{"select": {"kind": "Deployment"},
+                                 "fieldPaths": ["spec.template.spec.containers.[name=nginx].image"]}]}]),
+        )
+        .unwrap();
+        let c = &out[1]["spec"]["template"]["spec"]["containers"];
+        assert_eq!(c[0]["image"], "nginx:1.2");
+        assert_eq!(c[1]["image"], "keep");
+    }
+
+    #[test]
+    fn default_field_path_is_the_name() {
+        let out = run(
+            vec![cm("src", json!({})), cm("dst", json!({"x": "y"}))],
+            json!([{"source": {"name": "src"},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.x"]}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["data"]["x"], "src");
+    }
+
+    #[test]
+    fn selection_is_literal_not_a_pattern() {
+        let out = run(
+            vec![
+                cm("src", json!({"a": "1"})),
+                deploy("d", json!([{"name": "c"}])),
+            ],
+            json!([{"source": {"name": "src", "fieldPath": "data.a"},
+                    "targets": [{"select": {"kind": "Deployment|ConfigMap"},
+                                 "fieldPaths": ["metadata.annotations.x"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert!(out[1]["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn reject_by_id_and_by_label() {
+        let mut d2 = deploy("d2", json!([{"name": "c", "image": "i"}]));
+        d2["metadata"]["labels"] = json!({"skip": "yes"});
+        let out = run(
+            vec![
+                cm("src", json!({"img": "new"})),
+                deploy("d1", json!([{"name": "c", "image": "i"}])),
+                d2,
+                deploy("d3", json!([{"name": "c", "image": "i"}])),
+            ],
+            json!([{"source": {"name": "src", "fieldPath": "data.img"},
+                    "targets": [{"select": {"kind": "Deployment"},
+                                 "reject": [{"name": "d1"}, {"labelSelector": "skip=yes"}],
+                                 "fieldPaths": ["spec.template.spec.containers.0.image"]}]}]),
+        )
+        .unwrap();
+        let img = |i: usize| out[i]["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+        assert_eq!(img(1), "i");
+        assert_eq!(img(2), "i");
+        assert_eq!(img(3), "new");
+    }
+
+    #[test]
+    fn delimiter_and_index_on_source_and_target() {
+        let out = run(
+            vec![
+                cm("src", json!({"host": "svc.ns.svc.cluster.local"})),
+                cm("dst", json!({"url": "http://old:80", "list": "a,b"})),
+            ],
+            json!([
+                {"source": {"name": "src", "fieldPath": "data.host", "options": {"delimiter": ".", "index": 1}},
+                 "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.url"],
+                              "options": {"delimiter": ":", "index": 1}}]},
+                {"source": {"name": "src", "fieldPath": "data.host", "options": {"delimiter": ".", "index": 0}},
+                 "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.list"],
+                              "options": {"delimiter": ",", "index": -1}},
+                             {"select": {"name": "dst"}, "fieldPaths": ["data.list"],
+                              "options": {"delimiter": ",", "index": 9}}]}
+            ]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["data"]["url"], "http:ns:80");
+        assert_eq!(out[1]["data"]["list"], "svc,a,b,svc");
+    }
+
+    #[test]
+    fn source_index_out_of_bounds_is_an_error() {
+        let err = run(
+            vec![cm("src", json!({"a": "x.y"})), cm("dst", json!({"b": "z"}))],
+            json!([{"source": {"name": "src", "fieldPath": "data.a", "options": {"delimiter": ".", "index": 5}},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.b"]}]}]),
+        )
+        .unwrap_err();
+        assert!(err.contains("out of bounds"), "{err}");
+    }
+
+    #[test]
+    fn missing_target_field_errors_unless_create() {
+        let objs = || vec![cm("src", json!({"a": "8080"})), cm("dst", json!({}))];
+        let r = |create: bool| {
+            json!([{"source": {"name": "src", "fieldPath": "data.a"},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.port", "spec.ports.[name=http].port"],
+                                 "options": {"create": create}}]}])
+        };
+        let err = run(objs(), r(false)).unwrap_err();
+        assert!(err.contains("unable to find field \"data.port\""), "{err}");
+        let out = run(objs(), r(true)).unwrap();
+        // A created scalar takes the type its text reads as; an existing one keeps its own.
+        assert_eq!(out[1]["data"]["port"], json!(8080));
+        assert_eq!(
+            out[1]["spec"]["ports"],
+            json!([{"name": "http", "port": 8080}])
+        );
+        let out = run(
+            objs(),
+            json!([{"source": {"name": "src", "fieldPath": "data.a"},
+                    "targets": [{"select": {"name": "dst"}, "fieldPaths": ["spec.ports.[name=http].name"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["spec"]["ports"], json!([{"name": 8080}]));
+    }
+
+    #[test]
+    fn scalar_targets_keep_their_type() {
+        let out = run(
+            vec![
+                cm("src", json!({"n": "5", "word": "abc"})),
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                       "spec": {"replicas": 1, "label": "x"}}),
+            ],
+            json!([{"source": {"name": "src", "fieldPath": "data.n"},
+                    "targets": [{"select": {"name": "d"}, "fieldPaths": ["spec.replicas", "spec.label"]}]},
+                   {"source": {"name": "src", "fieldPath": "data.word"},
+                    "targets": [{"select": {"name": "d"}, "fieldPaths": ["spec.replicas"]}]}]),
+        );
+        let err = out.unwrap_err();
+        assert!(err.contains("!!int"), "{err}");
+        let out = run(
+            vec![
+                cm("src", json!({"n": "5"})),
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                       "spec": {"replicas": 1, "label": "x"}}),
+            ],
+            json!([{"source": {"name": "src", "fieldPath": "data.n"},
+                    "targets": [{"select": {"name": "d"}, "fieldPaths": ["spec.replicas", "spec.label"]}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["spec"]["replicas"], json!(5));
+        assert_eq!(out[1]["spec"]["label"], json!("5"));
+    }
+
+    #[test]
+    fn writing_into_the_source_field_changes_the_value_for_later_targets() {
+        let out = run(
+            vec![deploy(
+                "d",
+                json!([{"name": "a", "image": "nginx:1.0"}, {"name": "b", "image": "busybox"}]),
+            )],
+            json!([{"source": {"name": "d", "fieldPath": "spec.template.spec.containers.0.image"},
+                    "targets": [{"select": {"name": "d"},
+                                 "fieldPaths": ["spec.template.spec.containers.*.image"],
+                                 "options": {"delimiter": ":", "index": 2}}]}]),
+        )
+        .unwrap();
+        let c = &out[0]["spec"]["template"]["spec"]["containers"];
+        assert_eq!(c[0]["image"], "nginx:1.0:nginx:1.0");
+        assert_eq!(c[1]["image"], "busybox:nginx:1.0:nginx:1.0");
+    }
+
+    #[test]
+    fn null_targets() {
+        let objs = || {
+            vec![
+                cm("src", json!({"v": "x"})),
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                       "spec": {"a": null, "b": null, "c": null, "d": null}}),
+            ]
+        };
+        let r = |paths: Value| {
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"kind": "Pod"}, "fieldPaths": paths,
+                                 "options": {"create": true}}]}])
+        };
+        // What is created under a null field is lost; the field stays null.
+        let out = run(
+            objs(),
+            r(json!(["spec.a.0", "spec.b.[name=x].v", "spec.c.k"])),
+        )
+        .unwrap();
+        assert_eq!(
+            out[1]["spec"],
+            json!({"a": null, "b": null, "c": null, "d": null})
+        );
+        // A null scalar cannot take a string.
+        let err = run(objs(), r(json!(["spec.d"]))).unwrap_err();
+        assert!(err.contains("!!null"), "{err}");
+    }
+
+    #[test]
+    fn non_scalar_values_replace_whole_fields() {
+        let out = run(
+            vec![
+                deploy("a", json!([{"name": "x", "image": "i"}])),
+                deploy("b", json!([])),
+            ],
+            json!([{"source": {"name": "a", "fieldPath": "spec.template.spec.containers"},
+                    "targets": [{"select": {"name": "b"}, "fieldPaths": ["spec.template.spec.containers"]}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out[1]["spec"]["template"]["spec"]["containers"][0]["name"],
+            "x"
+        );
+    }
+
+    #[test]
+    fn source_must_match_exactly_one_object() {
+        let objs = || vec![cm("a", json!({})), cm("b", json!({}))];
+        let err = run(
+            objs(),
+            json!([{"source": {"kind": "ConfigMap"}, "targets": [{"select": {"name": "a"}}]}]),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("multiple matches"), "{err}");
+        let err = run(
+            objs(),
+            json!([{"source": {"name": "zzz"}, "targets": [{"select": {"name": "a"}}]}]),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("nothing selected"), "{err}");
+        let err = run(
+            objs(),
+            json!([{"source": {"name": "a", "fieldPath": "data.none"}, "targets": [{"select": {"name": "b"}}]}]),
+        )
+        .unwrap_err();
+        assert!(err.contains("is missing for replacement source"), "{err}");
+        let err = run(objs(), json!([{"source": {"name": "a"}}])).unwrap_err();
+        assert!(err.contains("at least one target"), "{err}");
+        let err = run(
+            objs(),
+            json!([{"source": {"name": "a"}, "targets": [{"fieldPaths": ["x"]}]}]),
+        )
+        .unwrap_err();
+        assert!(err.contains("must specify resources to select"), "{err}");
+    }
+
+    #[test]
+    fn previous_names_select_too() {
+        let mut m = resmap(vec![cm("a", json!({"v": "1"})), cm("b", json!({"v": "0"}))]);
+        if let Some(r) = m.get_mut(0) {
+            r.set_name("pre-a");
+        }
+        m.reindex();
+        apply(
+            &mut m,
+            &reps(
+                json!([{"source": {"name": "a", "fieldPath": "metadata.name"},
+                           "targets": [{"select": {"name": "b"}, "fieldPaths": ["data.v"]}]}]),
+            ),
+        )
+        .unwrap();
+        assert_eq!(m.to_values()[1]["data"]["v"], "pre-a");
+    }
+
+    #[test]
+    fn namespaces_compare_without_cluster_scope() {
+        let cr = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                        "metadata": {"name": "cr"}});
+        let out = run(
+            vec![cm("src", json!({"v": "x"})), cr],
+            json!([{"source": {"name": "src", "namespace": "default", "fieldPath": "data.v"},
+                    "targets": [{"select": {"kind": "ClusterRole", "namespace": "default"},
+                                 "fieldPaths": ["metadata.labels.v"], "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["metadata"]["labels"]["v"], "x");
+    }
+
+    #[test]
+    fn wildcard_and_regex_list_matching_in_targets() {
+        let out = run(
+            vec![
+                cm("src", json!({"v": "new"})),
+                deploy("d", json!([
+                    {"name": "a", "env": [{"name": "APP_URL", "value": "x"}, {"name": "OTHER", "value": "y"}]},
+                    {"name": "b", "env": [{"name": "APP_URL", "value": "z"}]}
+                ])),
+            ],
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"kind": "Deployment"},
+                                 "fieldPaths": ["spec.template.spec.containers.*.env.[name=^APP].value"]}]}]),
+        )
+        .unwrap();
+        let c = &out[1]["spec"]["template"]["spec"]["containers"];
+        assert_eq!(c[0]["env"][0]["value"], "new");
+        assert_eq!(c[0]["env"][1]["value"], "y");
+        assert_eq!(c[1]["env"][0]["value"], "new");
+    }
+
+    #[test]
+    fn source_list_lookup_is_exact() {
+        let obj =
+            json!({"a": [{"name": "nginx-x", "v": 1}, {"name": "nginx", "v": 2}], "b": ["p", "q"]});
+        let get = |p: &str| lookup(&obj, &split_path(p, ".")).unwrap().cloned();
+        assert_eq!(get("a.[name=nginx].v"), Some(json!(2)));
+        assert_eq!(get("a.-.v"), Some(json!(2)));
+        assert_eq!(get("b.[=q]"), Some(json!("q")));
+        assert_eq!(get("a.5"), None);
+        assert!(lookup(&obj, &split_path("a.*", ".")).is_err());
+        assert!(lookup(&obj, &split_path("b.x", ".")).is_err());
+    }
+
+    #[test]
+    fn map_keys_with_dots_in_brackets() {
+        let out = run(
+            vec![cm("src", json!({"v": "x"})), cm("dst", json!({}))],
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"name": "dst"},
+                                 "fieldPaths": ["metadata.annotations.[example.com/key]"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["metadata"]["annotations"]["example.com/key"], "x");
+        let out = run(
+            vec![cm("src", json!({"v": "8080"})), cm("dst", json!({}))],
+            json!([{"source": {"name": "src", "fieldPath": "data.v"},
+                    "targets": [{"select": {"name": "dst"},
+                                 "fieldPaths": ["metadata.annotations.port", "metadata.labels.port"],
+                                 "options": {"create": true}}]}]),
+        )
+        .unwrap();
+        assert_eq!(out[1]["metadata"]["annotations"]["port"], "8080");
+        assert_eq!(out[1]["metadata"]["labels"]["port"], json!(8080));
+    }
+
+    #[test]
+    fn strict_decoding_of_inline_entries() {
+        let bad = json!({"source": {"name": "a", "labelSelector": "x=y"}, "targets": []});
+        assert!(decode_replacement(&bad, true, true, "r").is_err());
+        assert!(decode_replacement(&bad, false, true, "r").is_ok());
+        let mixed = json!({"Source": {"Kind": "X", "FIELDPATH": "data.a"}, "targets": []});
+        let (r, _) = decode_replacement(&mixed, true, true, "r").unwrap();
+        let s = r.source.unwrap();
+        assert_eq!((s.id.kind.as_str(), s.field_path.as_str()), ("X", "data.a"));
+    }
+
+    #[test]
+    fn loads_replacements_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("one.yaml"),
+            "source:\n  name: a\ntargets:\n- select:\n    name: b\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("many.yaml"),
+            "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets:\n  - options: {create: yes}\n",
+        )
+        .unwrap();
+        let ldr = Loader::new(dir.path(), crate::build::LoadRestrictor::RootOnly).unwrap();
+        let k = dir.path().join("kustomization.yaml");
+        let got = load(
+            &[json!({"path": "one.yaml"}), json!({"path": "many.yaml"})],
+            &ldr,
+            &k,
+        )
+        .unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2].source.as_ref().unwrap().id.name, "c");
+        assert!(got[2].targets.as_ref().unwrap()[0].options.create);
+        assert!(load(
+            &[json!({"path": "one.yaml", "source": {"name": "x"}})],
+            &ldr,
+            &k
+        )
+        .is_err());
+        assert!(load(&[json!({"path": "../escape.yaml"})], &ldr, &k).is_err());
+    }
+}
