@@ -512,9 +512,16 @@ pub fn resolve_plain(s: &str) -> Value {
     if looks_like_timestamp(s) {
         return Value::String(s.to_string());
     }
-    // go-yaml hands a scalar starting with '.' to Go's `strconv.ParseFloat` as it is,
-    // which allows an underscore only between digits; other numbers lose every '_'.
-    if first == b'.' && s.contains('_') && !go_underscores_ok(s) {
+    // go-yaml hands a scalar led by '.' to Go's `strconv.ParseFloat` as written, which
+    // allows '_' only between digits (checked with kubectl kustomize: `.5` is 0.5, `.5_5`
+    // is 0.55, `.5_` and `._5` stay strings); other numbers lose every '_'.
+    if first == b'.' {
+        let plain = s.replace('_', "");
+        if go_underscores_ok(s) && is_yaml_float(&plain) {
+            if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
+                return Value::Number(n);
+            }
+        }
         return Value::String(s.to_string());
     }
     let plain: Cow<'_, str> = if s.contains('_') {
@@ -668,18 +675,16 @@ mod tests {
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
         assert_eq!(one("a: 1:20"), json!({"a": "1:20"}));
         assert_eq!(one("a: 09"), json!({"a": 9.0}));
-        assert_eq!(one("a: .5"), json!({"a": 0.5}));
-        assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
-        assert_eq!(one("a: ._5"), json!({"a": "._5"}));
-        assert_eq!(one("a: 1__0"), json!({"a": 10}));
-        assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
         // A leading '.' goes to Go's ParseFloat unchanged: '_' only between digits.
+        assert_eq!(one("a: .5"), json!({"a": 0.5}));
         assert_eq!(one("a: .5_"), json!({"a": ".5_"}));
         assert_eq!(one("a: ._5"), json!({"a": "._5"}));
         assert_eq!(one("a: .5__5"), json!({"a": ".5__5"}));
         assert_eq!(one("a: .5_5"), json!({"a": 0.55}));
         assert_eq!(one("a: .5e1_0"), json!({"a": 5e9}));
         assert_eq!(one("a: 1_0.5_"), json!({"a": 10.5}));
+        assert_eq!(one("a: 1__0"), json!({"a": 10}));
+        assert_eq!(one("a: 1_.5"), json!({"a": 1.5}));
     }
 
     #[test]
