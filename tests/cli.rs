@@ -271,3 +271,24 @@ fn values_kubectl_cannot_print_fail_the_build() {
             predicate::str::contains("r.yaml").and(predicate::str::contains("control characters")),
         );
 }
+
+#[test]
+fn io_errors_are_reported_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(
+        tmp.path(),
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: a\n  files: [nofile.txt]\n",
+    );
+    let out = kagentctl()
+        .arg("build")
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(err.contains("nofile.txt"), "{err}");
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
