@@ -940,14 +940,14 @@ fn empty_resource_entry() {
 fn missing_generator_file() {
     let t = Tree::new();
     t.kust("configMapGenerator:\n- name: x\n  files:\n  - nope.txt\n");
-    t.fails(&["k/nope.txt", "cannot read"]);
+    t.fails(&["k/nope.txt", "No such file or directory"]);
 }
 
 #[test]
 fn missing_patch_file() {
     let t = Tree::new();
     t.kust("patches:\n- path: nope.yaml\n");
-    t.fails(&["k/nope.yaml", "cannot read"]);
+    t.fails(&["k/nope.yaml", "No such file or directory"]);
 }
 
 #[test]
