@@ -13,7 +13,7 @@ pub mod merge_keys;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
 /// (empty parts match anything).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldSpec {
     /// API group to match (empty: any).
@@ -100,8 +100,13 @@ pub struct TransformerConfig {
 }
 
 fn merge_specs(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
+    if from.is_empty() {
+        return;
+    }
+    // A set keeps merging linear: trees with many kustomizations merge hundreds of specs.
+    let mut seen: std::collections::HashSet<FieldSpec> = into.iter().cloned().collect();
     for fs in from {
-        if !into.iter().any(|x| x == fs) {
+        if seen.insert(fs.clone()) {
             into.push(fs.clone());
         }
     }
