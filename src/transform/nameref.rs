@@ -256,13 +256,9 @@ pub fn fix(m: &mut ResMap, backrefs: &[NameBackRefs]) -> TransformResult {
             binding_namespaces: binding_namespaces(res)?,
             role_ref: role_ref_gvk(&res.obj),
         };
-        let cur_gvk = referrer.cur.gvk.clone();
         let mut obj = Value::Object(std::mem::take(&mut res.obj));
         let mut result = Ok(());
         for (target, fs) in specs {
-            if !fs.selects(&cur_gvk) && !fs.selects(&org_gvk) {
-                continue;
-            }
             let r = visit_spec(&mut obj, &fs.path, CreateKind::None, &mut |node| {
                 set_reference(node, &index, target, &fs.path, &referrer)
             });
