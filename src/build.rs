@@ -818,22 +818,35 @@ fn read_and_parse(ldr: &Loader, entry: &str) -> Result<Vec<Resource>> {
     load::parse_resources(&path, &text, Limits::default())
 }
 
-/// Fewest resource files in one kustomization worth parsing on several threads.
-const PARALLEL_PARSE_MIN_FILES: usize = 8;
+/// Least input (bytes of resource files in one kustomization) worth parsing on several
+/// threads: below it, starting the threads costs more than they save.
+const PARALLEL_PARSE_MIN_BYTES: u64 = 256 * 1024;
 
 /// Reads and parses, on several threads, the entries of a `resources:` list that are
-/// local files (not directories or remote), when there are enough of them to pay for
-/// the threads. The results are in entry order (`None`: not a file, or not pre-parsed);
-/// errors are kept for the sequential pass to report in order.
+/// local files (not directories or remote), when there are enough bytes of them to pay
+/// for the threads. The results are in entry order (`None`: not a file, or not
+/// pre-parsed); errors are kept for the sequential pass to report in order.
 fn parse_files(ldr: &Loader, entries: &[&String]) -> Vec<Option<Result<Vec<Resource>>>> {
     use rayon::prelude::*;
-    let is_file = |e: &str| !load::is_remote(e) && ldr.root().join(e).is_file();
-    if entries.iter().filter(|e| is_file(e)).count() < PARALLEL_PARSE_MIN_FILES {
+    let file_len = |e: &str| {
+        if load::is_remote(e) {
+            return None;
+        }
+        std::fs::metadata(ldr.root().join(e))
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    };
+    let (files, bytes) = entries
+        .iter()
+        .filter_map(|e| file_len(e))
+        .fold((0usize, 0u64), |(n, b), len| (n + 1, b + len));
+    if files < 2 || bytes < PARALLEL_PARSE_MIN_BYTES {
         return Vec::new();
     }
     entries
         .par_iter()
-        .map(|e| is_file(e).then(|| read_and_parse(ldr, e)))
+        .map(|e| file_len(e).is_some().then(|| read_and_parse(ldr, e)))
         .collect()
 }
 

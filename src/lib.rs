@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod kustomization;
 pub mod load;
+pub mod memory;
 pub mod order;
 pub mod plugins;
 pub mod resource;

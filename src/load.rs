@@ -118,6 +118,7 @@ impl Loader {
             return Err(Error::invalid(&path, "is a directory, expected a file"));
         }
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        crate::memory::note_input(bytes.len());
         Ok((path, bytes))
     }
 

@@ -11,6 +11,19 @@ use kagentctl::Error;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Huge pages only pay on large inputs (see `kagentctl::memory`). This has to happen before
+/// the Rust runtime's first allocation, which already faults in the allocator's first
+/// (huge) page, so it runs as an ELF constructor, ahead of `main`.
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static DEFER_HUGE_PAGES: extern "C" fn() = {
+    extern "C" fn defer() {
+        kagentctl::memory::defer_huge_pages();
+    }
+    defer
+};
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {

@@ -8,8 +8,8 @@ use super::{FieldSpec, NameBackRefs, TransformerConfig};
 
 fn spec(kind: &str, path: &[String]) -> FieldSpec {
     FieldSpec {
-        kind: kind.to_string(),
-        path: path.join("/"),
+        kind: kind.to_string().into(),
+        path: path.join("/").into(),
         ..Default::default()
     }
 }
@@ -53,9 +53,9 @@ fn walk(
             path.push(key.to_string());
             tc.merge(&TransformerConfig {
                 name_reference: vec![NameBackRefs {
-                    group: String::new(),
-                    version: version.to_string(),
-                    kind: ref_kind.to_string(),
+                    group: "".into(),
+                    version: version.to_string().into(),
+                    kind: ref_kind.to_string().into(),
                     referrers: vec![spec(kind, path)],
                 }],
                 ..Default::default()
