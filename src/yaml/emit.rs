@@ -108,7 +108,12 @@ pub fn kubectl_encode_error_in_map(map: &Map<String, Value>) -> Option<String> {
         if k.contains(NEL) {
             return Some(format!("mapping key {k:?} contains a NEL line break"));
         }
-        let json_len: usize = k.chars().map(go_json_escaped_len).sum();
+        // A character escapes to 6 JSON characters at most: short keys need no count.
+        let json_len: usize = if k.len() * 6 <= 1022 {
+            0
+        } else {
+            k.chars().map(go_json_escaped_len).sum()
+        };
         if json_len > 1022 {
             return Some(format!(
                 "mapping key of {json_len} JSON characters is longer than 1022"
@@ -119,9 +124,8 @@ pub fn kubectl_encode_error_in_map(map: &Map<String, Value>) -> Option<String> {
 }
 
 fn forbidden_char(s: &str) -> Option<String> {
-    s.chars()
-        .find(|&c| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}'))
-        .map(|c| format!("control characters are not allowed (U+{:04X})", c as u32))
+    super::find_control_char(s, super::Controls::C1)
+        .map(|(_, c)| format!("control characters are not allowed (U+{:04X})", c as u32))
 }
 
 /// Characters Go's `encoding/json` writes for `c` inside a string.

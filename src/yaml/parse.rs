@@ -406,11 +406,7 @@ fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Docum
 /// anywhere in the stream, comments and quoted scalars included: C0 controls other than
 /// tab and line breaks, DEL, C1 controls other than NEL, U+FFFE and U+FFFF.
 fn check_printable(src: &str) -> Result<(), YamlError> {
-    let bad = |c: char| {
-        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'
-            | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-    };
-    let Some((at, c)) = src.char_indices().find(|(_, c)| bad(*c)) else {
+    let Some((at, c)) = super::find_control_char(src, super::Controls::C0AndC1) else {
         return Ok(());
     };
     let before = &src[..at];
