@@ -10,10 +10,59 @@ use crate::kustomization::Image;
 use crate::resource::ResMap;
 use crate::schema::FieldSpec;
 
+/// Which image references an `images:` entry changes: Kustomize matches them with the
+/// regular expression `^NAME(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`.
+#[derive(Debug)]
+enum Matcher {
+    /// NAME is a simple pattern (nearly always): matched directly, since compiling a
+    /// regular expression per entry costs more than the rest of a small build.
+    Simple(String),
+    /// Any other NAME.
+    Regex(Regex),
+}
+
+impl Matcher {
+    fn new(name: &str) -> Result<Matcher, String> {
+        if super::selector::is_simple_pattern(name) {
+            return Ok(Matcher::Simple(name.to_string()));
+        }
+        let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+        Regex::new(&pattern)
+            .or_else(|_| {
+                Regex::new(&format!(
+                    "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
+                    regex::escape(name)
+                ))
+            })
+            .map(Matcher::Regex)
+            .map_err(|e| format!("image name {name:?}: {e}"))
+    }
+
+    fn is_match(&self, value: &str) -> bool {
+        match self {
+            Matcher::Simple(name) => {
+                let Some(n) = super::selector::simple_prefix(name, value) else {
+                    return false;
+                };
+                let class = |c: char| c.is_ascii_alphanumeric() || "_.{}-".contains(c);
+                let mut rest = &value[n..];
+                if let Some(tag) = rest.strip_prefix(':') {
+                    rest = tag.trim_start_matches(class);
+                }
+                if let Some(digest) = rest.strip_prefix("@sha256:") {
+                    rest = digest.trim_start_matches(class);
+                }
+                rest.is_empty()
+            }
+            Matcher::Regex(re) => re.is_match(value),
+        }
+    }
+}
+
 /// One compiled `images:` entry.
 struct Updater<'a> {
     image: &'a Image,
-    matcher: Regex,
+    matcher: Matcher,
 }
 
 impl Updater<'_> {
@@ -178,16 +227,7 @@ pub fn apply(m: &mut ResMap, image: &Image, specs: &[FieldSpec]) -> TransformRes
 pub fn apply_all(m: &mut ResMap, images: &[Image], specs: &[FieldSpec]) -> TransformResult {
     let mut updaters = Vec::with_capacity(images.len());
     for image in images {
-        let name = image.name.as_deref().unwrap_or("");
-        let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
-        let matcher = Regex::new(&pattern)
-            .or_else(|_| {
-                Regex::new(&format!(
-                    "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-                    regex::escape(name)
-                ))
-            })
-            .map_err(|e| format!("image name {name:?}: {e}"))?;
+        let matcher = Matcher::new(image.name.as_deref().unwrap_or(""))?;
         updaters.push(Updater { image, matcher });
     }
     if updaters.is_empty() {
@@ -261,14 +301,56 @@ mod tests {
         };
         let u = Updater {
             image: &img,
-            matcher: Regex::new("^nginx(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$")
-                .unwrap(),
+            matcher: Matcher::new("nginx").unwrap(),
         };
         assert_eq!(
             u.update("nginx:1.0@sha256:x").as_deref(),
             Some("mirror/nginx:1.25")
         );
         assert_eq!(u.update("nginxx:1.0"), None);
+    }
+
+    #[test]
+    fn simple_names_match_as_kustomizes_regular_expression_does() {
+        let names = ["nginx", "gcr.io/proj/app", "localhost:5000/app", "a.b", ""];
+        let values = [
+            "nginx",
+            "nginx:1.25",
+            "nginx:1.25@sha256:abc",
+            "nginx@sha256:abc",
+            "nginx:",
+            "nginx@sha256:",
+            "nginxx",
+            "nginx:1.2/3",
+            "nginx@sha1:abc",
+            "nginx:a@b",
+            "gcr.io/proj/app:v1",
+            "gcrXio/proj/app",
+            "gcr.io/proj/app2",
+            "localhost:5000/app:1",
+            "a.b",
+            "a\nb",
+            "aéb:1",
+            ":1",
+            "",
+            "@sha256:x",
+            "nginx:{{.Tag}}",
+        ];
+        for name in names {
+            let fast = Matcher::new(name).unwrap();
+            assert!(matches!(fast, Matcher::Simple(_)));
+            let re = Regex::new(&format!(
+                "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$"
+            ))
+            .unwrap();
+            for v in values {
+                assert_eq!(fast.is_match(v), re.is_match(v), "name {name:?} on {v:?}");
+            }
+        }
+        assert!(matches!(
+            Matcher::new("ngin[x]").unwrap(),
+            Matcher::Regex(_)
+        ));
     }
 
     #[test]

@@ -8,23 +8,65 @@ use crate::kustomization::Selector;
 use crate::resource::{ResId, Resource};
 use crate::schema::is_cluster_scoped;
 
+/// One field of a selector: an anchored regular expression, as in Kustomize.
+#[derive(Debug)]
+enum Pattern {
+    /// A pattern of letters, digits, `-_/:` and `.` (any character but a line break):
+    /// nearly every real selector. Matched directly; compiling a regular expression
+    /// costs more than a whole small build.
+    Simple(String),
+    /// Anything else.
+    Regex(Regex),
+}
+
+/// Whether the regular expression `p` is "simple": letters, digits, `-_/:` and `.` only,
+/// so that it matches exactly what [`simple_prefix`] matches.
+pub(crate) fn is_simple_pattern(p: &str) -> bool {
+    p.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | ':' | '.'))
+}
+
+/// For a simple pattern `p` (see [`is_simple_pattern`]): the byte length of the prefix of
+/// `v` that `p` matches, if one does. Every character of `p` matches itself, but `.`
+/// matches any character except a line feed, as in a regular expression.
+pub(crate) fn simple_prefix(p: &str, v: &str) -> Option<usize> {
+    let mut vs = v.char_indices();
+    for pc in p.chars() {
+        let (_, vc) = vs.next()?;
+        if !(if pc == '.' { vc != '\n' } else { vc == pc }) {
+            return None;
+        }
+    }
+    Some(vs.next().map_or(v.len(), |(i, _)| i))
+}
+
+impl Pattern {
+    fn is_match(&self, v: &str) -> bool {
+        match self {
+            Pattern::Simple(p) => simple_prefix(p, v) == Some(v.len()),
+            Pattern::Regex(re) => re.is_match(v),
+        }
+    }
+}
+
 /// A compiled selector.
 #[derive(Debug)]
 pub struct Compiled {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Option<LabelSelector>,
     annotations: Option<LabelSelector>,
 }
 
-fn anchored(s: &Option<String>) -> Result<Option<Regex>, String> {
+fn anchored(s: &Option<String>) -> Result<Option<Pattern>, String> {
     match s.as_deref() {
         None | Some("") => Ok(None),
+        Some(p) if is_simple_pattern(p) => Ok(Some(Pattern::Simple(p.to_string()))),
         Some(p) => Regex::new(&format!("^(?:{p})$"))
-            .map(Some)
+            .map(|re| Some(Pattern::Regex(re)))
             .map_err(|e| format!("invalid selector pattern {p:?}: {e}")),
     }
 }
@@ -63,7 +105,7 @@ impl Compiled {
     /// Whether `r` is selected (original or current name and namespace count).
     pub fn matches(&self, r: &Resource) -> bool {
         // Cheap, allocation-free tests first; the namespace test needs full ids.
-        let m = |re: &Option<Regex>, v: &str| re.as_ref().is_none_or(|re| re.is_match(v));
+        let m = |re: &Option<Pattern>, v: &str| re.as_ref().is_none_or(|re| re.is_match(v));
         let (group, version) = r.group_version();
         if !m(&self.kind, r.kind()) || !m(&self.group, group) || !m(&self.version, version) {
             return false;
@@ -175,6 +217,52 @@ impl LabelSelector {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn simple_patterns_match_as_the_regular_expression_does() {
+        let patterns = [
+            "apps",
+            "v1",
+            "networking.k8s.io",
+            "a.c",
+            "my-app_1",
+            "x/y:z",
+            "..",
+            "é",
+        ];
+        let values = [
+            "apps",
+            "app",
+            "appsx",
+            "v1",
+            "networking.k8s.io",
+            "networkingXk8sYio",
+            "abc",
+            "a\nc",
+            "aéc",
+            "my-app_1",
+            "x/y:z",
+            "",
+            "ab",
+            "a\n",
+            "é",
+            "e",
+        ];
+        for p in patterns {
+            let fast = anchored(&Some(p.to_string())).unwrap().unwrap();
+            let slow = Regex::new(&format!("^(?:{p})$")).unwrap();
+            if p != "é" {
+                assert!(matches!(fast, Pattern::Simple(_)), "{p}");
+            }
+            for v in values {
+                assert_eq!(fast.is_match(v), slow.is_match(v), "pattern {p:?} on {v:?}");
+            }
+        }
+        assert!(matches!(
+            anchored(&Some("Deploy.*".into())).unwrap(),
+            Some(Pattern::Regex(_))
+        ));
+    }
 
     #[test]
     fn label_selectors_follow_kubectl_syntax() {
