@@ -3,6 +3,7 @@
 //! byte-for-byte the way go-yaml v2 (and so `kubectl kustomize`) does.
 
 pub mod emit;
+mod fast;
 pub mod parse;
 
 pub use emit::{emit_document, emit_documents, emit_object};

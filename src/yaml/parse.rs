@@ -259,6 +259,37 @@ pub fn parse_first_document(src: &str, limits: Limits) -> Result<Option<Document
 
 fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Result<Vec<Document>, YamlError> {
     check_printable(src)?;
+    if let Ok(docs) = super::fast::parse_stream(src, limits, first_only) {
+        return Ok(docs);
+    }
+    parse_events(src, limits, first_only)
+}
+
+/// What [`both_paths`] returns.
+#[doc(hidden)]
+pub type BothPaths = (
+    Result<Vec<Document>, &'static str>,
+    Result<Vec<Document>, YamlError>,
+);
+
+/// The fast path's reading of `src` (an error: why it is not in its subset) and the full
+/// parser's,
+/// for differential tests.
+#[doc(hidden)]
+pub fn both_paths(src: &str, limits: Limits, first_only: bool) -> BothPaths {
+    let fast = check_printable(src)
+        .map_err(|_| "control character")
+        .and_then(|()| super::fast::parse_stream(src, limits, first_only));
+    let full = check_printable(src).and_then(|()| parse_events(src, limits, first_only));
+    (fast, full)
+}
+
+/// The full parser: every construct, and errors with their positions.
+pub(super) fn parse_events(
+    src: &str,
+    limits: Limits,
+    first_only: bool,
+) -> Result<Vec<Document>, YamlError> {
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder::new(limits);
@@ -443,7 +474,7 @@ fn trim_block_at_eof<'a>(
 }
 
 /// go-yaml v2's YAML 1.1 booleans beyond `true`/`false`.
-fn yaml11_bool(s: &str) -> Option<bool> {
+pub(super) fn yaml11_bool(s: &str) -> Option<bool> {
     match s {
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),

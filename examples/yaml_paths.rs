@@ -1,0 +1,85 @@
+//! Differential check of the YAML fast path: for every `.yaml`/`.yml` file (and
+//! `Kustomization`) under the given directories, parse with the fast path and with the
+//! full parser, under resource and kustomization settings, and report disagreements.
+//!
+//! `cargo run --release --example yaml_paths -- DIR...`
+
+use kagentctl::yaml::parse::{both_paths, Limits};
+
+fn main() {
+    let mut files = Vec::new();
+    for dir in std::env::args().skip(1) {
+        for e in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let p = e.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if e.file_type().is_file()
+                && (name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization")
+            {
+                files.push(p.to_path_buf());
+            }
+        }
+    }
+    let kust = Limits {
+        allow_duplicate_keys: true,
+        yaml11_booleans: true,
+        keep_quoted_merge_keys: true,
+        ..Limits::default()
+    };
+    let (mut fast, mut slow, mut bad) = (0usize, 0usize, 0usize);
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &files {
+        let Ok(src) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for (limits, first_only) in [(Limits::default(), false), (kust, true)] {
+            match both_paths(&src, limits, first_only) {
+                (Err(why), _) => {
+                    slow += 1;
+                    *reasons.entry(why).or_default() += 1;
+                    if std::env::var_os("SHOW").is_some_and(|w| w == why) {
+                        println!("{why}: {}", f.display());
+                    }
+                }
+                (Ok(a), Ok(b)) if a == b => fast += 1,
+                (Ok(a), b) => {
+                    bad += 1;
+                    println!("DIFFERENT {} (first_only={first_only})", f.display());
+                    println!(
+                        "  fast: {:?}",
+                        a.iter()
+                            .map(|d| (d.line, &d.empty_nulls))
+                            .collect::<Vec<_>>()
+                    );
+                    match &b {
+                        Ok(b) => {
+                            println!(
+                                "  full: {:?}",
+                                b.iter()
+                                    .map(|d| (d.line, &d.empty_nulls))
+                                    .collect::<Vec<_>>()
+                            );
+                            for (x, y) in a.iter().zip(b) {
+                                if x.value != y.value {
+                                    println!("  fast value: {}", x.value);
+                                    println!("  full value: {}", y.value);
+                                    break;
+                                }
+                            }
+                        }
+                        Err(e) => println!("  full: error {e}"),
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "{} files: fast path {fast}, full parser {slow}, disagreements {bad}",
+        files.len()
+    );
+    for (why, n) in reasons {
+        println!("  {n:6}  {why}");
+    }
+}
