@@ -286,11 +286,12 @@ impl<'a> DocParser<'a> {
         let first = text.as_bytes()[0];
         match first {
             b'"' | b'\'' => {
-                let (s, rest) = quoted(text)?;
+                let more = &self.lines[self.at + 1..];
+                let (s, used, rest) = quoted_lines(text, more, parent)?;
                 if !is_comment_or_nothing(rest) {
                     return Err("text after a quoted scalar");
                 }
-                self.at += 1;
+                self.at += 1 + used;
                 Ok(Value::String(s))
             }
             b'|' | b'>' => {
@@ -567,11 +568,10 @@ fn starts_with_indicator(s: &str) -> bool {
 /// trailing comment or spaces, and whether a comment ended it (which ends the scalar).
 /// Gives up on what would break the scalar.
 fn plain_line(text: &str, first: bool) -> Fast<(&str, bool)> {
-    if starts_with_indicator(text) && (first || !text.starts_with('-')) {
+    // Indicators matter where a scalar starts; on the lines that continue one they are
+    // text (libyaml's plain-scalar scanner stops only at comments and `: `).
+    if first && starts_with_indicator(text) {
         return Err("indicator starts a plain scalar");
-    }
-    if !first && (text.starts_with("- ") || text == "-") {
-        return Err("entry inside a plain scalar");
     }
     let bytes = text.as_bytes();
     let mut end = bytes.len();
@@ -595,67 +595,116 @@ fn plain_line(text: &str, first: bool) -> Fast<(&str, bool)> {
 
 /// A quoted scalar that closes on its line: its value and the text after it.
 fn quoted(text: &str) -> Fast<(String, &str)> {
+    let (value, _, rest) = quoted_lines(text, &[], 0)?;
+    Ok((value, rest))
+}
+
+/// A quoted scalar that starts at `text` and may go on over `more` lines, each indented
+/// deeper than `parent`: its value, how many of `more` it took, and the text after it on
+/// its last line. Line breaks fold as libyaml folds them: one break is a space, each
+/// blank line a line feed, spaces around breaks go, and in double quotes a backslash at
+/// the end of a line joins the lines.
+fn quoted_lines<'l>(
+    text: &'l str,
+    more: &[Line<'l>],
+    parent: usize,
+) -> Fast<(String, usize, &'l str)> {
     let double = text.starts_with('"');
-    let body = &text[1..];
+    let mut line = &text[1..];
+    let mut used = 0;
     let mut out = String::new();
-    if !double {
-        let mut rest = body;
-        loop {
-            let i = rest.find('\'').ok_or("multi-line single-quoted scalar")?;
-            out.push_str(&rest[..i]);
-            if rest[i + 1..].starts_with('\'') {
-                out.push('\'');
-                rest = &rest[i + 2..];
-            } else {
-                return Ok((out, &rest[i + 1..]));
+    loop {
+        let mut spaces = 0usize;
+        let mut escaped_break = false;
+        let mut chars = line.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == ' ' {
+                spaces += 1;
+                continue;
             }
-        }
-    }
-    let mut chars = body.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Ok((out, &body[i + 1..])),
-            '\\' => {
-                let (_, e) = chars.next().ok_or("escaped line break")?;
-                let hex = |n: usize, chars: &mut std::str::CharIndices| -> Fast<char> {
-                    let mut v = 0u32;
-                    for _ in 0..n {
-                        let d = chars
-                            .next()
-                            .and_then(|(_, c)| c.to_digit(16))
-                            .ok_or("bad escape")?;
-                        v = v * 16 + d;
+            out.extend(std::iter::repeat_n(' ', spaces));
+            spaces = 0;
+            match c {
+                '\'' if !double => {
+                    if line[i + 1..].starts_with('\'') {
+                        out.push('\'');
+                        chars.next();
+                    } else {
+                        return Ok((out, used, &line[i + 1..]));
                     }
-                    char::from_u32(v).ok_or("bad escape")
-                };
-                out.push(match e {
-                    '0' => '\0',
-                    'a' => '\u{7}',
-                    'b' => '\u{8}',
-                    't' => '\t',
-                    'n' => '\n',
-                    'v' => '\u{b}',
-                    'f' => '\u{c}',
-                    'r' => '\r',
-                    'e' => '\u{1b}',
-                    ' ' => ' ',
-                    '"' => '"',
-                    '/' => '/',
-                    '\\' => '\\',
-                    'N' => '\u{85}',
-                    '_' => '\u{a0}',
-                    'L' => '\u{2028}',
-                    'P' => '\u{2029}',
-                    'x' => hex(2, &mut chars)?,
-                    'u' => hex(4, &mut chars)?,
-                    'U' => hex(8, &mut chars)?,
-                    _ => return Err("bad escape"),
-                });
+                }
+                '"' if double => return Ok((out, used, &line[i + 1..])),
+                '\\' if double => {
+                    let Some((_, e)) = chars.next() else {
+                        escaped_break = true;
+                        break;
+                    };
+                    out.push(unescape(e, &mut chars)?);
+                }
+                c => out.push(c),
             }
-            c => out.push(c),
+        }
+        // The end of a line inside the scalar: fold it with the blank lines after it.
+        let mut breaks = 0usize;
+        loop {
+            let next = more.get(used).ok_or("unclosed quoted scalar")?;
+            used += 1;
+            let content = next.text.trim_start_matches(' ');
+            if content.is_empty() {
+                breaks += 1;
+                continue;
+            }
+            if next.indent <= parent {
+                return Err("quoted scalar continued at a lower indentation");
+            }
+            line = content;
+            break;
+        }
+        if escaped_break || breaks > 0 {
+            out.extend(std::iter::repeat_n('\n', breaks));
+        } else {
+            out.push(' ');
         }
     }
-    Err("multi-line double-quoted scalar")
+}
+
+/// The character a double-quoted escape `\e` stands for (reading the hex digits of
+/// `\x`, `\u` and `\U` from `chars`).
+fn unescape(e: char, chars: &mut std::str::CharIndices) -> Fast<char> {
+    let mut hex = |n: usize| -> Fast<char> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let d = chars
+                .next()
+                .and_then(|(_, c)| c.to_digit(16))
+                .ok_or("bad escape")?;
+            v = v * 16 + d;
+        }
+        char::from_u32(v).ok_or("bad escape")
+    };
+    Ok(match e {
+        '0' => '\0',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        't' => '\t',
+        'n' => '\n',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' => hex(2)?,
+        'u' => hex(4)?,
+        'U' => hex(8)?,
+        _ => return Err("bad escape"),
+    })
 }
 
 #[cfg(test)]
@@ -817,7 +866,22 @@ mod tests {
                             out.push_str(&format!(
                                 "{blank}{pad}{}{}\n",
                                 " ".repeat(1 + more),
-                                self.pick(&["more", "text here", "# c", "- d", "e: f"])
+                                self.pick(&[
+                                    "more",
+                                    "text here",
+                                    "# c",
+                                    "- d",
+                                    "e: f",
+                                    "`x`",
+                                    "[1] y",
+                                    "*z",
+                                    "'q'",
+                                    "\"r",
+                                    "? s",
+                                    "{t}",
+                                    "u #v",
+                                    "-w",
+                                ])
                             ));
                         }
                     }
@@ -840,6 +904,21 @@ mod tests {
                             out.push_str(&line);
                             out.push('\n');
                         }
+                    }
+                    4 if self.next(2) == 0 => {
+                        // Quoted scalar over several lines.
+                        let q = self.pick(&["'", "\""]);
+                        out.push_str(&format!("{lead}{q}{}", self.pick(&["a", " b ", "c\\"])));
+                        for _ in 0..1 + self.next(3) {
+                            out.push('\n');
+                            if self.next(3) == 0 {
+                                out.push_str("  \n");
+                            }
+                            let more = " ".repeat(self.next(indent as u64 + 4) as usize);
+                            let text = self.pick(&["d", "e f ", " g", "h\\", "i''j", "\\\"k"]);
+                            out.push_str(&format!("{more}{text}"));
+                        }
+                        out.push_str(&format!("{q}{}\n", self.pick(&["", " # c", " x"])));
                     }
                     4 => {
                         out.push_str(lead.trim_end());
