@@ -557,7 +557,11 @@ fn key_end(content: &str, yaml11: bool) -> Fast<Option<(String, &str)>> {
 fn starts_with_indicator(s: &str) -> bool {
     let b = s.as_bytes();
     match b[0] {
-        b'-' => b.len() == 1 || b[1] == b' ',
+        // `-1`, `--flag`, `-Xmx1g` are scalars; after `-` the full parser's rules depend on
+        // the context (`-]` is an error in a flow), so anything else goes there.
+        b'-' => !b
+            .get(1)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')),
         b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
         | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => true,
         _ => false,
@@ -775,6 +779,9 @@ mod tests {
             "s: |\n  no final break",
             "s: plain\n",
             "  indented: root\n  more: 1\n",
+            // Found by fuzzing (fuzz/fuzz_targets/yaml_paths.rs).
+            "\na:  [-]\n",
+            "a: -,\nb: [-x, -]\nc: -]\n",
         ];
         for src in cases {
             agree(src);
