@@ -284,6 +284,14 @@ pub fn both_paths(src: &str, limits: Limits, first_only: bool) -> BothPaths {
     (fast, full)
 }
 
+/// Parses with the full parser only, skipping the fast path (for benchmarks and
+/// differential tests).
+#[doc(hidden)]
+pub fn parse_documents_full(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    check_printable(src)?;
+    parse_events(src, limits, false)
+}
+
 /// The full parser: every construct, and errors with their positions.
 pub(super) fn parse_events(
     src: &str,
