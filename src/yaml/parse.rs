@@ -160,6 +160,15 @@ impl Builder {
                 *n += nodes;
                 match key.take() {
                     None => {
+                        // go-yaml decodes into string-keyed maps, as kubectl does: a
+                        // mapping or sequence as a key is "invalid map key" there. (Turned
+                        // into text, nested ones would also grow exponentially.)
+                        if value.is_object() || value.is_array() {
+                            return Err(err_at(
+                                span,
+                                "invalid map key: a mapping or sequence cannot be a mapping key",
+                            ));
+                        }
                         let k = key_string(value);
                         *key = Some((k, is_merge_key));
                     }
@@ -750,6 +759,19 @@ mod tests {
             .remove(0)
             .value;
         assert_eq!(v, json!({"<<": 1}));
+    }
+
+    #[test]
+    fn collection_keys_are_refused_as_kubectl_does() {
+        for src in ["a:\n  {b: 1}: c\n", "[x, 1]: y\n", "? {a: 1}\n: b\n"] {
+            let err = parse_documents(src, Limits::default()).unwrap_err();
+            assert!(err.message.contains("invalid map key"), "{src:?}: {err}");
+        }
+        // Nested ones fail at once rather than growing the key text exponentially.
+        let bomb = format!("{}a{}\n", "{".repeat(40), ": b}".repeat(40));
+        let started = std::time::Instant::now();
+        assert!(parse_documents(&bomb, Limits::default()).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
