@@ -118,14 +118,25 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             }
         }
     }
-    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot.
-    for r in acc.resources.iter() {
-        if let Some(e) = crate::yaml::emit::kubectl_encode_error_in_map(&r.obj) {
-            return Err(Error::invalid(
-                r.origin.path.as_path(),
-                format!("{}: cannot be written as YAML: {e}", r.id()),
-            ));
-        }
+    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot
+    // (the first such resource in order; on several threads for large outputs).
+    fn encode_error(r: &Resource) -> Option<(&Resource, String)> {
+        crate::yaml::emit::kubectl_encode_error_in_map(&r.obj).map(|e| (r, e))
+    }
+    let first_error = if acc.resources.len() >= PARALLEL_CHECK_MIN {
+        use rayon::prelude::*;
+        acc.resources
+            .as_slice()
+            .par_iter()
+            .find_map_first(encode_error)
+    } else {
+        acc.resources.iter().find_map(encode_error)
+    };
+    if let Some((r, e)) = first_error {
+        return Err(Error::invalid(
+            r.origin.path.as_path(),
+            format!("{}: cannot be written as YAML: {e}", r.id()),
+        ));
     }
     crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
         .map_err(|e| Error::invalid(&kfile, e))?;
@@ -817,6 +828,9 @@ fn read_and_parse(ldr: &Loader, entry: &str) -> Result<Vec<Resource>> {
     let (path, text) = ldr.read_string(entry)?;
     load::parse_resources(&path, &text, Limits::default())
 }
+
+/// Fewest resources worth checking for unprintable text on several threads.
+const PARALLEL_CHECK_MIN: usize = 512;
 
 /// Least input (bytes of resource files in one kustomization) worth parsing on several
 /// threads: below it, starting the threads costs more than they save.

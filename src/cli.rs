@@ -235,9 +235,37 @@ pub fn format_output(m: &ResMap, format: Format) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Streams resources to `w` one document at a time (the output is never held whole).
+/// Fewest resources worth printing on several threads.
+const PARALLEL_EMIT_MIN: usize = 512;
+/// Resources printed together on several threads before their text is written out (so
+/// the output is never held whole).
+const PARALLEL_EMIT_CHUNK: usize = 256;
+
+/// Streams resources to `w` a document (or, for large outputs, a chunk of documents
+/// printed on several threads) at a time: the output is never held whole.
 pub fn write_resources(m: &ResMap, format: Format, w: &mut dyn Write) -> std::io::Result<()> {
     match format {
+        Format::Yaml if m.len() >= PARALLEL_EMIT_MIN => {
+            use rayon::prelude::*;
+            for (c, chunk) in m.as_slice().chunks(PARALLEL_EMIT_CHUNK).enumerate() {
+                let docs: Vec<String> = chunk
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut doc = String::with_capacity(4096);
+                        if c > 0 || i > 0 {
+                            doc.push_str("---\n");
+                        }
+                        crate::yaml::emit_object(&r.obj, &mut doc);
+                        doc
+                    })
+                    .collect();
+                for doc in &docs {
+                    w.write_all(doc.as_bytes())?;
+                }
+            }
+            Ok(())
+        }
         Format::Yaml => {
             let mut doc = String::with_capacity(4096);
             for (i, r) in m.iter().enumerate() {
@@ -310,4 +338,44 @@ pub fn write_atomic_with(
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::resource::{Origin, Resource};
+
+    #[test]
+    fn large_outputs_printed_on_several_threads_match_one_at_a_time() {
+        let mut m = ResMap::new();
+        for i in 0..(PARALLEL_EMIT_MIN + PARALLEL_EMIT_CHUNK + 7) {
+            let obj = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": format!("cm-{i}")},
+                "data": {"k": "v ".repeat(i % 50), "n": i.to_string()},
+            });
+            let serde_json::Value::Object(obj) = obj else {
+                unreachable!("a JSON object literal")
+            };
+            let origin = Origin {
+                path: Arc::new(PathBuf::from("x.yaml")),
+                line: 1,
+            };
+            assert!(m.append(Resource::new(obj, origin)).is_ok());
+        }
+        let mut expected = String::new();
+        for (i, r) in m.iter().enumerate() {
+            if i > 0 {
+                expected.push_str("---\n");
+            }
+            crate::yaml::emit_object(&r.obj, &mut expected);
+        }
+        let mut out = Vec::new();
+        write_resources(&m, Format::Yaml, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
 }

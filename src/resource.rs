@@ -292,6 +292,11 @@ impl ResMap {
         self.items.iter()
     }
 
+    /// The resources in order, as a slice.
+    pub fn as_slice(&self) -> &[Resource] {
+        &self.items
+    }
+
     /// Resources in order, mutably. Call [`ResMap::reindex`] after renaming any.
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Resource> {
         self.items.iter_mut()

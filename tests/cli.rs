@@ -292,3 +292,35 @@ fn io_errors_are_reported_once() {
     assert!(err.contains("nofile.txt"), "{err}");
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
+
+#[test]
+fn the_first_unprintable_resource_is_reported_even_in_large_builds() {
+    // Large builds check on several threads; the error must still name the first one.
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = String::new();
+    for i in 0..600 {
+        let value = if i == 300 || i == 500 {
+            "\"\\x80\""
+        } else {
+            "ok"
+        };
+        docs.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: {value}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("cms.yaml"), docs).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- cms.yaml\n",
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("kagentctl")
+        .arg("build")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cm-300") && !err.contains("cm-500"), "{err}");
+    assert!(err.contains("U+0080"), "{err}");
+}
