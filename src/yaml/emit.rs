@@ -702,6 +702,28 @@ fn analyze(s: &str) -> Analysis {
             }
             continue;
         }
+        if byte == b' ' {
+            // A run of spaces (no indicator test applies to a space).
+            has_space = true;
+            break_space |= previous_break;
+            previous_space = true;
+            previous_break = false;
+            preceded_by_ws = true;
+            i += 1;
+            while i < b.len() && b[i] == b' ' {
+                i += 1;
+            }
+            continue;
+        }
+        if byte == b'\n' {
+            has_lf = true;
+            space_break |= previous_space;
+            previous_space = false;
+            previous_break = true;
+            preceded_by_ws = true;
+            i += 1;
+            continue;
+        }
         let (c, w) = if byte < 0x80 {
             (char::from(byte), 1)
         } else {
