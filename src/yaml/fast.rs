@@ -351,6 +351,11 @@ impl<'a> DocParser<'a> {
                             }
                             b'[' | b'{' | b'}' => return Err("nested flow collection"),
                             b'#' if bytes[i - 1] == b' ' => return Err("comment in a flow"),
+                            // After a space, the full parser reads these as the start
+                            // of a new token (`[a -]` is an error there).
+                            b'-' | b'?' | b':' if bytes[i - 1] == b' ' => {
+                                return Err("indicator after a space in a flow")
+                            }
                             b':' if matches!(bytes.get(i + 1), None | Some(b' ' | b',' | b']')) => {
                                 return Err("flow mapping entry")
                             }
@@ -782,6 +787,14 @@ mod tests {
             // Found by fuzzing (fuzz/fuzz_targets/yaml_paths.rs).
             "\na:  [-]\n",
             "a: -,\nb: [-x, -]\nc: -]\n",
+            "\na: [str -]\n",
+            "a: x -]\n",
+            "a: x -,\n",
+            "- x -{\n",
+            "a: [x -y, z - w]\n",
+            "a: x\n  -]\n",
+            "a: [x ?]\n",
+            "a: [x :]\n",
         ];
         for src in cases {
             agree(src);
