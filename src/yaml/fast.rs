@@ -350,10 +350,12 @@ impl<'a> DocParser<'a> {
                                 break;
                             }
                             b'[' | b'{' | b'}' => return Err("nested flow collection"),
-                            b'#' if bytes[i - 1] == b' ' => return Err("comment in a flow"),
+                            b'#' if i > 0 && bytes[i - 1] == b' ' => {
+                                return Err("comment in a flow")
+                            }
                             // After a space, the full parser reads these as the start
                             // of a new token (`[a -]` is an error there).
-                            b'-' | b'?' | b':' if bytes[i - 1] == b' ' => {
+                            b'-' | b'?' | b':' if i > 0 && bytes[i - 1] == b' ' => {
                                 return Err("indicator after a space in a flow")
                             }
                             b':' if matches!(bytes.get(i + 1), None | Some(b' ' | b',' | b']')) => {
@@ -803,6 +805,11 @@ mod tests {
             "a: 1\nb:\n  c: [x, \"y\", 'z', 2]\n  d: {}\n  e: []\n"
         ));
         assert!(agree("k:\n- a: 1\n  b: |\n    line\n\n    more\n  c: >-\n    folded\n    text\n\n     kept\n"));
+        // Quoted scalars over several lines, indicators on continuation lines.
+        assert!(agree("a: 'x \n  y\n\n  z'\nb: \"p\\\n   q\n  r\"\n"));
+        assert!(agree("d: a\n  `b` [c] *d 'e'\n"));
+        // Flow entries that start with `-` (an index at 0 once slipped past a check).
+        assert!(agree("b: [-x, --flag, \"q\"]\n"));
     }
 
     /// A small deterministic generator of block-style YAML, with the constructs the fast
