@@ -45,7 +45,7 @@ impl<'a> Line<'a> {
 /// Parses `src` if it is in the subset; an error says why it is not (use the full parser).
 pub(super) fn parse_stream(src: &str, limits: Limits, first_only: bool) -> Fast<Vec<Document>> {
     // Line breaks other than `\n` and byte-order marks go to the full parser.
-    if src.contains('\r') || src.starts_with('\u{feff}') {
+    if src.contains('\r') || src.contains('\u{feff}') {
         return Err("carriage return or byte-order mark");
     }
     // Without a final line break, a block scalar that runs to the end has no last break
@@ -797,6 +797,7 @@ mod tests {
             "a: x\n  -]\n",
             "a: [x ?]\n",
             "a: [x :]\n",
+            "au:\n- .6\n- .2a\u{feff}e \n",
         ];
         for src in cases {
             agree(src);
