@@ -24,12 +24,7 @@ fn main() {
             }
         }
     }
-    let kust = Limits {
-        allow_duplicate_keys: true,
-        yaml11_booleans: true,
-        keep_quoted_merge_keys: true,
-        ..Limits::default()
-    };
+    let kust = Limits::kustomization();
     let (mut fast, mut slow, mut bad) = (0usize, 0usize, 0usize);
     let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &files {

@@ -164,12 +164,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
     let path = find_kustomization_file(dir)?;
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let text = String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
-    let limits = Limits {
-        allow_duplicate_keys: true,
-        yaml11_booleans: true,
-        keep_quoted_merge_keys: true,
-        ..Limits::default()
-    };
+    let limits = Limits::kustomization();
     // Kustomize unmarshals the file with go-yaml, which reads the first document only.
     let value = parse_first_document(&text, limits)
         .map_err(|e| Error::yaml(&path, e))?

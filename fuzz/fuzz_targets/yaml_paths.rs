@@ -10,12 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let kust = Limits {
-        allow_duplicate_keys: true,
-        yaml11_booleans: true,
-        keep_quoted_merge_keys: true,
-        ..Limits::default()
-    };
+    let kust = Limits::kustomization();
     for (limits, first_only) in [(Limits::default(), false), (kust, true)] {
         if let (Ok(fast), full) = both_paths(text, limits, first_only) {
             assert_eq!(Ok(fast), full, "fast path and full parser disagree");

@@ -722,20 +722,10 @@ fn unescape(e: char, chars: &mut std::str::CharIndices) -> Fast<char> {
 mod tests {
     use super::super::parse::{both_paths, Limits};
 
-    /// Settings Kustomize reads kustomization files with (go-yaml v2).
-    fn kustomization_limits() -> Limits {
-        Limits {
-            allow_duplicate_keys: true,
-            yaml11_booleans: true,
-            keep_quoted_merge_keys: true,
-            ..Limits::default()
-        }
-    }
-
     /// Whenever the fast path reads `src`, the full parser must read it the same way.
     fn agree(src: &str) -> bool {
         let mut fast = false;
-        for (limits, first_only) in [(Limits::default(), false), (kustomization_limits(), true)] {
+        for (limits, first_only) in [(Limits::default(), false), (Limits::kustomization(), true)] {
             let (a, b) = both_paths(src, limits, first_only);
             if let Ok(a) = a {
                 assert_eq!(Ok(a), b, "fast path and full parser disagree on:\n{src}");

@@ -44,6 +44,19 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The settings Kustomize reads kustomization files with (go-yaml v2): repeated keys
+    /// override, YAML 1.1 booleans, quoted `<<` keys kept; the default bounds.
+    pub fn kustomization() -> Self {
+        Limits {
+            allow_duplicate_keys: true,
+            yaml11_booleans: true,
+            keep_quoted_merge_keys: true,
+            ..Limits::default()
+        }
+    }
+}
+
 /// A parse error with its 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, column {col}: {message}")]
