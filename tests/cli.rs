@@ -308,17 +308,9 @@ fn the_first_unprintable_resource_is_reported_even_in_large_builds() {
             "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: {value}\n"
         ));
     }
-    std::fs::write(dir.path().join("cms.yaml"), docs).unwrap();
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
-        "resources:\n- cms.yaml\n",
-    )
-    .unwrap();
-    let out = cargo_bin_cmd!("kagentctl")
-        .arg("build")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    write(dir.path(), "cms.yaml", &docs);
+    write(dir.path(), "kustomization.yaml", "resources:\n- cms.yaml\n");
+    let out = kagentctl().arg("build").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cm-300") && !err.contains("cm-500"), "{err}");
