@@ -2,7 +2,8 @@
 //! - embeds the kagent Kustomize tree (kubernetes/kagent) into the binary, so `render`
 //!   works on a machine that has only the binary;
 //! - turns the default field-spec table (src/schema/fieldspecs.txt) into static Rust rows,
-//!   so nothing is parsed at start-up.
+//!   so nothing is parsed at start-up;
+//! - records the git commit being built (`KAGENTCTL_GIT_COMMIT`, for `kagentctl version`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -85,6 +86,61 @@ fn field_specs(manifest: &Path, out_dir: &Path) {
     std::fs::write(out_dir.join("fieldspecs.rs"), code).expect("write fieldspecs.rs");
 }
 
+/// Runs git in the manifest directory; its trimmed stdout, if it succeeded.
+fn git(manifest: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(manifest)
+        .args(args)
+        .output()
+        .ok()?;
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !s.is_empty()).then_some(s)
+}
+
+/// Reruns the build script when `path` changes; only for paths that exist (cargo would
+/// rerun it on every build for a missing one).
+fn watch(path: &str) {
+    if Path::new(path).exists() {
+        println!("cargo:rerun-if-changed={path}");
+    }
+}
+
+/// Sets `KAGENTCTL_GIT_COMMIT`: `$KAGENTCTL_GIT_COMMIT` if set (builds from a source
+/// archive), else `git rev-parse HEAD`, else `unknown`. Reruns when HEAD moves.
+fn git_commit(manifest: &Path) {
+    println!("cargo:rerun-if-env-changed=KAGENTCTL_GIT_COMMIT");
+    let commit = match std::env::var("KAGENTCTL_GIT_COMMIT") {
+        Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
+        // Only this repository's own commit: not that of a repository that happens to
+        // hold the sources further up (a vendored copy).
+        _ if git(manifest, &["rev-parse", "--show-toplevel"])
+            .and_then(|t| Path::new(&t).canonicalize().ok())
+            != manifest.canonicalize().ok() =>
+        {
+            "unknown".to_string()
+        }
+        _ => {
+            // HEAD itself, the branch it points at, and packed refs (a worktree's HEAD
+            // lives in its own git dir, branches in the common one).
+            if let Some(dir) = git(manifest, &["rev-parse", "--absolute-git-dir"]) {
+                watch(&format!("{dir}/HEAD"));
+            }
+            if let Some(common) = git(
+                manifest,
+                &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+            ) {
+                watch(&format!("{common}/packed-refs"));
+                if let Some(r) = git(manifest, &["symbolic-ref", "-q", "HEAD"]) {
+                    watch(&format!("{common}/{r}"));
+                }
+            }
+            git(manifest, &["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".to_string())
+        }
+    };
+    println!("cargo:rustc-env=KAGENTCTL_GIT_COMMIT={commit}");
+}
+
 fn main() {
     // A position-dependent executable: with PIE, the loader applies ~15 000 relocations
     // to every start (≈10% of a small build); non-PIE resolves them at link time.
@@ -111,4 +167,5 @@ fn main() {
     let out_dir = Path::new(&out_dir);
     std::fs::write(out_dir.join("embedded_tree.rs"), code).expect("write embedded tree");
     field_specs(Path::new(&manifest), out_dir);
+    git_commit(Path::new(&manifest));
 }

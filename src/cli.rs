@@ -33,6 +33,42 @@ pub enum Command {
     Diff(crate::diff::cli::DiffArgs),
     /// Validate rendered manifests against the Kubernetes schema and the policy (exit 0 clean, 1 findings, 2 error).
     Check(crate::check::cli::CheckArgs),
+    /// Print kagentctl's version, the Kustomize and Kubernetes schema versions it matches, and its git commit.
+    Version(crate::integrate::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(crate::integrate::CompletionsArgs),
+    /// Print a man page, or write all of them with --out-dir.
+    Man(crate::integrate::ManArgs),
+}
+
+/// The executable name under which kubectl finds kagentctl as its `kagent` plugin.
+pub const KUBECTL_PLUGIN_EXE: &str = "kubectl-kagent";
+
+/// The name kagentctl calls itself in help and errors: `kubectl kagent` when it runs as
+/// kubectl's plugin (executable named [`KUBECTL_PLUGIN_EXE`]), else `kagentctl`.
+pub fn program_name() -> &'static str {
+    static NAME: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| program_name_for(std::env::args_os().next().as_deref()))
+}
+
+/// [`program_name`] for a given `argv[0]` (kubectl passes the plugin's full path).
+pub fn program_name_for(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    let stem = argv0.map(Path::new).and_then(Path::file_stem);
+    if stem.is_some_and(|s| s == KUBECTL_PLUGIN_EXE) {
+        "kubectl kagent"
+    } else {
+        "kagentctl"
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments; help, usage and errors name the program `name`
+    /// (see [`program_name`]). Exits on a usage error, as clap does.
+    pub fn parse_as(name: &'static str) -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().bin_name(name).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
 }
 
 /// Output format of rendered manifests.
@@ -168,6 +204,9 @@ pub fn run(cli: &Cli) -> Result<u8> {
         }
         Command::Diff(a) => crate::diff::cli::run(a).map(|c| c.clamp(0, 255) as u8),
         Command::Check(a) => crate::check::cli::run(a).map(|c| c.clamp(0, 255) as u8),
+        Command::Version(a) => write_stdout(crate::integrate::version(a)?.as_bytes()).map(|_| 0),
+        Command::Completions(a) => write_stdout(&crate::integrate::completions(a.shell)).map(|_| 0),
+        Command::Man(a) => write_stdout(&crate::integrate::man(a)?).map(|_| 0),
     }
 }
 
@@ -184,7 +223,10 @@ pub fn open_tree(root: &Option<PathBuf>) -> Result<KagentTree> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let (t, found) = tree::locate(root.as_deref(), env_root.as_deref(), &cwd)?;
     if found == Found::Embedded {
-        eprintln!("kagentctl: no kubernetes/kagent found here or above; using the tree built into kagentctl");
+        eprintln!(
+            "{}: no kubernetes/kagent found here or above; using the tree built into kagentctl",
+            program_name()
+        );
     }
     Ok(t)
 }

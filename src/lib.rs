@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod generate;
+pub mod integrate;
 pub mod kustomization;
 pub mod load;
 pub mod memory;
@@ -22,6 +23,7 @@ pub mod resource;
 pub mod schema;
 pub mod transform;
 pub mod tree;
+pub mod version;
 pub mod yaml;
 
 pub use build::{build, BuildOptions, LoadRestrictor};

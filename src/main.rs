@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use kagentctl::cli::{run, Cli};
+use kagentctl::cli::{program_name, run, Cli};
 use kagentctl::Error;
 
 // A faster allocator: builds allocate many small strings and maps (about a quarter of
@@ -25,7 +24,7 @@ static DEFER_HUGE_PAGES: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_as(program_name());
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(Error::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -33,7 +32,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let code = cli.error_exit_code(&e);
-            eprintln!("kagentctl: error: {:#}", anyhow::Error::from(e));
+            eprintln!("{}: error: {:#}", program_name(), anyhow::Error::from(e));
             ExitCode::from(code)
         }
     }
