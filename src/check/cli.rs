@@ -20,6 +20,29 @@ pub enum Format {
     Sarif,
 }
 
+/// The least severity that fails `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MinSeverity {
+    /// Notes, warnings and errors fail the run.
+    Note,
+    /// Warnings and errors fail the run.
+    Warning,
+    /// Only errors fail the run.
+    #[default]
+    Error,
+}
+
+impl MinSeverity {
+    /// As a [`super::Severity`].
+    pub fn severity(self) -> super::Severity {
+        match self {
+            MinSeverity::Note => super::Severity::Note,
+            MinSeverity::Warning => super::Severity::Warning,
+            MinSeverity::Error => super::Severity::Error,
+        }
+    }
+}
+
 /// Arguments of `kagentctl check`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CheckArgs {
@@ -42,6 +65,10 @@ pub struct CheckArgs {
     /// Fail on notes too: kinds the schema does not know, environments without a policy.
     #[arg(long)]
     pub strict: bool,
+    /// The least severity that fails the run (exit 1): `error` (default), `warning` or
+    /// `note`. Suppressed (exempted) findings never fail it.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Error, value_name = "LEVEL")]
+    pub min_severity: MinSeverity,
     /// With FILES: also apply this environment's policy to them.
     #[arg(long, value_name = "ENV", requires = "files")]
     pub policy_env: Option<String>,
@@ -85,15 +112,17 @@ pub struct Outcome {
     pub checked: Vec<String>,
     /// A file to point SARIF results at when an object has no source file.
     pub fallback_file: Option<PathBuf>,
+    /// The least severity that fails the run.
+    pub min_severity: MinSeverity,
 }
 
 impl Outcome {
-    /// 0 when no finding is an error, else 1.
+    /// 1 when a finding that is not suppressed reaches the threshold, else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(
             self.findings
                 .iter()
-                .any(|f| f.severity == super::Severity::Error),
+                .any(|f| f.fails(self.min_severity.severity())),
         )
     }
 }
@@ -103,7 +132,10 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     let opts = CheckOptions {
         strict: args.strict,
     };
-    let mut out = Outcome::default();
+    let mut out = Outcome {
+        min_severity: args.min_severity,
+        ..Outcome::default()
+    };
     if !args.files.is_empty() {
         let policy = match &args.policy_env {
             None => None,
@@ -269,9 +301,17 @@ fn point_at_fields(findings: &mut [Finding], texts: &[(PathBuf, String)]) {
 /// Formats an outcome in `format`.
 pub fn render(outcome: &Outcome, format: Format) -> String {
     match format {
-        Format::Text => output::text(&outcome.findings, &outcome.checked),
+        Format::Text => output::text_at(
+            &outcome.findings,
+            &outcome.checked,
+            outcome.min_severity.severity(),
+        ),
         Format::Json => {
-            let v = output::json_report(&outcome.findings, &outcome.checked);
+            let v = output::json_report_at(
+                &outcome.findings,
+                &outcome.checked,
+                outcome.min_severity.severity(),
+            );
             format!("{v:#}\n")
         }
         Format::Sarif => {

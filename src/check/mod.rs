@@ -7,8 +7,11 @@
 //! so `render` does not pay for them.
 
 pub mod cli;
+pub mod exempt;
 pub mod formats;
+pub mod levels;
 pub mod lines;
+pub mod lint;
 pub mod output;
 pub mod policy;
 pub mod schema;
@@ -26,6 +29,8 @@ pub enum Severity {
     /// Information only (e.g. a kind the schema does not know); not counted as a failure
     /// unless `--strict` turns it into an error.
     Note,
+    /// Worth fixing; fails the run only with `--min-severity warning` (or note).
+    Warning,
     /// A violation: `check` exits 1.
     Error,
 }
@@ -35,6 +40,7 @@ impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Note => "note",
+            Severity::Warning => "warning",
             Severity::Error => "error",
         }
     }
@@ -145,6 +151,8 @@ pub struct Finding {
     pub env: Option<String>,
     /// Where the object came from.
     pub source: Source,
+    /// Set when an exemption covers this finding: it is reported, but does not fail the run.
+    pub suppressed: Option<exempt::Suppression>,
 }
 
 impl Finding {
@@ -166,7 +174,13 @@ impl Finding {
             fix: fix.into(),
             env: None,
             source: Source::default(),
+            suppressed: None,
         }
+    }
+
+    /// Whether this finding fails a run whose threshold is `min` (suppressed findings never do).
+    pub fn fails(&self, min: Severity) -> bool {
+        self.suppressed.is_none() && self.severity >= min
     }
 }
 
@@ -187,16 +201,23 @@ pub fn check_objects(
 ) -> crate::Result<Vec<Finding>> {
     let schema = schema::Schema::get()?;
     let mut findings = Vec::new();
+    let mut linter = lint::Linter::default();
+    let mut exempter = exempt::Exempter::default();
     for obj in objects {
         let mut fs = schema.validate(&obj.value);
         for f in &mut fs {
             f.source = obj.source.clone();
         }
         findings.extend(fs);
+        findings.extend(linter.observe(obj));
+        exempter.observe(obj);
     }
+    findings.extend(linter.finish());
     if let Some(p) = policy {
         findings.extend(policy::evaluate(p, objects, env.unwrap_or("")));
     }
+    levels::apply(&mut findings, policy);
+    exempter.apply(&mut findings, policy);
     for f in &mut findings {
         f.env = env.map(str::to_string);
         if opts.strict && f.severity == Severity::Note {

@@ -78,6 +78,13 @@ pub struct EnvPolicy {
     /// selector matches its pods and that allows at least one disruption.
     #[serde(default)]
     pub pod_disruption_budget: bool,
+    /// Level of a rule in this environment (`off`, `note`, `warning`, `error`), overriding
+    /// its default (see [`super::levels`]).
+    #[serde(default)]
+    pub rules: BTreeMap<String, super::levels::Level>,
+    /// Findings this environment accepts, each with its reason (see [`super::exempt`]).
+    #[serde(default)]
+    pub exemptions: Vec<super::exempt::Exemption>,
 }
 
 impl PolicyFile {
@@ -100,6 +107,8 @@ impl PolicyFile {
                 ));
             }
         }
+        let mut pf = pf;
+        super::exempt::locate(&mut pf, src, path)?;
         Ok(pf)
     }
 
