@@ -23,6 +23,7 @@ use kagentctl::cli::{format_output, Format};
 use kagentctl::kustomization::{Image, Replica, Selector};
 use kagentctl::resource::ResMap;
 use kagentctl::schema::default_config;
+use kagentctl::schema::openapi::OpenApi;
 use kagentctl::transform::patch::{self, LoadedPatch, PatchOptions};
 use kagentctl::transform::{images, metadata, nameref, namespace, prefix_suffix, replicas};
 use kagentctl::yaml::{parse_documents, Limits};
@@ -207,7 +208,7 @@ fn bench_transforms(c: &mut Criterion) {
         source: "bench".into(),
     };
     on_base(c, "transform", "patch_smp_selector", |m| {
-        patch::apply(m, &smp).unwrap()
+        patch::apply(m, &smp, OpenApi::BUILTIN).unwrap()
     });
     let json = LoadedPatch {
         body: patch::parse(
@@ -220,7 +221,7 @@ fn bench_transforms(c: &mut Criterion) {
         source: "bench".into(),
     };
     on_base(c, "transform", "patch_json6902_selector", |m| {
-        patch::apply(m, &json).unwrap()
+        patch::apply(m, &json, OpenApi::BUILTIN).unwrap()
     });
     // A prefix is not idempotent: time it on a fresh copy each iteration.
     let mut g = group(c, "transform");

@@ -238,138 +238,7 @@ class Graph:
 
 # The hand-written part of merge_keys.rs: node types and the `Schema` API (including
 # the hooks into src/schema/custom.rs). Edit it here, not in the generated file.
-HEADER_RUST = """\
-/// Marks "no schema" in the node table.
-const NONE: u16 = u16::MAX;
-
-/// One node of the pruned schema graph.
-enum Node {
-    /// An object: named properties (sorted by name) and the schema of
-    /// `additionalProperties` values.
-    Fields {
-        fields: &'static [(&'static str, u16)],
-        additional: u16,
-    },
-    /// An associative list (patch strategy `merge`) with its merge keys (empty for a list
-    /// of primitives) and the schema of its elements.
-    List {
-        keys: &'static [&'static str],
-        items: u16,
-    },
-}
-
-/// A position in the schema of a built-in kind, from which associative lists can be
-/// reached. Positions with no associative list below them have no `Schema`.
-#[derive(Debug, Clone, Copy)]
-pub enum Schema {
-    /// A node of the compiled-in Kubernetes 1.21.2 table.
-    Builtin(u16),
-    /// A node of a custom schema (`openapi: {path: ...}` of a kustomization).
-    Custom(&'static super::custom::CustomTable, u32),
-}
-
-impl PartialEq for Schema {
-    fn eq(&self, other: &Schema) -> bool {
-        match (self, other) {
-            (Schema::Builtin(a), Schema::Builtin(b)) => a == b,
-            (Schema::Custom(ta, a), Schema::Custom(tb, b)) => std::ptr::eq(*ta, *tb) && a == b,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for Schema {}
-
-impl Schema {
-    /// The schema of a built-in kind, or `None` for kinds Kustomize has no schema for
-    /// (custom resources) and kinds without any associative list.
-    pub fn for_kind(api_version: &str, kind: &str) -> Option<Schema> {
-        // A custom schema replaces the built-in one, as in Kustomize.
-        match super::custom::active() {
-            Some((t, mode)) => match t.root(api_version, kind) {
-                Some(i) => Schema::custom_node(t, i),
-                None if mode == super::custom::Mode::Added => Schema::builtin_root(api_version, kind),
-                None => None,
-            },
-            None => Schema::builtin_root(api_version, kind),
-        }
-    }
-
-    /// The built-in schema of a kind, ignoring any custom schema.
-    pub fn builtin_root(api_version: &str, kind: &str) -> Option<Schema> {
-        root_index(api_version, kind).map(Schema::Builtin)
-    }
-
-    fn custom_node(t: &'static super::custom::CustomTable, i: u32) -> Option<Schema> {
-        if i == super::custom::NONE {
-            return None;
-        }
-        match t.nodes[i as usize] {
-            super::custom::CNode::Builtin(b) => {
-                let added = super::custom::active().is_some_and(|(_, m)| m == super::custom::Mode::Added);
-                added.then_some(Schema::Builtin(b))
-            }
-            _ => Some(Schema::Custom(t, i)),
-        }
-    }
-
-    /// The schema of field `name` of an object (a property, or else the
-    /// `additionalProperties` value schema), if anything associative lies below it.
-    pub fn field(self, name: &str) -> Option<Schema> {
-        match self {
-            Schema::Builtin(i) => match &NODES[usize::from(i)] {
-                Node::Fields { fields, additional } => {
-                    let idx = match fields.binary_search_by(|(k, _)| (*k).cmp(name)) {
-                        Ok(i) => fields[i].1,
-                        Err(_) => *additional,
-                    };
-                    (idx != NONE).then_some(Schema::Builtin(idx))
-                }
-                Node::List { .. } => None,
-            },
-            Schema::Custom(t, i) => match &t.nodes[i as usize] {
-                super::custom::CNode::Fields { fields, additional } => {
-                    let idx = match fields.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
-                        Ok(i) => fields[i].1,
-                        Err(_) => *additional,
-                    };
-                    Schema::custom_node(t, idx)
-                }
-                super::custom::CNode::List { .. } | super::custom::CNode::Builtin(_) => None,
-            },
-        }
-    }
-
-    /// The merge keys if this is an associative list (empty for a list of primitives
-    /// merged as a set), or `None` for an object.
-    pub fn list_keys(self) -> Option<&'static [&'static str]> {
-        match self {
-            Schema::Builtin(i) => match &NODES[usize::from(i)] {
-                Node::List { keys, .. } => Some(keys),
-                Node::Fields { .. } => None,
-            },
-            Schema::Custom(t, i) => match &t.nodes[i as usize] {
-                super::custom::CNode::List { keys, .. } => Some(keys),
-                super::custom::CNode::Fields { .. } | super::custom::CNode::Builtin(_) => None,
-            },
-        }
-    }
-
-    /// The schema of the elements of an associative list.
-    pub fn elements(self) -> Option<Schema> {
-        match self {
-            Schema::Builtin(i) => match &NODES[usize::from(i)] {
-                Node::List { items, .. } => (*items != NONE).then_some(Schema::Builtin(*items)),
-                Node::Fields { .. } => None,
-            },
-            Schema::Custom(t, i) => match &t.nodes[i as usize] {
-                super::custom::CNode::List { items, .. } => Schema::custom_node(t, *items),
-                super::custom::CNode::Fields { .. } | super::custom::CNode::Builtin(_) => None,
-            },
-        }
-    }
-}
-"""
+HEADER_RUST = "use super::openapi::{Node, NONE};"
 
 
 def main():
@@ -406,7 +275,8 @@ def main():
     w("//! strategic merge sees them.")
     w("//!")
     w("//! @generated by scripts/gen_merge_keys.py from the Kubernetes v1.21.2 OpenAPI document")
-    w("//! that Kustomize v5.5.0 compiles in (kyaml/openapi/kubernetesapi/v1_21_2). Do not edit.")
+    w("//! that Kustomize v5.5.0 compiles in (kyaml/openapi/kubernetesapi/v1_21_2). Do not edit:")
+    w("//! data only; the code that reads it is in [`super::openapi`].")
     w("//!")
     w("//! Only schema paths that lead to an associative list (a list whose")
     w("//! `x-kubernetes-patch-strategy` contains `merge`) are kept: to kyaml's merge, any other")
@@ -415,7 +285,7 @@ def main():
     w(HEADER_RUST)
     w("")
     w("/// Schema nodes, indexed by `u16`.")
-    w("static NODES: [Node; %d] = [" % len(order))
+    w("pub(super) static NODES: [Node; %d] = [" % len(order))
     for n in order:
         label = n["key"][1] if n["key"] else "(inline)"
         w("    // %d: %s" % (new_idx[n["idx"]], label))
@@ -431,18 +301,17 @@ def main():
             w("    Node::Fields { fields: &[%s], additional: %s }," % (body, ref(n["addl"])))
     w("];")
     w("")
-    w("/// The root node index for a built-in `apiVersion` and `kind`, if its schema has an")
-    w("/// associative list anywhere.")
-    w("fn root_index(api_version: &str, kind: &str) -> Option<u16> {")
-    w("    let idx = match (kind, api_version) {")
-    for (av, kind), (idx, name) in sorted(roots.items(), key=lambda x: (x[0][1], x[0][0])):
-        if not rel[idx]:
-            continue
-        w('        ("%s", "%s") => %d,' % (kind, av, new_idx[idx]))
-    w("        _ => return None,")
-    w("    };")
-    w("    Some(idx)")
-    w("}")
+    rows = [
+        (kind, av, new_idx[idx])
+        for (av, kind), (idx, name) in sorted(roots.items(), key=lambda x: (x[0][1], x[0][0]))
+        if rel[idx]
+    ]
+    w("/// The root node of each built-in kind with an associative list anywhere in its schema:")
+    w("/// `(kind, apiVersion, node)`, sorted by kind, then apiVersion.")
+    w("pub(super) static ROOTS: [(&str, &str, u16); %d] = [" % len(rows))
+    for kind, av, idx in rows:
+        w('    ("%s", "%s", %d),' % (kind, av, idx))
+    w("];")
     print("\n".join(out))
 
 

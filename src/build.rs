@@ -12,6 +12,8 @@ use crate::generate::{self, GenKind};
 use crate::kustomization::{self, Kustomization, Patch};
 use crate::load::{self, Loader};
 use crate::resource::{ResMap, Resource};
+use crate::schema::custom::{self, CustomTable, Mode};
+use crate::schema::openapi::OpenApi;
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
 use crate::transform::{hash, images, metadata, nameref, namespace, prefix_suffix, replicas};
@@ -69,7 +71,8 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     }
     let mut ctx = Ctx {
         opts: opts.clone(),
-        schema_guard: None,
+        schema_chosen: false,
+        custom_schema: None,
         meta,
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
@@ -175,8 +178,11 @@ struct BuildMeta {
 
 struct Ctx {
     opts: BuildOptions,
-    /// The custom OpenAPI schema in force (set once per build, as in Kustomize).
-    schema_guard: Option<crate::schema::custom::ActiveGuard>,
+    /// Whether a kustomization has chosen the schema (`openapi:`): Kustomize sets it
+    /// once per build, from the first kustomization that names one.
+    schema_chosen: bool,
+    /// The custom OpenAPI schema chosen, if any.
+    custom_schema: Option<(CustomTable, Mode)>,
     meta: BuildMeta,
     /// Directory of the kustomization being built, relative to the top one (origins).
     origin_dir: PathBuf,
@@ -266,7 +272,7 @@ impl Ctx {
     /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
     /// is: Kustomize sets the schema once, from the first kustomization that names one.
     fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
-        if self.schema_guard.is_some() {
+        if self.schema_chosen {
             return Ok(());
         }
         let Some(openapi) = k.openapi.as_ref() else {
@@ -275,22 +281,31 @@ impl Ctx {
         let Some(path) = openapi.get("path") else {
             if openapi.contains_key("version") {
                 // The built-in schema, chosen explicitly, also counts as set.
-                self.schema_guard = Some(crate::schema::custom::activate(None));
+                self.schema_chosen = true;
             }
             return Ok(());
         };
         let (file, text) = ldr.read_string(path)?;
-        let table = crate::schema::custom::intern(&text).map_err(|e| Error::invalid(&file, e))?;
+        let table = custom::parse(&text).map_err(|e| Error::invalid(&file, e))?;
         let _ = kfile;
         // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
         // one; a base's or component's is added to it.
         let mode = if self.stack.is_empty() {
-            crate::schema::custom::Mode::Alone
+            Mode::Alone
         } else {
-            crate::schema::custom::Mode::Added
+            Mode::Added
         };
-        self.schema_guard = Some(crate::schema::custom::activate(Some((table, mode))));
+        self.schema_chosen = true;
+        self.custom_schema = Some((table, mode));
         Ok(())
+    }
+
+    /// The merge schema in force.
+    fn api(&self) -> OpenApi<'_> {
+        match &self.custom_schema {
+            Some((table, mode)) => OpenApi::custom(table, *mode),
+            None => OpenApi::BUILTIN,
+        }
     }
 
     /// The kustomization file's path relative to the top kustomization, for origins.
@@ -554,7 +569,7 @@ impl Ctx {
         self.run_transformers(ldr, kfile, k, acc)?;
         if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
-                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile)?;
+                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile, self.api())?;
                 self.record_transformation(
                     &mut acc.resources,
                     &cfile,
@@ -686,6 +701,7 @@ impl Ctx {
         let e = |m: String| Error::invalid(kfile, m);
         let m = &mut acc.resources;
         let tc = &acc.config;
+        let api = self.api();
         // patchesStrategicMerge: file paths or inline patches.
         for entry in k.patches_strategic_merge.iter().flatten() {
             let text = match ldr.resolve(entry.trim()) {
@@ -695,7 +711,7 @@ impl Ctx {
             };
             match patching::parse(&text, entry).map_err(e)? {
                 PatchBody::Strategic(docs) => {
-                    patching::apply_smp_by_id(m, &docs, PatchOptions::default()).map_err(e)?
+                    patching::apply_smp_by_id(m, &docs, PatchOptions::default(), api).map_err(e)?
                 }
                 PatchBody::Json(_) => {
                     return Err(e(format!(
@@ -712,7 +728,7 @@ impl Ctx {
         }
         for p in k.patches.iter().flatten() {
             let lp = self.load_patch(ldr, kfile, p)?;
-            patching::apply(m, &lp).map_err(e)?;
+            patching::apply(m, &lp, api).map_err(e)?;
             self.record_transformer(m, kfile, "PatchTransformer");
         }
         if let Some(ns) = k.namespace.as_deref() {
@@ -791,7 +807,7 @@ impl Ctx {
                 PatchBody::Json(ops) => patching::apply_json6902(m, ops, t).map_err(e)?,
                 PatchBody::Strategic(docs) => {
                     for d in docs {
-                        patching::apply_smp_to_target(m, d, t, lp.options).map_err(e)?;
+                        patching::apply_smp_to_target(m, d, t, lp.options, api).map_err(e)?;
                     }
                 }
             }

@@ -15,6 +15,7 @@ use crate::generate::{self, GenKind};
 use crate::kustomization::{GeneratorArgs, GeneratorOptions, Image, Patch, Replica, Selector};
 use crate::load::Loader;
 use crate::resource::{ResMap, Resource};
+use crate::schema::openapi::OpenApi;
 use crate::schema::FieldSpec;
 use crate::transform::patch::{self as patching, PatchBody, PatchOptions};
 use crate::transform::{images, metadata, namespace, prefix_suffix, replicas};
@@ -181,6 +182,7 @@ pub fn run_transformer(
     m: &mut ResMap,
     ldr: &Loader,
     kfile: &Path,
+    api: OpenApi<'_>,
 ) -> Result<()> {
     let (av, kind) = kind_of(cfg);
     if av != "builtin" {
@@ -239,7 +241,7 @@ pub fn run_transformer(
                 },
                 source,
             };
-            patching::apply(m, &lp).map_err(e)
+            patching::apply(m, &lp, api).map_err(e)
         }
         "PatchStrategicMergeTransformer" => {
             let c: SmpCfg = parse(cfg, kfile)?;
@@ -253,7 +255,7 @@ pub fn run_transformer(
             for t in texts {
                 match patching::parse(&t, "PatchStrategicMergeTransformer").map_err(e)? {
                     PatchBody::Strategic(docs) => {
-                        patching::apply_smp_by_id(m, &docs, PatchOptions::default()).map_err(e)?
+                        patching::apply_smp_by_id(m, &docs, PatchOptions::default(), api).map_err(e)?
                     }
                     PatchBody::Json(_) => return Err(e("PatchStrategicMergeTransformer got a JSON patch".into())),
                 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use kagentctl::kustomization::Selector;
 use kagentctl::resource::{Origin, ResMap, Resource};
+use kagentctl::schema::openapi::OpenApi;
 use kagentctl::transform::patch::{self, LoadedPatch, PatchOptions};
 use kagentctl::yaml::{emit_object, parse_documents, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -50,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
             options: PatchOptions::default(),
             source: "[fuzz]".into(),
         };
-        if patch::apply(&mut m, &lp).is_ok() {
+        if patch::apply(&mut m, &lp, OpenApi::BUILTIN).is_ok() {
             let mut out = String::new();
             for r in m.iter() {
                 emit_object(&r.obj, &mut out);

@@ -5,6 +5,7 @@
 #![no_main]
 
 use kagentctl::resource::Gvk;
+use kagentctl::schema::openapi::OpenApi;
 use kagentctl::transform::smp;
 use kagentctl::yaml::{emit_document, parse_documents, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             .to_string()
     };
     let gvk = Gvk::from_api_version(&s("apiVersion"), &s("kind"));
-    if smp::merge(&mut target, &patch, &gvk).is_ok() {
+    if smp::merge(&mut target, &patch, &gvk, OpenApi::BUILTIN).is_ok() {
         let mut out = String::new();
         emit_document(&Value::Object(target), &mut out);
     }

@@ -17,7 +17,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::mask::{LAST_APPLIED, SECRET_FIELDS};
-use crate::schema::merge_keys::Schema;
+use crate::schema::openapi::{OpenApi, Schema};
 
 /// What happened at one path.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +116,7 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
-        schema: Option<Schema>,
+        schema: Option<Schema<'static>>,
         old: &'a Value,
         new: &'a Value,
     ) {
@@ -157,7 +157,7 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
-        schema: Option<Schema>,
+        schema: Option<Schema<'static>>,
         (old, new): (&'a Value, &'a Value),
         (a, b): (&'a [Value], &'a [Value]),
     ) {
@@ -169,7 +169,7 @@ impl<'a> Walker<'_, 'a> {
         let items = schema.and_then(|s| s.elements());
         let key = schema
             .and_then(|s| s.list_keys())
-            .and_then(|keys| keys.first())
+            .and_then(|keys| keys.first().copied())
             .and_then(|k| KeyedList::new(k, a, b))
             .or_else(|| MERGE_KEYS.iter().find_map(|k| KeyedList::new(k, a, b)));
         if let Some(key) = key {
@@ -193,7 +193,7 @@ impl<'a> Walker<'_, 'a> {
         &mut self,
         path: &mut String,
         depth: usize,
-        items: Option<Schema>,
+        items: Option<Schema<'static>>,
         key: &KeyedList,
         (a, b): (&'a [Value], &'a [Value]),
     ) {
@@ -230,9 +230,9 @@ impl<'a> Walker<'_, 'a> {
 }
 
 /// The schema of a built-in object's kind, if Kustomize has one.
-fn schema_of(v: &Value) -> Option<Schema> {
+fn schema_of(v: &Value) -> Option<Schema<'static>> {
     let api_version = v.get("apiVersion")?.as_str()?;
-    Schema::for_kind(api_version, v.get("kind")?.as_str()?)
+    OpenApi::BUILTIN.for_kind(api_version, v.get("kind")?.as_str()?)
 }
 
 /// A list pair addressed by a merge key.

@@ -1,12 +1,13 @@
 //! Custom OpenAPI schemas from a kustomization's `openapi: {path: ...}`: merge keys of
 //! custom resources (and of whatever else the document defines). As in Kustomize, a custom
-//! schema takes the place of the built-in one for the rest of the build.
+//! schema takes the place of the built-in one for the rest of the build; the build holds
+//! the parsed table and hands it to patching as an [`super::openapi::OpenApi`].
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
+
+use super::openapi::Schema;
 
 /// "No schema" in the node table.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -22,10 +23,7 @@ pub(crate) enum CNode {
     /// A node of the built-in table (a definition the document refers to but lacks).
     Builtin(u16),
     /// An associative list: merge keys and the element schema.
-    List {
-        keys: &'static [&'static str],
-        items: u32,
-    },
+    List { keys: Vec<String>, items: u32 },
 }
 
 /// A parsed custom schema: nodes and the roots of its group/version/kinds.
@@ -48,14 +46,6 @@ struct Builder<'a> {
     defs: &'a serde_json::Map<String, Value>,
     nodes: Vec<CNode>,
     memo: HashMap<String, u32>,
-}
-
-fn leak_keys(keys: Vec<String>) -> &'static [&'static str] {
-    let v: Vec<&'static str> = keys
-        .into_iter()
-        .map(|k| &*Box::leak(k.into_boxed_str()))
-        .collect();
-    Box::leak(v.into_boxed_slice())
 }
 
 impl Builder<'_> {
@@ -88,11 +78,11 @@ impl Builder<'_> {
             "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" => ("v1", "Pod", &["metadata"]),
             _ => return NONE,
         };
-        let mut node = super::merge_keys::Schema::builtin_root(av, kind);
+        let mut node = Schema::builtin_root(av, kind);
         for f in path {
             node = node.and_then(|n| n.field(f));
         }
-        let Some(super::merge_keys::Schema::Builtin(i)) = node else {
+        let Some(Schema::Builtin(i)) = node else {
             return NONE;
         };
         let idx = self.nodes.len() as u32;
@@ -153,10 +143,7 @@ impl Builder<'_> {
                 None => NONE,
             };
             let idx = self.nodes.len() as u32;
-            self.nodes.push(CNode::List {
-                keys: leak_keys(keys),
-                items,
-            });
+            self.nodes.push(CNode::List { keys, items });
             return idx;
         }
         if prop.get("properties").is_some() || prop.get("additionalProperties").is_some() {
@@ -211,16 +198,8 @@ pub fn build_table(doc: &Value) -> CustomTable {
     }
 }
 
-/// Parses (once per distinct document) and keeps a custom schema for the process.
-pub fn intern(text: &str) -> Result<&'static CustomTable, String> {
-    static CACHE: OnceLock<Mutex<HashMap<String, &'static CustomTable>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut guard = cache
-        .lock()
-        .map_err(|_| "schema cache poisoned".to_string())?;
-    if let Some(t) = guard.get(text) {
-        return Ok(t);
-    }
+/// Parses an OpenAPI document (YAML or JSON) into a custom schema table.
+pub fn parse(text: &str) -> Result<CustomTable, String> {
     let docs = crate::yaml::parse_documents(text, crate::yaml::Limits::default())
         .map_err(|e| format!("invalid OpenAPI schema: {e}"))?;
     let doc = docs
@@ -228,9 +207,7 @@ pub fn intern(text: &str) -> Result<&'static CustomTable, String> {
         .map(|d| d.value)
         .find(|v| !v.is_null())
         .unwrap_or(Value::Null);
-    let table: &'static CustomTable = Box::leak(Box::new(build_table(&doc)));
-    guard.insert(text.to_string(), table);
-    Ok(table)
+    Ok(build_table(&doc))
 }
 
 /// How a custom schema combines with the built-in one.
@@ -243,37 +220,10 @@ pub enum Mode {
     Added,
 }
 
-thread_local! {
-    static ACTIVE: Cell<Option<(&'static CustomTable, Mode)>> = const { Cell::new(None) };
-}
-
-/// The custom schema in force on this thread's build, if any.
-pub fn active() -> Option<(&'static CustomTable, Mode)> {
-    ACTIVE.with(Cell::get)
-}
-
-/// Puts a custom schema in force until the guard is dropped.
-pub fn activate(table: Option<(&'static CustomTable, Mode)>) -> ActiveGuard {
-    let previous = ACTIVE.with(|a| a.replace(table));
-    ActiveGuard { previous }
-}
-
-/// Restores the previously active schema when dropped.
-#[derive(Debug)]
-pub struct ActiveGuard {
-    previous: Option<(&'static CustomTable, Mode)>,
-}
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        ACTIVE.with(|a| a.set(self.previous));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::merge_keys::Schema;
+    use crate::schema::openapi::OpenApi;
     use serde_json::json;
 
     #[test]
@@ -291,14 +241,17 @@ mod tests {
                 }
             }
         }});
-        let table: &'static CustomTable = Box::leak(Box::new(build_table(&doc)));
-        assert!(Schema::for_kind("example.com/v1", "Thing").is_none());
-        let _g = activate(Some((table, Mode::Added)));
-        let spec = Schema::for_kind("example.com/v1", "Thing")
+        let table = build_table(&doc);
+        assert!(OpenApi::BUILTIN
+            .for_kind("example.com/v1", "Thing")
+            .is_none());
+        let added = OpenApi::custom(&table, Mode::Added);
+        let spec = added
+            .for_kind("example.com/v1", "Thing")
             .and_then(|s| s.field("spec"))
             .unwrap();
         assert_eq!(
-            spec.field("items").and_then(|s| s.list_keys()),
+            spec.field("items").and_then(|s| s.list_keys()).as_deref(),
             Some(&["id"][..])
         );
         assert!(spec.field("atomic").is_none());
@@ -307,16 +260,46 @@ mod tests {
             .and_then(|s| s.field("spec"))
             .and_then(|s| s.field("containers"))
             .and_then(|s| s.list_keys());
-        assert_eq!(containers, Some(&["name"][..]));
+        assert_eq!(containers.as_deref(), Some(&["name"][..]));
         // Built-in kinds keep their schema while a custom one is added.
-        assert!(Schema::for_kind("apps/v1", "Deployment").is_some());
-        drop(_g);
+        assert!(added.for_kind("apps/v1", "Deployment").is_some());
         // A top-level custom schema stands alone (checked with kubectl kustomize v5.5.0).
-        let _g = activate(Some((table, Mode::Alone)));
-        assert!(Schema::for_kind("apps/v1", "Deployment").is_none());
-        let spec = Schema::for_kind("example.com/v1", "Thing")
+        let alone = OpenApi::custom(&table, Mode::Alone);
+        assert!(alone.for_kind("apps/v1", "Deployment").is_none());
+        let spec = alone
+            .for_kind("example.com/v1", "Thing")
             .and_then(|s| s.field("spec"))
             .unwrap();
         assert!(spec.field("template").is_none());
+    }
+
+    /// The schema is a value handed to the merge, so a merge on another thread (the
+    /// pipeline uses rayon) sees the custom merge keys too.
+    #[test]
+    fn a_merge_on_another_thread_uses_the_custom_schema() {
+        use crate::resource::Gvk;
+        use crate::transform::smp;
+        let doc = json!({"definitions": {"v1.Thing": {
+            "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Thing"}],
+            "properties": {"items": {"type": "array", "x-kubernetes-patch-strategy": "merge",
+                                     "x-kubernetes-patch-merge-key": "id"}}
+        }}});
+        let table = build_table(&doc);
+        let api = OpenApi::custom(&table, Mode::Alone);
+        let target = json!({"apiVersion": "example.com/v1", "kind": "Thing",
+                            "items": [{"id": "a", "x": 1}]});
+        let patch = json!({"items": [{"id": "b"}]});
+        let merged = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut t = target.as_object().cloned().unwrap_or_default();
+                let p = patch.as_object().cloned().unwrap_or_default();
+                let gvk = Gvk::from_api_version("example.com/v1", "Thing");
+                smp::merge(&mut t, &p, &gvk, api).map(|_| t)
+            })
+            .join()
+        });
+        let merged = merged.expect("thread").expect("merge");
+        // Merged by `id` (the patch's new element first), not replaced.
+        assert_eq!(merged["items"], json!([{"id": "b"}, {"id": "a", "x": 1}]));
     }
 }

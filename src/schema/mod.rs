@@ -10,7 +10,8 @@ use crate::resource::Gvk;
 
 pub mod crd;
 pub mod custom;
-pub mod merge_keys;
+mod merge_keys;
+pub mod openapi;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
 /// (empty parts match anything).

@@ -8,6 +8,7 @@ use super::smp::{self, Outcome};
 use super::TransformResult;
 use crate::kustomization::Selector;
 use crate::resource::{Gvk, ResId, ResMap};
+use crate::schema::openapi::OpenApi;
 use crate::yaml::{parse_documents, Limits};
 
 /// A parsed patch: strategic-merge documents or one JSON 6902 operation list.
@@ -123,6 +124,7 @@ fn apply_smp_at(
     i: usize,
     patch: &Map<String, Value>,
     opts: PatchOptions,
+    api: OpenApi<'_>,
 ) -> TransformResult<bool> {
     let Some(r) = m.get_mut(i) else {
         return Ok(true);
@@ -136,7 +138,8 @@ fn apply_smp_at(
         r.remember_id();
     }
     let gvk = r.gvk();
-    let outcome = smp::merge(&mut r.obj, patch, &gvk).map_err(|e| format!("{}: {e}", r.id()))?;
+    let outcome =
+        smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
     r.drop_empty_nulls();
     if outcome == Outcome::Deleted || r.obj.is_empty() {
         return Ok(false);
@@ -161,6 +164,7 @@ pub fn apply_smp_by_id(
     m: &mut ResMap,
     patches: &[Map<String, Value>],
     opts: PatchOptions,
+    api: OpenApi<'_>,
 ) -> TransformResult {
     for p in patches {
         let pid = patch_id(p);
@@ -185,7 +189,7 @@ pub fn apply_smp_by_id(
                 ))
             }
         };
-        if !apply_smp_at(m, i, p, opts)? {
+        if !apply_smp_at(m, i, p, opts, api)? {
             m.remove(i);
         }
     }
@@ -228,6 +232,7 @@ pub fn apply_smp_to_target(
     patch: &Map<String, Value>,
     target: &Selector,
     opts: PatchOptions,
+    api: OpenApi<'_>,
 ) -> TransformResult {
     let selected = select(m, target)?;
     let mut deleted = Vec::new();
@@ -238,7 +243,7 @@ pub fn apply_smp_to_target(
                 p.insert("apiVersion".into(), av.clone());
             }
         }
-        if !apply_smp_at(m, i, &p, opts)? {
+        if !apply_smp_at(m, i, &p, opts, api)? {
             deleted.push(i);
         }
     }
@@ -302,10 +307,10 @@ pub struct LoadedPatch {
     pub source: String,
 }
 
-/// Applies one `patches:` entry.
-pub fn apply(m: &mut ResMap, p: &LoadedPatch) -> TransformResult {
+/// Applies one `patches:` entry, merging with the schema `api`.
+pub fn apply(m: &mut ResMap, p: &LoadedPatch, api: OpenApi<'_>) -> TransformResult {
     match (&p.body, &p.target) {
-        (PatchBody::Strategic(docs), None) => apply_smp_by_id(m, docs, p.options),
+        (PatchBody::Strategic(docs), None) => apply_smp_by_id(m, docs, p.options, api),
         (PatchBody::Strategic(docs), Some(t)) => {
             if docs.len() > 1 {
                 return Err(format!(
@@ -314,7 +319,7 @@ pub fn apply(m: &mut ResMap, p: &LoadedPatch) -> TransformResult {
                 ));
             }
             match docs.first() {
-                Some(d) => apply_smp_to_target(m, d, t, p.options),
+                Some(d) => apply_smp_to_target(m, d, t, p.options, api),
                 None => Ok(()),
             }
         }
@@ -362,7 +367,7 @@ mod tests {
         let mut m = resmap();
         let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
         let docs = vec![p.as_object().cloned().unwrap()];
-        apply_smp_by_id(&mut m, &docs, PatchOptions::default()).unwrap();
+        apply_smp_by_id(&mut m, &docs, PatchOptions::default(), OpenApi::BUILTIN).unwrap();
         assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 3);
         let p =
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nope"}});
@@ -370,6 +375,7 @@ mod tests {
             &mut m,
             &[p.as_object().cloned().unwrap()],
             PatchOptions::default(),
+            OpenApi::BUILTIN,
         )
         .unwrap_err();
         assert!(

@@ -37,19 +37,18 @@
 //! drops a target field written as an empty value (`key:`) when it walks it, but keeps
 //! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields); a number
 //! replacing a quoted string that would also be a string unquoted (`"x"`) becomes a
-//! string in kyaml; a number's original spelling (`0x10`) is not kept. A custom OpenAPI
-//! schema (the kustomization's `openapi:` field) reaches this module through
-//! [`crate::schema::custom`]: `Schema::for_kind` consults it first.
+//! string in kyaml; a number's original spelling (`0x10`) is not kept.
 //!
-//! Merge keys come from [`crate::schema::merge_keys`], generated from the Kubernetes
-//! v1.21.2 OpenAPI document that kyaml compiles in.
+//! Merge keys come from the schema the caller passes ([`OpenApi`]): the Kubernetes
+//! v1.21.2 OpenAPI document that kyaml compiles in, or a kustomization's own
+//! (`openapi: {path: ...}`, [`crate::schema::custom`]).
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
 use crate::resource::Gvk;
-use crate::schema::merge_keys::Schema;
+use crate::schema::openapi::{OpenApi, Schema};
 use crate::yaml::parse::resolve_plain;
 
 /// What became of the target.
@@ -112,21 +111,24 @@ pub fn merge(
     target: &mut Map<String, Value>,
     patch: &Map<String, Value>,
     gvk: &Gvk,
+    api: OpenApi<'_>,
 ) -> std::result::Result<Outcome, SmpError> {
     // kyaml looks at the target's type, then at the patch's, whose apiVersion Kustomize
     // has set to the target's.
     let api_version = gvk.api_version();
-    let schema = Schema::for_kind(&api_version, &gvk.kind).or_else(|| match patch.get("kind") {
-        Some(Value::String(k)) if !k.is_empty() => Schema::for_kind(&api_version, k),
-        _ => None,
-    });
+    let schema = api
+        .for_kind(&api_version, &gvk.kind)
+        .or_else(|| match patch.get("kind") {
+            Some(Value::String(k)) if !k.is_empty() => api.for_kind(&api_version, k),
+            _ => None,
+        });
     match map_directive(patch)? {
         Some(Directive::Delete) => Ok(Outcome::Deleted),
         // kyaml returns the patch as the merge result here, but Kustomize keeps the
         // resource's own node, which the walk left untouched: no effect at all.
         Some(Directive::Replace) => Ok(Outcome::Merged),
         Some(Directive::Merge) | None => {
-            merge_fields(target, patch, true, schema)?;
+            merge_fields(target, patch, true, schema, api)?;
             Ok(Outcome::Merged)
         }
     }
@@ -236,18 +238,18 @@ fn text_eq(v: &Value, s: &str) -> bool {
 
 /// kyaml's `GetSchema` fallback: a map with `apiVersion` and `kind` gets that kind's
 /// schema.
-fn infer_schema(m: &Map<String, Value>) -> Option<Schema> {
+fn infer_schema<'a>(m: &Map<String, Value>, api: OpenApi<'a>) -> Option<Schema<'a>> {
     match (m.get("apiVersion"), m.get("kind")) {
         (Some(Value::String(av)), Some(Value::String(k))) if !av.is_empty() && !k.is_empty() => {
-            Schema::for_kind(av, k)
+            api.for_kind(av, k)
         }
         _ => None,
     }
 }
 
-fn infer_from(v: Option<&Value>) -> Option<Schema> {
+fn infer_from<'a>(v: Option<&Value>, api: OpenApi<'a>) -> Option<Schema<'a>> {
     match v {
-        Some(Value::Object(m)) => infer_schema(m),
+        Some(Value::Object(m)) => infer_schema(m, api),
         _ => None,
     }
 }
@@ -257,7 +259,8 @@ fn infer_from(v: Option<&Value>) -> Option<Schema> {
 fn walk(
     dest: Option<&mut Value>,
     origin: Option<&Value>,
-    schema: Option<Schema>,
+    schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Walked> {
     let dest_kind = dest.as_deref().and_then(kind_of);
     let origin_kind = origin.and_then(kind_of);
@@ -273,7 +276,9 @@ fn walk(
     }
     let schema = match (schema, kind) {
         (Some(s), _) => Some(s),
-        (None, Some(NodeKind::Map)) => infer_from(dest.as_deref()).or_else(|| infer_from(origin)),
+        (None, Some(NodeKind::Map)) => {
+            infer_from(dest.as_deref(), api).or_else(|| infer_from(origin, api))
+        }
         (None, _) => None,
     };
     match kind {
@@ -292,20 +297,21 @@ fn walk(
             Some(o) => Ok(Walked::Replaced(o.clone())),
             None => Ok(Walked::Kept),
         },
-        Some(NodeKind::Map) => walk_map(dest, origin, schema),
-        Some(NodeKind::Seq) => walk_seq(dest, origin, schema),
+        Some(NodeKind::Map) => walk_map(dest, origin, schema, api),
+        Some(NodeKind::Seq) => walk_seq(dest, origin, schema, api),
     }
 }
 
 fn walk_map(
     dest: Option<&mut Value>,
     origin: Option<&Value>,
-    schema: Option<Schema>,
+    schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Walked> {
     match dest {
         Some(Value::Object(d)) => match origin {
             None => {
-                merge_fields(d, &Map::new(), false, schema)?;
+                merge_fields(d, &Map::new(), false, schema, api)?;
                 Ok(Walked::Kept)
             }
             Some(Value::Object(o)) => match map_directive(o)? {
@@ -313,11 +319,11 @@ fn walk_map(
                 Some(Directive::Replace) => {
                     let mut replaced = o.clone();
                     replaced.remove(DIRECTIVE);
-                    self_merge_fields(&mut replaced, schema)?;
+                    self_merge_fields(&mut replaced, schema, api)?;
                     Ok(Walked::Replaced(Value::Object(replaced)))
                 }
                 Some(Directive::Merge) | None => {
-                    merge_fields(d, o, true, schema)?;
+                    merge_fields(d, o, true, schema, api)?;
                     Ok(Walked::Kept)
                 }
             },
@@ -337,7 +343,7 @@ fn walk_map(
                     // kyaml ignores an unknown directive here and keeps the field.
                     Ok(None) | Err(_) => {}
                 }
-                self_merge_fields(&mut added, schema)?;
+                self_merge_fields(&mut added, schema, api)?;
                 Ok(Walked::Replaced(Value::Object(added)))
             }
             _ => Ok(Walked::Cleared),
@@ -351,7 +357,8 @@ fn merge_fields(
     dest: &mut Map<String, Value>,
     origin: &Map<String, Value>,
     skip_directive: bool,
-    schema: Option<Schema>,
+    schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<()> {
     // Fields only the target has: walked for their associative lists (and for maps
     // that name a kind, see `infer_schema`).
@@ -365,7 +372,7 @@ fn merge_fields(
             // No schema and not a map: nothing below can change.
             continue;
         }
-        match walk(Some(v), None, child).map_err(|e| e.at(key))? {
+        match walk(Some(v), None, child, api).map_err(|e| e.at(key))? {
             Walked::Kept => {}
             Walked::Cleared => cleared.push(key.clone()),
             Walked::Replaced(nv) => *v = nv,
@@ -379,7 +386,7 @@ fn merge_fields(
             continue;
         }
         let child = schema.and_then(|s| s.field(key));
-        let result = walk(dest.get_mut(key), Some(ov), child).map_err(|e| e.at(key))?;
+        let result = walk(dest.get_mut(key), Some(ov), child, api).map_err(|e| e.at(key))?;
         match result {
             Walked::Kept => {}
             Walked::Cleared => {
@@ -412,11 +419,11 @@ fn was_quoted(s: &str) -> bool {
 
 /// Walks a node against itself (kyaml's sources `[x, x]`, which happens below a subtree
 /// only the patch has): drops `null`s, applies directives.
-fn self_merge(x: &mut Value, schema: Option<Schema>) -> Result<Walked> {
+fn self_merge(x: &mut Value, schema: Option<Schema<'_>>, api: OpenApi<'_>) -> Result<Walked> {
     match x {
         Value::Null => Ok(Walked::Cleared),
         Value::Object(m) => {
-            let schema = schema.or_else(|| infer_schema(m));
+            let schema = schema.or_else(|| infer_schema(m, api));
             let directive = map_directive(m)?;
             if directive.is_some() {
                 m.remove(DIRECTIVE);
@@ -424,7 +431,7 @@ fn self_merge(x: &mut Value, schema: Option<Schema>) -> Result<Walked> {
             if directive == Some(Directive::Delete) {
                 return Ok(Walked::Cleared);
             }
-            self_merge_fields(m, schema)?;
+            self_merge_fields(m, schema, api)?;
             Ok(Walked::Kept)
         }
         Value::Array(items) => {
@@ -439,7 +446,7 @@ fn self_merge(x: &mut Value, schema: Option<Schema>) -> Result<Walked> {
             }
             let elem_schema = schema.and_then(|s| s.elements());
             let dest = std::mem::take(items);
-            let merged = merge_assoc(dest, None, keys, elem_schema)?;
+            let merged = merge_assoc(dest, None, &keys, elem_schema, api)?;
             *items = merged;
             Ok(Walked::Kept)
         }
@@ -447,7 +454,11 @@ fn self_merge(x: &mut Value, schema: Option<Schema>) -> Result<Walked> {
     }
 }
 
-fn self_merge_fields(m: &mut Map<String, Value>, schema: Option<Schema>) -> Result<()> {
+fn self_merge_fields(
+    m: &mut Map<String, Value>,
+    schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
+) -> Result<()> {
     let mut cleared: Vec<String> = Vec::new();
     for (key, v) in m.iter_mut() {
         let child = schema.and_then(|s| s.field(key));
@@ -455,7 +466,7 @@ fn self_merge_fields(m: &mut Map<String, Value>, schema: Option<Schema>) -> Resu
             // Scalars, and lists without a strategy, stay as they are.
             continue;
         }
-        match self_merge(v, child).map_err(|e| e.at(key))? {
+        match self_merge(v, child, api).map_err(|e| e.at(key))? {
             Walked::Kept => {}
             Walked::Cleared => cleared.push(key.clone()),
             Walked::Replaced(nv) => *v = nv,
@@ -511,7 +522,8 @@ fn elide_seq_directive_owned(items: &mut Vec<Value>, d: Directive) {
 fn walk_seq(
     dest: Option<&mut Value>,
     origin: Option<&Value>,
-    schema: Option<Schema>,
+    schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Walked> {
     let Some(keys) = schema.and_then(|s| s.list_keys()) else {
         // Not associative: the patch's list (or null) replaces the target's.
@@ -532,7 +544,7 @@ fn walk_seq(
         let Some(Value::Array(o)) = origin else {
             return Ok(Walked::Cleared);
         };
-        let merged = merge_assoc(o.clone(), None, keys, elem_schema)?;
+        let merged = merge_assoc(o.clone(), None, &keys, elem_schema, api)?;
         return Ok(Walked::Replaced(Value::Array(merged)));
     };
     let origin_items = match origin {
@@ -552,7 +564,7 @@ fn walk_seq(
                 .filter(|e| survives_elision(e, Directive::Replace))
                 .cloned()
                 .collect();
-            let merged = merge_assoc(replaced, None, keys, elem_schema)?;
+            let merged = merge_assoc(replaced, None, &keys, elem_schema, api)?;
             Ok(Walked::Replaced(Value::Array(merged)))
         }
         (d, o) => {
@@ -562,7 +574,7 @@ fn walk_seq(
                 (_, None) => Vec::new(),
             };
             let dest_vec = std::mem::take(dest_items);
-            let merged = merge_assoc(dest_vec, Some(&origin_view), keys, elem_schema)?;
+            let merged = merge_assoc(dest_vec, Some(&origin_view), &keys, elem_schema, api)?;
             *dest_items = merged;
             Ok(Walked::Kept)
         }
@@ -890,7 +902,8 @@ fn merge_assoc_simple(
     dest: &mut Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Option<Schema>,
+    elem_schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Option<Vec<Value>>> {
     let Some(dest_tuples) = simple_tuples(dest.iter(), keys) else {
         return Ok(None);
@@ -901,7 +914,7 @@ fn merge_assoc_simple(
         drop(dest_tuples);
         let mut out = Vec::with_capacity(dest.len());
         for mut e in std::mem::take(dest) {
-            match self_merge(&mut e, elem_schema)? {
+            match self_merge(&mut e, elem_schema, api)? {
                 Walked::Kept => out.push(e),
                 Walked::Replaced(v) => out.push(v),
                 Walked::Cleared => {}
@@ -943,14 +956,14 @@ fn merge_assoc_simple(
     for (j, m) in matches.iter().enumerate() {
         match m {
             Some(i) => {
-                match walk(Some(&mut dest[*i]), Some(origin[j]), elem_schema)? {
+                match walk(Some(&mut dest[*i]), Some(origin[j]), elem_schema, api)? {
                     Walked::Kept => {}
                     Walked::Replaced(v) => dest[*i] = v,
                     Walked::Cleared => dropped[*i] = true,
                 }
                 new_elems.push(None);
             }
-            None => match walk(None, Some(origin[j]), elem_schema)? {
+            None => match walk(None, Some(origin[j]), elem_schema, api)? {
                 Walked::Replaced(v) => new_elems.push(Some(v)),
                 _ => new_elems.push(None),
             },
@@ -960,7 +973,7 @@ fn merge_assoc_simple(
         if matched[i] {
             continue;
         }
-        match walk(Some(e), None, elem_schema)? {
+        match walk(Some(e), None, elem_schema, api)? {
             Walked::Kept => {}
             Walked::Replaced(v) => *e = v,
             Walked::Cleared => dropped[i] = true,
@@ -995,12 +1008,13 @@ fn merge_assoc(
     mut dest: Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Option<Schema>,
+    elem_schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Vec<Value>> {
-    if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema)? {
+    if let Some(merged) = merge_assoc_simple(&mut dest, origin, keys, elem_schema, api)? {
         return Ok(merged);
     }
-    merge_assoc_general(dest, origin, keys, elem_schema)
+    merge_assoc_general(dest, origin, keys, elem_schema, api)
 }
 
 /// [`merge_assoc`] step by step as kyaml does it, for any list.
@@ -1008,7 +1022,8 @@ fn merge_assoc_general(
     mut dest: Vec<Value>,
     origin: Option<&[&Value]>,
     keys: &[&str],
-    elem_schema: Option<Schema>,
+    elem_schema: Option<Schema<'_>>,
+    api: OpenApi<'_>,
 ) -> Result<Vec<Value>> {
     // The key tuples of all elements, patch first, de-duplicated.
     let (mut values_list, keys): (Vec<Vec<String>>, Vec<String>) = if keys.is_empty() {
@@ -1057,7 +1072,7 @@ fn merge_assoc_general(
         let di = element_list(dest.iter(), &k2, &v2);
         let walked = match origin {
             None => match di {
-                Some(i) => self_merge(&mut dest[i], elem_schema)?,
+                Some(i) => self_merge(&mut dest[i], elem_schema, api)?,
                 None => Walked::Cleared,
             },
             Some(o) => {
@@ -1083,8 +1098,8 @@ fn merge_assoc_general(
                     None => None,
                 };
                 match di {
-                    Some(i) => walk(Some(&mut dest[i]), ov, elem_schema)?,
-                    None => match walk(None, ov, elem_schema)? {
+                    Some(i) => walk(Some(&mut dest[i]), ov, elem_schema, api)?,
+                    None => match walk(None, ov, elem_schema, api)? {
                         Walked::Kept => Walked::Cleared,
                         w => w,
                     },
@@ -1156,7 +1171,7 @@ mod tests {
         let mut t = yaml(target);
         let p = yaml(patch);
         let gvk = gvk_of(&t);
-        let out = merge(&mut t, &p, &gvk).expect("merge succeeds");
+        let out = merge(&mut t, &p, &gvk, OpenApi::BUILTIN).expect("merge succeeds");
         assert_eq!(out, Outcome::Merged);
         let want = yaml(expected);
         assert_eq!(
@@ -1171,7 +1186,7 @@ mod tests {
         let mut t = yaml(target);
         let p = yaml(patch);
         let gvk = gvk_of(&t);
-        match merge(&mut t, &p, &gvk) {
+        match merge(&mut t, &p, &gvk, OpenApi::BUILTIN) {
             Err(e) => e,
             Ok(o) => panic!("expected an error, got {o:?}"),
         }
@@ -1188,7 +1203,10 @@ mod tests {
         let p =
             yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n$patch: delete\n");
         let gvk = gvk_of(&t);
-        assert_eq!(merge(&mut t, &p, &gvk), Ok(Outcome::Deleted));
+        assert_eq!(
+            merge(&mut t, &p, &gvk, OpenApi::BUILTIN),
+            Ok(Outcome::Deleted)
+        );
     }
 
     /// A top-level `$patch: replace` leaves the resource as it was. Verified with kubectl
@@ -1199,7 +1217,10 @@ mod tests {
         let before = t.clone();
         let p = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 5\n$patch: replace\n");
         let gvk = gvk_of(&t);
-        assert_eq!(merge(&mut t, &p, &gvk), Ok(Outcome::Merged));
+        assert_eq!(
+            merge(&mut t, &p, &gvk, OpenApi::BUILTIN),
+            Ok(Outcome::Merged)
+        );
         assert_eq!(t, before);
     }
 
@@ -1316,7 +1337,7 @@ spec:
     #[test]
     fn merge_key_table() {
         let keys = |av: &str, kind: &str, path: &[&str]| {
-            let mut s = Schema::for_kind(av, kind)?;
+            let mut s = OpenApi::BUILTIN.for_kind(av, kind)?;
             for p in path {
                 s = if *p == "[]" {
                     s.elements()?
@@ -1324,7 +1345,7 @@ spec:
                     s.field(p)?
                 };
             }
-            s.list_keys()
+            s.list_keys().map(std::borrow::Cow::into_owned)
         };
         let pod = ["spec", "template", "spec"];
         let at = |extra: &[&'static str]| -> Vec<&'static str> {
@@ -1332,7 +1353,7 @@ spec:
         };
         assert_eq!(
             keys("apps/v1", "Deployment", &at(&["containers"])),
-            Some(&["name"][..])
+            Some(vec!["name"])
         );
         assert_eq!(
             keys(
@@ -1340,7 +1361,7 @@ spec:
                 "StatefulSet",
                 &at(&["containers", "[]", "ports"])
             ),
-            Some(&["containerPort", "protocol"][..])
+            Some(vec!["containerPort", "protocol"])
         );
         assert_eq!(
             keys(
@@ -1348,32 +1369,32 @@ spec:
                 "DaemonSet",
                 &at(&["initContainers", "[]", "volumeMounts"])
             ),
-            Some(&["mountPath"][..])
+            Some(vec!["mountPath"])
         );
         assert_eq!(
             keys("apps/v1", "ReplicaSet", &at(&["volumes"])),
-            Some(&["name"][..])
+            Some(vec!["name"])
         );
         assert_eq!(
             keys("batch/v1", "Job", &at(&["imagePullSecrets"])),
-            Some(&["name"][..])
+            Some(vec!["name"])
         );
         assert_eq!(keys("apps/v1", "Deployment", &at(&["tolerations"])), None);
         assert_eq!(
             keys("v1", "Service", &["spec", "ports"]),
-            Some(&["port", "protocol"][..])
+            Some(vec!["port", "protocol"])
         );
         assert_eq!(
             keys("v1", "ConfigMap", &["metadata", "finalizers"]),
-            Some(&[][..])
+            Some(Vec::<&str>::new())
         );
         assert_eq!(
             keys("v1", "ConfigMap", &["metadata", "ownerReferences"]),
-            Some(&["uid"][..])
+            Some(vec!["uid"])
         );
         assert_eq!(
             keys("v1", "Pod", &["spec", "containers", "[]", "env"]),
-            Some(&["name"][..])
+            Some(vec!["name"])
         );
         assert_eq!(
             keys(
@@ -1388,10 +1409,14 @@ spec:
                     "containers"
                 ]
             ),
-            Some(&["name"][..])
+            Some(vec!["name"])
         );
-        assert!(Schema::for_kind("example.com/v1", "Widget").is_none());
-        assert!(Schema::for_kind("apps/v1beta9", "Deployment").is_none());
+        assert!(OpenApi::BUILTIN
+            .for_kind("example.com/v1", "Widget")
+            .is_none());
+        assert!(OpenApi::BUILTIN
+            .for_kind("apps/v1beta9", "Deployment")
+            .is_none());
     }
 
     const KAGENT_BASE_STATEFULSET: &str = r#"
@@ -1958,9 +1983,10 @@ spec:
         fn both(dest: &[Value], origin: Option<&[Value]>, keys: &[&str]) {
             let view: Option<Vec<&Value>> = origin.map(|o| o.iter().collect());
             let mut d = dest.to_vec();
-            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, None);
+            let simple = merge_assoc_simple(&mut d, view.as_deref(), keys, None, OpenApi::BUILTIN);
             let Ok(Some(simple)) = simple else { return };
-            let general = merge_assoc_general(dest.to_vec(), view.as_deref(), keys, None);
+            let general =
+                merge_assoc_general(dest.to_vec(), view.as_deref(), keys, None, OpenApi::BUILTIN);
             assert_eq!(
                 Ok(simple),
                 general,
