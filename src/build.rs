@@ -16,9 +16,9 @@ use crate::schema::custom::{self, CustomTable, Mode};
 use crate::schema::openapi::OpenApi;
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
-use crate::transform::{hash, images, metadata, nameref, namespace, prefix_suffix, replicas};
-// repl: replacements and vars
-use crate::transform::{replacements, vars};
+use crate::transform::{
+    hash, images, metadata, nameref, namespace, prefix_suffix, replacements, replicas, vars,
+};
 use crate::yaml::Limits;
 
 /// Whether files outside a kustomization's root may be loaded.
@@ -83,7 +83,7 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
     nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
-    // repl: vars are resolved once, after names are final (Kustomize's ResolveVars).
+    // Vars are resolved once, after names are final (Kustomize's ResolveVars).
     let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
         .map_err(|e| Error::invalid(&kfile, e))?;
     if !unused.is_empty() {
@@ -100,7 +100,6 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
             format!("may not add resource with an already registered id: {id}"),
         ));
     }
-    // repl: end
     acc.resources.retain(|r| {
         r.metadata_map("annotations")
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -154,7 +153,7 @@ struct Acc {
     resources: ResMap,
     /// The default field specs until a kustomization adds its own (copied on write).
     config: Cow<'static, TransformerConfig>,
-    // repl: the vars declared so far
+    /// The vars declared so far.
     vars: vars::VarSet,
 }
 
@@ -577,13 +576,12 @@ impl Ctx {
                 );
             }
         }
-        // repl: this kustomization's vars are declared against what it accumulated.
+        // This kustomization's vars are declared against what it accumulated.
         if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
             acc.vars
                 .declare(entries, &acc.resources)
                 .map_err(|e| Error::invalid(kfile, e))?;
         }
-        // repl: end
         Ok(())
     }
 
@@ -624,7 +622,7 @@ impl Ctx {
             acc.resources
                 .append_all(sub.resources)
                 .map_err(|r| conflict(kfile, &r))?;
-            // repl: a var name may be declared once in the whole build
+            // A var name may be declared once in the whole build
             return acc
                 .vars
                 .absorb(sub.vars)
@@ -828,13 +826,12 @@ impl Ctx {
         for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
-        // repl: replacements, the last builtin transformer
+        // Replacements, the last builtin transformer
         if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
             let reps = replacements::load(entries, ldr, kfile)?;
             replacements::apply(m, &reps).map_err(e)?;
             self.record_transformer(m, kfile, "ReplacementTransformer");
         }
-        // repl: end
         Ok(())
     }
 }

@@ -32,7 +32,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let code = cli.error_exit_code(&e);
-            eprintln!("{}: error: {:#}", program_name(), anyhow::Error::from(e));
+            // The message already holds the whole story (file, line, cause): `Error`
+            // keeps no separate source chain to print.
+            eprintln!("{}: error: {e}", program_name());
             ExitCode::from(code)
         }
     }

@@ -64,8 +64,6 @@ struct Meta {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PrefixSuffix {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     #[serde(default)]
     prefix: String,
     #[serde(default)]
@@ -77,8 +75,6 @@ struct PrefixSuffix {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Pairs {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -104,8 +100,6 @@ struct Ns {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ImageTag {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     image_tag: Image,
     #[serde(default)]
     field_specs: Vec<FieldSpec>,
@@ -114,8 +108,6 @@ struct ImageTag {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReplicaCount {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     replica: Replica,
     #[serde(default)]
     field_specs: Vec<FieldSpec>,
@@ -124,8 +116,6 @@ struct ReplicaCount {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PatchCfg {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     path: Option<String>,
     patch: Option<String>,
     target: Option<Selector>,
@@ -136,8 +126,6 @@ struct PatchCfg {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SmpCfg {
-    #[allow(dead_code)]
-    metadata: Option<Value>,
     #[serde(default)]
     paths: Vec<String>,
     #[serde(default)]

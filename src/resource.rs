@@ -219,13 +219,6 @@ impl Resource {
             .insert("name".into(), Value::String(name.to_string()));
     }
 
-    /// Sets `metadata.namespace`, remembering the old id.
-    pub fn set_namespace(&mut self, ns: &str) {
-        self.remember_id();
-        self.metadata_mut()
-            .insert("namespace".into(), Value::String(ns.to_string()));
-    }
-
     /// A string-valued map under `metadata` (`labels`, `annotations`).
     pub fn metadata_map(&self, field: &str) -> Option<&Map<String, Value>> {
         self.obj
