@@ -340,6 +340,7 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                 // Empty-null paths are only known for a document that is one object.
                 if out.len() == first + 1 {
                     out[first].empty_nulls = d.empty_nulls;
+                    out[first].tagged_strings = d.tagged_strings;
                 }
             }
             _ => {

@@ -90,10 +90,8 @@ struct Ns {
     #[serde(default)]
     field_specs: Vec<FieldSpec>,
     #[serde(default)]
-    #[allow(dead_code)]
     unset_only: bool,
     #[serde(default)]
-    #[allow(dead_code)]
     set_role_binding_subjects: Option<String>,
 }
 
@@ -194,7 +192,14 @@ pub fn run_transformer(
         "NamespaceTransformer" => {
             let c: Ns = parse(cfg, kfile)?;
             let ns = c.metadata.map(|m| m.namespace).unwrap_or_default();
-            namespace::apply(m, &ns, &c.field_specs).map_err(e)
+            let opts = namespace::NsOptions {
+                unset_only: c.unset_only,
+                subjects: namespace::SubjectMode::parse(
+                    c.set_role_binding_subjects.as_deref().unwrap_or(""),
+                )
+                .map_err(e)?,
+            };
+            namespace::apply_with(m, &ns, &c.field_specs, opts).map_err(e)
         }
         "ImageTagTransformer" => {
             let c: ImageTag = parse(cfg, kfile)?;

@@ -103,6 +103,8 @@ pub struct Resource {
     pub suffixes: Vec<String>,
     /// Fields written as nothing at all (`key:`) in the source: strategic merges drop them.
     pub empty_nulls: Vec<Vec<String>>,
+    /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
+    pub tagged_strings: Vec<Vec<String>>,
 }
 
 /// Reads a string at a path of object keys.
@@ -127,6 +129,7 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             empty_nulls: Vec::new(),
+            tagged_strings: Vec::new(),
         }
     }
 

@@ -8,8 +8,68 @@ use super::TransformResult;
 use crate::resource::ResMap;
 use crate::schema::{is_cluster_scoped, FieldSpec};
 
-/// Moves every resource of `m` into namespace `ns`.
+/// Which RoleBinding and ClusterRoleBinding subjects get the namespace
+/// (`setRoleBindingSubjects` of the builtin NamespaceTransformer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubjectMode {
+    /// `defaultOnly` (and unset): subjects named `default`.
+    #[default]
+    DefaultOnly,
+    /// `allServiceAccounts`: subjects of kind `ServiceAccount`.
+    AllServiceAccounts,
+    /// `none`: no subject.
+    None,
+}
+
+impl SubjectMode {
+    /// Reads a `setRoleBindingSubjects` value as Kustomize does (empty means `defaultOnly`).
+    pub fn parse(s: &str) -> Result<SubjectMode, String> {
+        match s {
+            "" | "defaultOnly" => Ok(SubjectMode::DefaultOnly),
+            "allServiceAccounts" => Ok(SubjectMode::AllServiceAccounts),
+            "none" => Ok(SubjectMode::None),
+            other => Err(format!(
+                "invalid value {other:?} for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""
+            )),
+        }
+    }
+}
+
+/// Options of the namespace transformer beyond the namespace itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NsOptions {
+    /// `unsetOnly`: only fields that are missing or empty are set.
+    pub unset_only: bool,
+    /// `setRoleBindingSubjects`.
+    pub subjects: SubjectMode,
+}
+
+/// Writes `ns` into `node` unless `unset_only` and the node already holds a non-empty
+/// scalar (Kustomize's `SetEntryIfEmpty`).
+fn set_ns(node: &mut Value, ns: &str, unset_only: bool) {
+    if unset_only && !is_blank(node) {
+        return;
+    }
+    *node = Value::String(ns.to_string());
+}
+
+/// What `unsetOnly` may overwrite: a missing or empty field (and, as in Kustomize, a
+/// mapping or sequence, which holds no scalar value).
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Array(_) | Value::Object(_) => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// Moves every resource of `m` into namespace `ns` (the kustomization's `namespace:`).
 pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
+    apply_with(m, ns, specs, NsOptions::default())
+}
+
+/// Moves every resource of `m` into namespace `ns`, with the NamespaceTransformer's options.
+pub fn apply_with(m: &mut ResMap, ns: &str, specs: &[FieldSpec], opts: NsOptions) -> TransformResult {
     if ns.is_empty() {
         return Ok(());
     }
@@ -22,16 +82,30 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
         let api_version = gvk.api_version();
         let id = r.id();
         if !is_cluster_scoped(&gvk) {
-            r.metadata_mut()
-                .insert("namespace".into(), Value::String(ns.to_string()));
+            let md = r.metadata_mut();
+            set_ns(
+                md.entry("namespace").or_insert(Value::Null),
+                ns,
+                opts.unset_only,
+            );
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
-        if is_binding {
+        if is_binding && opts.subjects != SubjectMode::None {
             if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
                 for s in subjects.iter_mut() {
                     if let Value::Object(s) = s {
-                        if s.get("name").and_then(Value::as_str) == Some("default") {
-                            s.insert("namespace".into(), Value::String(ns.to_string()));
+                        let chosen = match opts.subjects {
+                            SubjectMode::DefaultOnly => {
+                                s.get("name").and_then(Value::as_str) == Some("default")
+                            }
+                            _ => s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"),
+                        };
+                        if chosen {
+                            set_ns(
+                                s.entry("namespace").or_insert(Value::Null),
+                                ns,
+                                opts.unset_only,
+                            );
                         }
                     }
                 }
@@ -42,11 +116,14 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
             .filter(|fs| fs.selects(&gvk))
             .filter(|fs| fs.path != "metadata/namespace")
             .filter(|fs| api_version == "v1" || fs.path != "metadata/name")
-            .filter(|fs| !(is_binding && fs.path == "subjects/namespace"));
+            .filter(|fs| {
+                !(matches!(&*fs.kind, "RoleBinding" | "ClusterRoleBinding")
+                    && fs.path == "subjects/namespace")
+            });
         for fs in extra {
             let create = CreateKind::when(fs.create, CreateKind::Scalar);
             visit_object(&mut r.obj, &fs.path, create, &mut |node| {
-                *node = Value::String(ns.to_string());
+                set_ns(node, ns, opts.unset_only);
                 Ok(())
             })
             .map_err(|e| format!("namespace transformation failed on {id}: {e}"))?;

@@ -20,8 +20,18 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
             }
             found = true;
             let create = CreateKind::when(fs.create, CreateKind::Scalar);
+            // Kustomize overwrites the scalar's text and keeps its style: a count written
+            // over a quoted (or block) string stays a string; a tag (`!!str 4`) is not kept.
+            let tagged = r
+                .tagged_strings
+                .iter()
+                .any(|p| p.iter().map(String::as_str).eq(fs.path.split('/')));
             visit_object(&mut r.obj, &fs.path, create, &mut |node| {
-                *node = Value::from(rep.count);
+                *node = if node.as_str().is_some_and(|s| !s.is_empty()) && !tagged {
+                    Value::String(rep.count.to_string())
+                } else {
+                    Value::from(rep.count)
+                };
                 Ok(())
             })?;
         }

@@ -130,6 +130,7 @@ fn finish(
         value,
         line,
         empty_nulls,
+        tagged_strings: Vec::new(),
     });
     Ok(true)
 }

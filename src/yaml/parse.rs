@@ -79,6 +79,9 @@ pub struct Document {
     /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
     /// Kustomize's strategic merge drops while it keeps an explicit `null`.
     pub empty_nulls: Vec<Vec<String>>,
+    /// Paths (mapping keys only) of strings written with an explicit tag (`!!str 4`):
+    /// Kustomize's replica count keeps a string only when quoting, not a tag, made it one.
+    pub tagged_strings: Vec<Vec<String>>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -113,6 +116,7 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     empty_nulls: Vec<Vec<String>>,
+    tagged_strings: Vec<Vec<String>>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -124,6 +128,7 @@ impl Builder {
         Builder {
             stack: Vec::new(),
             empty_nulls: Vec::new(),
+            tagged_strings: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -221,6 +226,24 @@ impl Builder {
 
     /// Records the mapping-key path of an empty value being added (not inside lists).
     fn record_empty_null(&mut self) {
+        if let Some(path) = self.key_path() {
+            if self.empty_nulls.len() < 10_000 {
+                self.empty_nulls.push(path);
+            }
+        }
+    }
+
+    /// Records the mapping-key path of a tagged string being added (not inside lists).
+    fn record_tagged_string(&mut self) {
+        if let Some(path) = self.key_path() {
+            if self.tagged_strings.len() < 10_000 {
+                self.tagged_strings.push(path);
+            }
+        }
+    }
+
+    /// The mapping keys leading to the value being added, if no list is on the way.
+    fn key_path(&self) -> Option<Vec<String>> {
         let mut path = Vec::with_capacity(self.stack.len());
         for f in &self.stack {
             match f {
@@ -228,12 +251,10 @@ impl Builder {
                     key: Some((k, false)),
                     ..
                 } => path.push(k.clone()),
-                _ => return,
+                _ => return None,
             }
         }
-        if !path.is_empty() && self.empty_nulls.len() < 10_000 {
-            self.empty_nulls.push(path);
-        }
+        (!path.is_empty()).then_some(path)
     }
 
     fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
@@ -363,6 +384,7 @@ pub(super) fn parse_events(
                     value: root.take().unwrap_or(Value::Null),
                     line: doc_line,
                     empty_nulls: std::mem::take(&mut b.empty_nulls),
+                    tagged_strings: std::mem::take(&mut b.tagged_strings),
                 });
                 if first_only {
                     break;
@@ -407,6 +429,9 @@ pub(super) fn parse_events(
                 } else {
                     resolve_scalar(text, style, tag.as_deref(), &span)?
                 };
+                if tag.is_some() && v.is_string() && !expecting_key {
+                    b.record_tagged_string();
+                }
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {
                     root = Some(v);
