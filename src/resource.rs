@@ -105,6 +105,42 @@ pub struct Resource {
     pub empty_nulls: Vec<Vec<String>>,
     /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
     pub tagged_strings: Vec<Vec<String>>,
+    /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
+    pub shared: Vec<SharedValue>,
+}
+
+/// One value held by several fields of an object.
+///
+/// Kustomize's label and annotation transformers write one YAML node into every field
+/// they create for a key; a later transformer that updates one of those fields in place
+/// (labels, annotations, a strategic-merge patch) therefore changes all of them. A JSON
+/// 6902 patch rebuilds the object, after which the fields are independent again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedValue {
+    /// Mapping-key paths of the fields holding the value.
+    pub paths: Vec<Vec<String>>,
+    /// The value they all hold.
+    pub value: Value,
+}
+
+/// The value at a path of mapping keys.
+fn get_path<'a>(obj: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let (last, init) = path.split_last()?;
+    let mut cur = obj;
+    for k in init {
+        cur = cur.get(k)?.as_object()?;
+    }
+    cur.get(last)
+}
+
+/// The value at a path of mapping keys, for writing.
+fn get_path_mut<'a>(obj: &'a mut Map<String, Value>, path: &[String]) -> Option<&'a mut Value> {
+    let (last, init) = path.split_last()?;
+    let mut cur = obj;
+    for k in init {
+        cur = cur.get_mut(k)?.as_object_mut()?;
+    }
+    cur.get_mut(last)
 }
 
 /// Reads a string at a path of object keys.
@@ -130,7 +166,53 @@ impl Resource {
             suffixes: Vec::new(),
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
+            shared: Vec::new(),
         }
+    }
+
+    /// Whether a field exists at a path of mapping keys.
+    pub fn has_path(&self, path: &[String]) -> bool {
+        get_path(&self.obj, path).is_some()
+    }
+
+    /// Records that the fields at `paths` hold one shared value (the one now at the first).
+    pub fn share(&mut self, paths: Vec<Vec<String>>) {
+        if paths.len() < 2 {
+            return;
+        }
+        if let Some(value) = paths.first().and_then(|p| get_path(&self.obj, p)).cloned() {
+            self.shared.push(SharedValue { paths, value });
+        }
+    }
+
+    /// After an in-place update: where one field of a shared value changed, the others
+    /// change with it. Fields that disappeared or stopped being scalars leave their group.
+    pub fn sync_shared(&mut self) {
+        if self.shared.is_empty() {
+            return;
+        }
+        let mut groups = std::mem::take(&mut self.shared);
+        for g in &mut groups {
+            g.paths.retain(|p| {
+                get_path(&self.obj, p).is_some_and(|v| !v.is_object() && !v.is_array())
+            });
+            let changed = g
+                .paths
+                .iter()
+                .filter_map(|p| get_path(&self.obj, p))
+                .find(|v| **v != g.value)
+                .cloned();
+            if let Some(new) = changed {
+                for p in &g.paths {
+                    if let Some(v) = get_path_mut(&mut self.obj, p) {
+                        *v = new.clone();
+                    }
+                }
+                g.value = new;
+            }
+        }
+        groups.retain(|g| g.paths.len() > 1);
+        self.shared = groups;
     }
 
     /// `apiVersion` and `kind`.

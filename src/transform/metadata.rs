@@ -20,15 +20,57 @@ pub fn add_pairs(
     }
     for r in m.iter_mut() {
         let gvk = r.gvk();
+        // Per key, the fields this call creates: Kustomize puts one node into all of them.
+        let mut created: Vec<Vec<Vec<String>>> = vec![Vec::new(); pairs.len()];
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
+            let keys = key_path(&fs.path);
+            let before: Vec<bool> = match &keys {
+                Some(keys) => pairs
+                    .keys()
+                    .map(|k| r.has_path(&with_key(keys, k)))
+                    .collect(),
+                None => Vec::new(),
+            };
             let create = CreateKind::when(fs.create, CreateKind::Map);
             visit_object(&mut r.obj, &fs.path, create, &mut |node| {
                 set_pairs(node, pairs)
             })
             .map_err(|e| format!("considering field '{}' of {}: {e}", fs.path, r.id()))?;
+            if let Some(keys) = &keys {
+                for ((k, existed), c) in pairs.keys().zip(before).zip(created.iter_mut()) {
+                    let path = with_key(keys, k);
+                    if !existed && r.has_path(&path) {
+                        c.push(path);
+                    }
+                }
+            }
+        }
+        // Fields that already held a shared value were updated in place.
+        r.sync_shared();
+        for paths in created {
+            r.share(paths);
         }
     }
     Ok(())
+}
+
+/// The mapping keys of a field-spec path, if it is only that (no lists, no escapes).
+fn key_path(path: &str) -> Option<Vec<String>> {
+    if path.contains("[]") || path.contains('\\') {
+        return None;
+    }
+    Some(
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+    )
+}
+
+fn with_key(keys: &[String], k: &str) -> Vec<String> {
+    let mut p = keys.to_vec();
+    p.push(k.to_string());
+    p
 }
 
 fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformResult {

@@ -69,7 +69,12 @@ pub fn apply(m: &mut ResMap, ns: &str, specs: &[FieldSpec]) -> TransformResult {
 }
 
 /// Moves every resource of `m` into namespace `ns`, with the NamespaceTransformer's options.
-pub fn apply_with(m: &mut ResMap, ns: &str, specs: &[FieldSpec], opts: NsOptions) -> TransformResult {
+pub fn apply_with(
+    m: &mut ResMap,
+    ns: &str,
+    specs: &[FieldSpec],
+    opts: NsOptions,
+) -> TransformResult {
     if ns.is_empty() {
         return Ok(());
     }

@@ -141,6 +141,8 @@ fn apply_smp_at(
     let outcome =
         smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
     r.drop_empty_nulls();
+    // The merge writes scalars in place: fields sharing a value change together.
+    r.sync_shared();
     if outcome == Outcome::Deleted || r.obj.is_empty() {
         return Ok(false);
     }
@@ -271,6 +273,8 @@ pub fn apply_json6902(
             r.metadata_mut()
                 .insert("annotations".into(), Value::Object(Map::new()));
         }
+        // Kustomize applies the patch to a JSON copy: no field shares a value afterwards.
+        r.shared.clear();
         let mut v = Value::Object(std::mem::take(&mut r.obj));
         // Not `json_patch::patch`: its rollback after a failed operation can itself fail
         // (a `move` that removed its source but could not add) and then panics. A

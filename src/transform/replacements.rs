@@ -1341,6 +1341,8 @@ pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
             for (i, r) in m.iter_mut().enumerate() {
                 if target_selected(r, t, select)? {
                     write_target(r, &mut live, src_pos == Some(i), t)?;
+                    // Scalars are written in place: fields sharing a value change together.
+                    r.sync_shared();
                 }
             }
         }

@@ -463,6 +463,7 @@ pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformR
             r.obj = o;
         }
         result?;
+        r.sync_shared();
     }
     stringify_annotations(m);
     Ok(values
