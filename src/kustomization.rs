@@ -20,8 +20,10 @@ pub struct Kustomization {
     pub name_prefix: Option<String>,
     pub name_suffix: Option<String>,
     pub namespace: Option<String>,
+    #[serde(default, deserialize_with = "opt_string_map")]
     pub common_labels: Option<BTreeMap<String, String>>,
     pub labels: Option<Vec<Label>>,
+    #[serde(default, deserialize_with = "opt_string_map")]
     pub common_annotations: Option<BTreeMap<String, String>>,
     pub patches_strategic_merge: Option<Vec<String>>,
     pub patches_json6902: Option<Vec<Patch>>,
@@ -54,7 +56,7 @@ pub struct Kustomization {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Label {
     /// The labels to add.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_map")]
     pub pairs: BTreeMap<String, String>,
     /// Also add them to selectors (and templates).
     #[serde(default)]
@@ -113,8 +115,8 @@ pub struct Image {
 pub struct Replica {
     /// Name of the workload.
     pub name: String,
-    /// Replica count.
-    #[serde(default)]
+    /// Replica count (`null` is 0).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub count: i64,
 }
 
@@ -123,8 +125,10 @@ pub struct Replica {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GeneratorOptions {
     /// Labels added to generated objects.
+    #[serde(default, deserialize_with = "opt_string_map")]
     pub labels: Option<BTreeMap<String, String>>,
     /// Annotations added to generated objects.
+    #[serde(default, deserialize_with = "opt_string_map")]
     pub annotations: Option<BTreeMap<String, String>>,
     /// Whether to skip the content-hash suffix.
     pub disable_name_suffix_hash: Option<bool>,
@@ -277,4 +281,39 @@ mod tests {
         assert!(m.contains_key("resources"));
         assert_eq!(unknown, vec![("namePrefx".to_string(), Some("namePrefix"))]);
     }
+}
+
+/// A string map in which `null` values read as `""`, as go-yaml reads them into a Go
+/// `map[string]string` (`commonAnnotations: {a: null}` adds `a: ""`).
+pub(crate) fn string_map<'de, D>(d: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let m: Option<BTreeMap<String, Option<String>>> = Option::deserialize(d)?;
+    Ok(m.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect())
+}
+
+/// [`string_map`] for an optional field.
+fn opt_string_map<'de, D>(d: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let m: Option<BTreeMap<String, Option<String>>> = Option::deserialize(d)?;
+    Ok(m.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect()
+    }))
+}
+
+/// A value in which `null` reads as the type's default (Go's zero value).
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }

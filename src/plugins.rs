@@ -35,6 +35,59 @@ fn parse<T: DeserializeOwned>(cfg: &Map<String, Value>, kfile: &Path) -> Result<
     })
 }
 
+/// A string map of a plugin config. Kustomize turns the config into JSON and reads that
+/// into Go strings, so any scalar is accepted: numbers as JSON prints them (`0777` is
+/// `"511"`, `1e10` is `"10000000000"`), booleans as `true`/`false`, `null` as `""`.
+fn go_string_map<'de, D>(d: D) -> std::result::Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let m: Option<BTreeMap<String, Value>> = Option::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in m.unwrap_or_default() {
+        let s = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => go_json_number(&n),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "value of {k:?} must be a string, got {other}"
+                )))
+            }
+        };
+        out.insert(k, s);
+    }
+    Ok(out)
+}
+
+/// A number as it reaches a Go string through JSON: Go's `encoding/json` form (shortest,
+/// no exponent from 1e-6 to 1e21), then read back as YAML.
+fn go_json_number(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if !(n.is_i64() || n.is_u64()) => {
+            if f != 0.0 && (f.abs() < 1e-6 || f.abs() >= 1e21) {
+                // Read back as a YAML float and printed with Go's `%g`: a sign and at
+                // least two exponent digits (`1e-07`, `1e+22`).
+                let s = format!("{f:e}");
+                match s.split_once('e') {
+                    Some((m, e)) => {
+                        let (sign, digits) = match e.strip_prefix('-') {
+                            Some(d) => ('-', d),
+                            None => ('+', e),
+                        };
+                        format!("{m}e{sign}{digits:0>2}")
+                    }
+                    None => s,
+                }
+            } else {
+                format!("{f}")
+            }
+        }
+        _ => n.to_string(),
+    }
+}
+
 fn kind_of(cfg: &Map<String, Value>) -> (&str, &str) {
     (
         cfg.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
@@ -75,9 +128,9 @@ struct PrefixSuffix {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Pairs {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "go_string_map")]
     labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "go_string_map")]
     annotations: BTreeMap<String, String>,
     #[serde(default)]
     field_specs: Vec<FieldSpec>,
