@@ -265,24 +265,6 @@ pub fn deprecation_warnings(k: &Kustomization) -> Vec<&'static str> {
     w
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn top_level_names_are_case_insensitive() {
-        let mut m = json!({"nameprefix": "a-", "Resources": ["x.yaml"], "namePrefx": 1})
-            .as_object()
-            .cloned()
-            .unwrap();
-        let unknown = normalize_top_level(&mut m);
-        assert!(m.contains_key("namePrefix"));
-        assert!(m.contains_key("resources"));
-        assert_eq!(unknown, vec![("namePrefx".to_string(), Some("namePrefix"))]);
-    }
-}
-
 /// A string map in which `null` values read as `""`, as go-yaml reads them into a Go
 /// `map[string]string` (`commonAnnotations: {a: null}` adds `a: ""`).
 pub(crate) fn string_map<'de, D>(d: D) -> Result<BTreeMap<String, String>, D::Error>
@@ -316,4 +298,22 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn top_level_names_are_case_insensitive() {
+        let mut m = json!({"nameprefix": "a-", "Resources": ["x.yaml"], "namePrefx": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let unknown = normalize_top_level(&mut m);
+        assert!(m.contains_key("namePrefix"));
+        assert!(m.contains_key("resources"));
+        assert_eq!(unknown, vec![("namePrefx".to_string(), Some("namePrefix"))]);
+    }
 }
