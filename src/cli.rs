@@ -27,8 +27,10 @@ pub enum Command {
     Render(RenderArgs),
     /// Build any kustomization directory, as `kustomize build DIR` does.
     Build(BuildArgs),
-    /// List the environments of the kagent tree.
+    /// List the environments of the kagent tree, with the components each switches on.
     Envs(TreeArgs),
+    /// Create a new environment (overlays/NAME) from an existing one plus components.
+    NewEnv(NewEnvArgs),
     /// Show what a change does to the rendered manifests (exit 0 same, 1 different, 2 error).
     Diff(crate::diff::cli::DiffArgs),
     /// Validate rendered manifests against the Kubernetes schema and the policy (exit 0 clean, 1 findings, 2 error).
@@ -146,12 +148,33 @@ pub struct RenderArgs {
     /// Directory for --all-envs snapshots.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Add components (directories under components/, comma-separated) on top of the
+    /// environment for this render, as an overlay listing them under `components:` would.
+    #[arg(long = "with", value_name = "COMPONENTS", requires = "env")]
+    pub with: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub tree: TreeArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+}
+
+/// Arguments of `new-env`.
+#[derive(Debug, Clone, Args)]
+pub struct NewEnvArgs {
+    /// Name of the new environment (a directory under overlays/ that must not exist yet).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The environment it builds on.
+    #[arg(long, value_name = "ENV")]
+    pub from: String,
+    /// Components to switch on (directories under components/, comma-separated).
+    #[arg(long = "with", value_name = "COMPONENTS")]
+    pub with: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub tree: TreeArgs,
 }
 
 /// Arguments of `build`.
@@ -196,10 +219,28 @@ pub fn run(cli: &Cli) -> Result<u8> {
             let t = open_tree(&a.root)?;
             let mut s = String::new();
             for e in t.envs()? {
+                // `NAME` alone, or `NAME<TAB>component,component` (`cut -f1` gives names).
                 s.push_str(&e);
+                let comps = crate::components::of_env(&t, &e)?;
+                if !comps.is_empty() {
+                    s.push('\t');
+                    s.push_str(&comps.join(","));
+                }
                 s.push('\n');
             }
             write_stdout(s.as_bytes())?;
+            Ok(0)
+        }
+        Command::NewEnv(a) => {
+            let t = open_tree(&a.tree.root)?;
+            let comps = crate::components::parse_with(&t, &a.with)?;
+            let made = crate::new_env::create(&t, &a.name, &a.from, &comps)?;
+            eprintln!(
+                "kagentctl: wrote {}; render it with `kagentctl render --env {}`. policy.yaml has no section for it yet: copy the one of {} so `kagentctl check` applies a policy.",
+                made.dir.join("kustomization.yaml").display(),
+                a.name,
+                a.from
+            );
             Ok(0)
         }
         Command::Diff(a) => crate::diff::cli::run(a).map(|c| c.clamp(0, 255) as u8),
@@ -261,7 +302,12 @@ fn render(a: &RenderArgs) -> Result<()> {
         return Ok(());
     }
     let env = a.env.as_deref().unwrap_or_default();
-    let out = build_with_warnings(&t.overlay(env)?, &opts)?;
+    let out = if a.with.is_empty() {
+        build_with_warnings(&t.overlay(env)?, &opts)?
+    } else {
+        let comps = crate::components::parse_with(&t, &a.with)?;
+        crate::components::render_with(&t, env, &comps, &opts)?
+    };
     print_warnings(&out.warnings);
     write_output(&out.resources, &a.out)?;
     // The process ends right after: skip freeing thousands of small allocations.

@@ -10,6 +10,7 @@
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod components;
 pub mod diff;
 pub mod error;
 pub mod generate;
@@ -17,6 +18,7 @@ pub mod integrate;
 pub mod kustomization;
 pub mod load;
 pub mod memory;
+pub mod new_env;
 pub mod order;
 pub mod plugins;
 pub mod resource;

@@ -34,7 +34,7 @@ impl KagentTree {
         self._temp.is_some()
     }
 
-    /// Environment names: the directories under `overlays/`, sorted.
+    /// Environment names: the directories under `overlays/` (hidden ones left out), sorted.
     pub fn envs(&self) -> Result<Vec<String>> {
         let dir = self.root.join("overlays");
         let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -42,6 +42,7 @@ impl KagentTree {
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !n.starts_with('.'))
             .collect();
         envs.sort();
         Ok(envs)

@@ -106,7 +106,7 @@ fn shipped_tree_passes_all_envs() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "ok: 0 errors, 0 notes (env dev, env prod)",
+            "ok: 0 errors, 4 notes (env dev, env prod, env staging)",
         ));
 }
 
@@ -315,7 +315,7 @@ fn strict_fails_on_unchecked_kinds() {
     let f = tmp.path().join("cr.yaml");
     std::fs::write(
         &f,
-        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: kagent\n",
+        "apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: kagent\n",
     )
     .expect("write");
     kagentctl()
@@ -335,11 +335,11 @@ fn strict_fails_on_unchecked_kinds() {
 #[test]
 fn errors_exit_2() {
     kagentctl()
-        .args(["check", "--env", "staging", "--root"])
+        .args(["check", "--env", "qa", "--root"])
         .arg(repo().join("kubernetes/kagent"))
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("unknown environment \"staging\""));
+        .stderr(predicates::str::contains("unknown environment \"qa\""));
     kagentctl()
         .args(["check", "/nonexistent/rendered.yaml"])
         .assert()
@@ -473,6 +473,8 @@ fn tree_from_env_var_or_embedded_copy() {
 #[test]
 fn environment_without_policy_is_a_note_unless_strict() {
     let t = tree_copy();
+    // dev (no policy section) and prod only.
+    std::fs::remove_dir_all(t.path().join("overlays/staging")).expect("rm staging");
     std::fs::write(
         t.path().join("policy.yaml"),
         "kind: CheckPolicy\nenvironments:\n  prod:\n    minReplicas: 3\n",

@@ -28,19 +28,19 @@ fn envs_lists_the_overlays() {
         .arg(tree())
         .assert()
         .success()
-        .stdout("dev\nprod\n");
+        .stdout("dev\nprod\nstaging\tautoscaling,monitoring,mesh\n");
 }
 
 #[test]
 fn unknown_env_is_a_usage_error_listing_known_ones() {
     kagentctl()
-        .args(["render", "--env", "staging", "--root"])
+        .args(["render", "--env", "qa", "--root"])
         .arg(tree())
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("unknown environment \"staging\"")
-                .and(predicate::str::contains("dev, prod")),
+            predicate::str::contains("unknown environment \"qa\"")
+                .and(predicate::str::contains("dev, prod, staging")),
         );
 }
 

@@ -528,6 +528,9 @@ fn repo_with_change() -> (tempfile::TempDir, PathBuf) {
     let repo = tempfile::tempdir().unwrap();
     let tree = repo.path().join("kubernetes/kagent");
     copy_dir(&Path::new(MANIFEST).join("kubernetes/kagent"), &tree);
+    // These tests are about dev and prod; staging (the environment with the phases'
+    // components) is left out so that --all-envs outputs stay as written here.
+    std::fs::remove_dir_all(tree.join("overlays/staging")).unwrap();
     git(repo.path(), &["init", "-q", "-b", "main"]);
     git(repo.path(), &["config", "user.email", "t@example.com"]);
     git(repo.path(), &["config", "user.name", "t"]);

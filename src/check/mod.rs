@@ -14,6 +14,7 @@ pub mod lines;
 pub mod lint;
 pub mod output;
 pub mod policy;
+pub mod rules;
 pub mod schema;
 
 use std::fmt;
@@ -215,6 +216,11 @@ pub fn check_objects(
     findings.extend(linter.finish());
     if let Some(p) = policy {
         findings.extend(policy::evaluate(p, objects, env.unwrap_or("")));
+    }
+    // Cross-object rules need the whole render: an environment, or files checked with
+    // an environment's policy (a ServiceMonitor checked alone has no Service beside it).
+    if let Some(env) = env {
+        findings.extend(rules::evaluate(objects, policy, env));
     }
     levels::apply(&mut findings, policy);
     exempter.apply(&mut findings, policy);

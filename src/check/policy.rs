@@ -85,6 +85,15 @@ pub struct EnvPolicy {
     /// Findings this environment accepts, each with its reason (see [`super::exempt`]).
     #[serde(default)]
     pub exemptions: Vec<super::exempt::Exemption>,
+    /// Labels the environment's Prometheus (Operator) selects ServiceMonitors, PodMonitors
+    /// and PrometheusRules by, e.g. `{release: kube-prometheus-stack}`
+    /// (rule `prometheus-selector-label`).
+    #[serde(default)]
+    pub prometheus_selector: BTreeMap<String, String>,
+    /// The metrics scraper's Istio principal
+    /// (`cluster.local/ns/monitoring/sa/...`), for `mesh-scraper-access`.
+    #[serde(default)]
+    pub metrics_scraper: Option<String>,
 }
 
 impl PolicyFile {
@@ -311,7 +320,29 @@ pub fn evaluate(policy: &EnvPolicy, objects: &[Object], env: &str) -> Vec<Findin
             None | Some(Value::Null) => Some(1),
             Some(v) => v.as_i64(), // a non-integer is a schema finding
         };
-        if let (Some(min), Some(r)) = (policy.min_replicas, replicas) {
+        // With an HPA, the replica count is the HPA's to choose: its minReplicas counts.
+        let hpa = super::rules::autoscaling::hpa_for(objects, &obj.value);
+        if let (Some(min), Some(hpa)) = (policy.min_replicas, hpa) {
+            let r = super::rules::autoscaling::min_replicas(&hpa.value);
+            if let Some(r) = r.filter(|r| *r < min) {
+                cx.push(
+                    "replicas-minimum",
+                    hpa,
+                    "spec.minReplicas".into(),
+                    format!(
+                        "HorizontalPodAutoscaler may scale {} down to {r} replica{}; the {} policy requires at least {min}",
+                        ResourceRef::of(&obj.value),
+                        if r == 1 { "" } else { "s" },
+                        cx.env
+                    ),
+                    format!(
+                        "set the HPA's spec.minReplicas to {min} or more (a patch on the HPA in the {} overlay)",
+                        cx.env
+                    ),
+                );
+            }
+        }
+        if let (Some(min), Some(r), None) = (policy.min_replicas, replicas, hpa) {
             if r < min {
                 let unset = get(&obj.value, &["spec", "replicas"]).is_none_or(Value::is_null);
                 cx.push(

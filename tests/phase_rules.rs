@@ -1,0 +1,511 @@
+//! The cross-object rules of the phases (autoscaling, monitoring, mesh): the shipped tree
+//! passes, and each mutation of a copy of it makes its rule fire, with the resource, the
+//! field path, the file and line, and a fix; `disable:` in policy.yaml switches a rule off.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent")
+}
+
+fn copy_tree() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for e in walkdir::WalkDir::new(root()) {
+        let e = e.expect("walk");
+        let to = tmp
+            .path()
+            .join(e.path().strip_prefix(root()).expect("prefix"));
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+    tmp
+}
+
+/// Replaces `from` (which must occur) by `to` in `rel` under the tree.
+fn edit(tree: &Path, rel: &str, from: &str, to: &str) {
+    let p = tree.join(rel);
+    let text = std::fs::read_to_string(&p).expect("read");
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).expect("write");
+}
+
+/// Runs `check --format json` on `envs`; returns the exit code and the findings.
+fn check(tree: &Path, envs: &[&str]) -> (i32, Vec<Value>) {
+    let mut cmd = cargo_bin_cmd!("kagentctl");
+    cmd.arg("check")
+        .arg("--root")
+        .arg(tree)
+        .args(["--format", "json"]);
+    for e in envs {
+        cmd.args(["--env", e]);
+    }
+    let out = cmd.output().expect("run");
+    let code = out.status.code().expect("exit code");
+    assert!(
+        code < 2,
+        "check failed to run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    (code, v["findings"].as_array().expect("findings").clone())
+}
+
+fn errors(findings: &[Value]) -> Vec<&Value> {
+    findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect()
+}
+
+/// Asserts `rule` fired on `resource` at `path`; returns the finding.
+fn fired<'a>(findings: &'a [Value], rule: &str, resource: &str, path: &str) -> &'a Value {
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("{rule} did not fire: {findings:#?}"));
+    assert_eq!(f["resource"]["display"], resource, "{f:#}");
+    assert_eq!(f["path"], path, "{f:#}");
+    assert!(!f["fix"].as_str().unwrap_or("").is_empty(), "{f:#}");
+    assert!(f["line"].as_u64().is_some_and(|l| l > 0), "{f:#}");
+    f
+}
+
+fn file_of(f: &Value) -> String {
+    f["file"].as_str().unwrap_or("").replace('\\', "/")
+}
+
+/// The line (1-based) of the first line of `rel` containing `needle`.
+fn line_of(tree: &Path, rel: &str, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(tree.join(rel)).expect("read");
+    let i = text
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("needle");
+    i as u64 + 1
+}
+
+/// Puts `components` into an overlay's kustomization (after its `resources:` list).
+fn add_components(tree: &Path, env: &str, components: &[&str]) {
+    let mut block = String::from("components:\n");
+    for c in components {
+        block.push_str(&format!("  - ../../components/{c}\n"));
+    }
+    block.push('\n');
+    edit(
+        tree,
+        &format!("overlays/{env}/kustomization.yaml"),
+        "resources:\n",
+        &format!("{block}resources:\n"),
+    );
+}
+
+#[test]
+fn the_shipped_tree_passes_every_environment() {
+    let (code, findings) = check(&root(), &["dev", "prod", "staging"]);
+    assert_eq!(code, 0, "{:#?}", errors(&findings));
+    assert!(errors(&findings).is_empty());
+}
+
+#[test]
+fn hpa_naming_a_missing_statefulset() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/autoscaling/hpa.yaml",
+        "    name: kagent\n  minReplicas",
+        "    name: kagent-agents\n  minReplicas",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "hpa-target-exists",
+        "HorizontalPodAutoscaler kagent/kagent",
+        "spec.scaleTargetRef.name",
+    );
+    assert!(f["fix"].as_str().unwrap().contains("kagent"), "{f:#}");
+    assert!(file_of(f).ends_with("components/autoscaling/hpa.yaml"));
+    assert_eq!(
+        f["line"],
+        line_of(
+            t.path(),
+            "components/autoscaling/hpa.yaml",
+            "name: kagent-agents"
+        )
+    );
+}
+
+#[test]
+fn spec_replicas_left_beside_an_hpa() {
+    let t = copy_tree();
+    // The trap: an overlay's replicas field re-creates spec.replicas after its components.
+    let k = t.path().join("overlays/staging/kustomization.yaml");
+    let mut text = std::fs::read_to_string(&k).expect("read");
+    text.push_str("\nreplicas:\n  - name: kagent\n    count: 5\n");
+    std::fs::write(&k, text).expect("write");
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "hpa-target-replicas",
+        "StatefulSet kagent/kagent",
+        "spec.replicas",
+    );
+    assert!(f["fix"].as_str().unwrap().contains("replicas:"), "{f:#}");
+}
+
+#[test]
+fn hpa_min_replicas_one_in_prod() {
+    let t = copy_tree();
+    // prod with autoscaling: its own `replicas:` field must go, and the HPA allows 1.
+    add_components(t.path(), "prod", &["autoscaling"]);
+    edit(
+        t.path(),
+        "overlays/prod/kustomization.yaml",
+        "replicas:\n  - name: kagent\n    count: 5\n",
+        "",
+    );
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 0, "{:#?}", errors(&fs)); // minReplicas 3 satisfies prod's 3
+    edit(
+        t.path(),
+        "components/autoscaling/hpa.yaml",
+        "minReplicas: 3",
+        "minReplicas: 1",
+    );
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "replicas-minimum",
+        "HorizontalPodAutoscaler kagent/kagent",
+        "spec.minReplicas",
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("down to 1 replica"),
+        "{f:#}"
+    );
+    assert_eq!(errors(&fs).len(), 1, "{fs:#?}");
+}
+
+#[test]
+fn servicemonitor_port_name_typo() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/monitoring/servicemonitor.yaml",
+        "- port: http-metrics",
+        "- port: http-metric",
+    );
+    let (_, fs) = check(t.path(), &["staging"]);
+    let f = fired(
+        &fs,
+        "servicemonitor-port",
+        "ServiceMonitor kagent/kagent",
+        "spec.endpoints[0].port",
+    );
+    assert!(
+        f["fix"].as_str().unwrap().contains("\"http-metrics\""),
+        "{f:#}"
+    );
+    assert!(file_of(f).ends_with("components/monitoring/servicemonitor.yaml"));
+    assert_eq!(
+        f["line"],
+        line_of(
+            t.path(),
+            "components/monitoring/servicemonitor.yaml",
+            "port: http-metric"
+        )
+    );
+}
+
+#[test]
+fn servicemonitor_selecting_no_service() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/monitoring/servicemonitor.yaml",
+        "app.kubernetes.io/component: metrics",
+        "app.kubernetes.io/component: metric",
+    );
+    let (_, fs) = check(t.path(), &["staging"]);
+    fired(
+        &fs,
+        "servicemonitor-service",
+        "ServiceMonitor kagent/kagent",
+        "spec.selector",
+    );
+}
+
+#[test]
+fn missing_prometheus_selector_label() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "overlays/staging/kustomization.yaml",
+        "value: kube-prometheus-stack",
+        "value: prometheus",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "prometheus-selector-label",
+        "PrometheusRule kagent/kagent",
+        "metadata.labels.release",
+    );
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("kube-prometheus-stack"));
+    assert_eq!(
+        fs.iter()
+            .filter(|f| f["rule"] == "prometheus-selector-label")
+            .count(),
+        2,
+        "the ServiceMonitor too"
+    );
+}
+
+#[test]
+fn invalid_promql() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/monitoring/prometheusrule.yaml",
+        "[15m]) > 3",
+        "[15m) > 3",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "promql-syntax",
+        "PrometheusRule kagent/kagent",
+        "spec.groups[0].rules[3].expr",
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("KagentRestarting"),
+        "{f:#}"
+    );
+    assert_eq!(
+        f["line"],
+        line_of(
+            t.path(),
+            "components/monitoring/prometheusrule.yaml",
+            "[15m) > 3"
+        )
+    );
+}
+
+#[test]
+fn alert_without_for_or_severity() {
+    let t = copy_tree();
+    let rel = "components/monitoring/prometheusrule.yaml";
+    edit(t.path(), rel, "          for: 10m\n", "");
+    edit(
+        t.path(),
+        rel,
+        "            severity: critical\n",
+        "            team: agents\n",
+    );
+    let (_, fs) = check(t.path(), &["staging"]);
+    fired(
+        &fs,
+        "alert-for",
+        "PrometheusRule kagent/kagent",
+        "spec.groups[0].rules[1].for",
+    );
+    fired(
+        &fs,
+        "alert-severity",
+        "PrometheusRule kagent/kagent",
+        "spec.groups[0].rules[0].labels.severity",
+    );
+}
+
+#[test]
+fn dashboard_without_its_label() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/monitoring/kustomization.yaml",
+        "        grafana_dashboard: \"1\"\n",
+        "",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "dashboard-label",
+        "ConfigMap kagent/kagent-grafana-dashboard",
+        "metadata.labels.grafana_dashboard",
+    );
+    // A generated object: the line of its generator entry.
+    assert!(file_of(f).ends_with("components/monitoring/kustomization.yaml"));
+    assert_eq!(
+        f["line"],
+        line_of(
+            t.path(),
+            "components/monitoring/kustomization.yaml",
+            "- name: kagent-grafana-dashboard"
+        )
+    );
+}
+
+#[test]
+fn dashboard_with_broken_json() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/monitoring/dashboard.json",
+        "\"panels\": [",
+        "\"panels\": [[",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "dashboard-json",
+        "ConfigMap kagent/kagent-grafana-dashboard",
+        "data[\"kagent.json\"]",
+    );
+    assert!(f["message"].as_str().unwrap().contains("not valid JSON"));
+}
+
+#[test]
+fn permissive_mtls_in_prod() {
+    let t = copy_tree();
+    add_components(t.path(), "prod", &["mesh"]);
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 0, "{:#?}", errors(&fs));
+    edit(
+        t.path(),
+        "components/mesh/peerauthentication.yaml",
+        "mode: STRICT",
+        "mode: PERMISSIVE",
+    );
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "mesh-mtls-strict",
+        "PeerAuthentication kagent/default",
+        "spec.mtls.mode",
+    );
+    assert_eq!(f["env"], "prod");
+    assert_eq!(
+        f["line"],
+        line_of(
+            t.path(),
+            "components/mesh/peerauthentication.yaml",
+            "mode: PERMISSIVE"
+        )
+    );
+}
+
+#[test]
+fn mesh_without_peer_authentication() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/mesh/kustomization.yaml",
+        "  - peerauthentication.yaml\n",
+        "",
+    );
+    let (_, fs) = check(t.path(), &["staging"]);
+    fired(
+        &fs,
+        "mesh-mtls-strict",
+        "StatefulSet kagent/kagent",
+        "metadata.namespace",
+    );
+}
+
+#[test]
+fn protocol_less_port_with_the_mesh_on() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/mesh/service-protocols.yaml",
+        "    - port: 8080\n      appProtocol: http\n",
+        "    - port: 8080\n",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "mesh-port-protocol",
+        "Service kagent/kagent",
+        "spec.ports[0]",
+    );
+    assert!(f["fix"].as_str().unwrap().contains("appProtocol"));
+    // Without the mesh the same port is fine.
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 0, "{:#?}", errors(&fs));
+}
+
+#[test]
+fn metrics_port_not_reachable_by_the_scraper() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/mesh/authorizationpolicy.yaml",
+        "              - \"9090\"",
+        "              - \"9091\"",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "mesh-scraper-access",
+        "AuthorizationPolicy kagent/kagent",
+        "spec.rules",
+    );
+    assert!(f["message"].as_str().unwrap().contains("9090"), "{f:#}");
+    // Another principal for the scraper in the policy: the rule names it.
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "policy.yaml",
+        "metricsScraper: cluster.local/ns/monitoring/sa/kube-prometheus-stack-prometheus",
+        "metricsScraper: cluster.local/ns/observability/sa/prometheus",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 1);
+    let f = fired(
+        &fs,
+        "mesh-scraper-access",
+        "AuthorizationPolicy kagent/kagent",
+        "spec.rules",
+    );
+    assert!(
+        f["fix"].as_str().unwrap().contains("ns/observability"),
+        "{f:#}"
+    );
+}
+
+#[test]
+fn a_rule_is_switched_off_per_environment() {
+    let t = copy_tree();
+    edit(t.path(), "components/monitoring/prometheusrule.yaml", "[15m]) > 3", "[15m) > 3");
+    edit(
+        t.path(),
+        "policy.yaml",
+        "    metricsScraper:",
+        "    rules:\n      promql-syntax: off\n    metricsScraper:",
+    );
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 0, "{:#?}", errors(&fs));
+    // Only there: prod with the same component still reports it.
+    add_components(t.path(), "prod", &["monitoring"]);
+    let (code, fs) = check(t.path(), &["prod"]);
+    assert_eq!(code, 1);
+    fired(&fs, "promql-syntax", "PrometheusRule kagent/kagent", "spec.groups[0].rules[3].expr");
+}
