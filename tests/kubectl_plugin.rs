@@ -47,7 +47,7 @@ fn the_launcher_renders_like_kagentctl_and_calls_itself_kubectl_kagent() {
     assert!(err.contains("Usage: kubectl kagent render"), "{err}");
 
     let unknown = run(Command::new(&launcher)
-        .args(["render", "--env", "staging", "--root"])
+        .args(["render", "--env", "qa", "--root"])
         .arg(tree()));
     assert_eq!(unknown.status.code(), Some(2));
     let err = String::from_utf8_lossy(&unknown.stderr);
@@ -60,7 +60,7 @@ fn the_launcher_renders_like_kagentctl_and_calls_itself_kubectl_kagent() {
 #[test]
 fn kagentctl_under_its_own_name_still_says_kagentctl() {
     let out = run(Command::new(kagentctl_bin())
-        .args(["render", "--env", "staging", "--root"])
+        .args(["render", "--env", "qa", "--root"])
         .arg(tree()));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -86,7 +86,10 @@ fn a_link_named_kubectl_kagent_calls_itself_kubectl_kagent() {
     let dir = plugin_dir();
     let link = dir.path().join("kubectl-kagent");
     let out = run(Command::new(&link).args(["envs", "--root"]).arg(tree()));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "dev\nprod\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "dev\nprod\nstaging\tautoscaling,monitoring,mesh\n"
+    );
     let bad = run(Command::new(&link).args(["diff", "--bogus"]));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Usage: kubectl kagent diff"));
 }
@@ -131,7 +134,7 @@ fn kubectl_finds_the_plugin_on_path() {
     assert_eq!(via.stdout, ours.stdout, "kubectl kagent render differs");
 
     let bad = run(Command::new("kubectl")
-        .args(["kagent", "render", "--env", "staging", "--root"])
+        .args(["kagent", "render", "--env", "qa", "--root"])
         .arg(tree())
         .env("PATH", &path));
     assert_eq!(bad.status.code(), Some(2));
