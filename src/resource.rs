@@ -510,3 +510,18 @@ impl ResMap {
         Ok(())
     }
 }
+
+/// A resource map of `objs` without provenance: the one test helper every transformer's
+/// tests build their input with. Panics on a non-object or a repeated id.
+#[cfg(test)]
+pub(crate) fn resmap(objs: impl IntoIterator<Item = Value>) -> ResMap {
+    let mut m = ResMap::new();
+    for o in objs {
+        let Value::Object(obj) = o else {
+            panic!("not an object: {o}")
+        };
+        m.append(Resource::new(obj, Origin::default()))
+            .unwrap_or_else(|r| panic!("repeated id {}", r.id()));
+    }
+    m
+}

@@ -1,7 +1,7 @@
 //! Emitter round trip: an arbitrary JSON-like value, emitted as go-yaml v2 does, must
 //! parse back (as kyaml/go-yaml v3 reads it) to the same value.
 //!
-//! Excluded from the domain, as in tests/properties.rs: characters go-yaml itself does
+//! Excluded from the domain, as in tests/integration/properties.rs: characters go-yaml itself does
 //! not round-trip (NEL, LS, PS, C1 controls, DEL, U+FFFE/U+FFFF; see
 //! `kagentctl::yaml::emit::kubectl_encode_error`); and the mapping key `<<`, which
 //! go-yaml v2 prints plain and then reads back as a merge key (Kustomize fails on it, and

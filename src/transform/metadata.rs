@@ -96,18 +96,8 @@ fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformRes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{Origin, Resource};
+    use crate::resource::resmap;
     use serde_json::json;
-
-    fn resmap(objs: Vec<Value>) -> ResMap {
-        let mut m = ResMap::new();
-        for o in objs {
-            if let Value::Object(o) = o {
-                m.append(Resource::new(o, Origin::default())).unwrap();
-            }
-        }
-        m
-    }
 
     #[test]
     fn common_labels_reach_selectors_and_templates() {

@@ -146,18 +146,8 @@ pub fn apply_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{Origin, Resource};
+    use crate::resource::resmap;
     use serde_json::json;
-
-    fn resmap(objs: Vec<Value>) -> ResMap {
-        let mut m = ResMap::new();
-        for o in objs {
-            if let Value::Object(o) = o {
-                m.append(Resource::new(o, Origin::default())).unwrap();
-            }
-        }
-        m
-    }
 
     #[test]
     fn namespaced_objects_move_cluster_scoped_stay_namespaces_are_renamed() {

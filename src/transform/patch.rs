@@ -337,21 +337,15 @@ pub fn apply(m: &mut ResMap, p: &LoadedPatch, api: OpenApi<'_>) -> TransformResu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{Origin, Resource};
+    use crate::resource::resmap;
     use serde_json::json;
 
-    fn resmap() -> ResMap {
-        let mut m = ResMap::new();
-        for o in [
+    fn two_deployments() -> ResMap {
+        resmap([
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"tier": "front"}},
                    "spec": {"replicas": 1}}),
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "db"}, "spec": {"replicas": 1}}),
-        ] {
-            if let Value::Object(o) = o {
-                m.append(Resource::new(o, Origin::default())).unwrap();
-            }
-        }
-        m
+        ])
     }
 
     #[test]
@@ -368,7 +362,7 @@ mod tests {
 
     #[test]
     fn strategic_patch_by_id_keeps_the_name_and_needs_a_match() {
-        let mut m = resmap();
+        let mut m = two_deployments();
         let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
         let docs = vec![p.as_object().cloned().unwrap()];
         apply_smp_by_id(&mut m, &docs, PatchOptions::default(), OpenApi::BUILTIN).unwrap();
@@ -390,7 +384,7 @@ mod tests {
 
     #[test]
     fn json_patch_by_label_selector_and_regex_name() {
-        let mut m = resmap();
+        let mut m = two_deployments();
         let PatchBody::Json(ops) =
             parse("- op: replace\n  path: /spec/replicas\n  value: 7\n", "t").unwrap()
         else {

@@ -1355,19 +1355,8 @@ pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::Origin;
+    use crate::resource::resmap;
     use serde_json::json;
-
-    fn resmap(objs: Vec<Value>) -> ResMap {
-        let mut m = ResMap::new();
-        for o in objs {
-            let Value::Object(obj) = o else {
-                panic!("not an object")
-            };
-            m.append(Resource::new(obj, Origin::default())).unwrap();
-        }
-        m
-    }
 
     fn reps(v: Value) -> Vec<Replacement> {
         let Value::Array(items) = v else {

@@ -476,20 +476,9 @@ pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::Origin;
+    use crate::resource::resmap;
     use crate::schema::default_config;
     use serde_json::json;
-
-    fn resmap(objs: Vec<Value>) -> ResMap {
-        let mut m = ResMap::new();
-        for o in objs {
-            let Value::Object(obj) = o else {
-                panic!("not an object")
-            };
-            m.append(Resource::new(obj, Origin::default())).unwrap();
-        }
-        m
-    }
 
     fn vals(pairs: &[(&str, VarValue)]) -> Vec<(String, VarValue)> {
         let mut v: Vec<(String, VarValue)> = pairs

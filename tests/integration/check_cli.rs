@@ -1,22 +1,13 @@
 //! `kagentctl check` end to end: the shipped tree passes, each mutation of the tree yields
 //! exactly the expected finding, exit codes, and the three output formats.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn kagentctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kagentctl"));
-    c.env_remove("KAGENTCTL_ROOT");
-    c
-}
+use crate::common::{kagentctl, repo};
 
 /// A copy of kubernetes/kagent in a temporary directory.
 fn tree_copy() -> tempfile::TempDir {

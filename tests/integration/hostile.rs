@@ -1148,7 +1148,7 @@ fn very_long_keys_and_values_render() {
 }
 
 /// A 50 MB honest input (10,000 ConfigMaps of 5 KB) renders: no arbitrary small limits.
-/// Run with `cargo test --release --test hostile -- --ignored`.
+/// Run with `cargo test --release --test integration -- --ignored hostile::`.
 #[test]
 #[ignore = "slow: builds a 50 MB tree"]
 fn fifty_megabytes_of_honest_input_render() {

@@ -26,10 +26,7 @@ const SECRETS: [&str; 4] = [
     "cHJvZC1zM2NyM3QtdDBrZW4=",
 ];
 
-fn golden(env: &str) -> String {
-    std::fs::read_to_string(Path::new(MANIFEST).join(format!("tests/golden/{env}.yaml")))
-        .expect("golden file")
-}
+use crate::common::golden;
 
 /// `kubectl kustomize` of the changed prod overlay.
 fn modified_prod() -> String {

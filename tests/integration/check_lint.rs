@@ -4,16 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use kagentctl::check::lint::RULES;
 use kagentctl::check::{
     check_objects, objects_from_yaml, CheckOptions, EnvPolicy, Finding, PolicyFile, Severity,
 };
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{kagentctl, repo};
 
 fn clean() -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/lint/clean.yaml")).expect("fixture")
@@ -281,12 +278,6 @@ fn no_linter_rule_fires_on_the_shipped_renders() {
 }
 
 // ---- exemptions, end to end, in the three formats ----
-
-fn kagentctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kagentctl"));
-    c.env_remove("KAGENTCTL_ROOT");
-    c
-}
 
 const POLICY: &str = "kind: CheckPolicy
 environments:

@@ -1,25 +1,10 @@
 //! Black-box tests of the `kagentctl` binary: each command and its error paths.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 
-fn tree() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent")
-}
-
-fn kagentctl() -> assert_cmd::Command {
-    let mut c = cargo_bin_cmd!("kagentctl");
-    c.env_remove("KAGENTCTL_ROOT").env_remove("NO_COLOR");
-    c
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, text).expect("write");
-}
+use crate::common::{kagentctl, tree, write};
 
 #[test]
 fn envs_lists_the_overlays() {

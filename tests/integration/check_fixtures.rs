@@ -58,7 +58,7 @@ fn verdicts_match_the_index() {
         let src = std::fs::read_to_string(&path).expect("fixture");
         let objects = objects_from_yaml(&src, Some(path.clone())).expect("parse");
         // The verdict is the schema's (what kubernetes-validate decides); linter rules
-        // (a lone Service selecting no pods, ...) are tested in tests/check_lint.rs.
+        // (a lone Service selecting no pods, ...) are tested in check_lint.rs.
         let fs: Vec<_> = check_objects(&objects, None, None, &CheckOptions::default())
             .expect("check")
             .into_iter()

@@ -7,21 +7,15 @@ use kagentctl::check::{
     check_objects, objects_from_yaml, CheckOptions, EnvPolicy, Finding, PolicyFile, Severity,
 };
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{golden, repo};
 
 fn policy(env: &str) -> EnvPolicy {
     let pf = PolicyFile::load(&repo().join("kubernetes/kagent/policy.yaml")).expect("policy");
     pf.env(env).cloned().expect("env policy")
 }
 
-fn golden(env: &str) -> String {
-    std::fs::read_to_string(repo().join(format!("tests/golden/{env}.yaml"))).expect("golden")
-}
-
 /// The findings that are not suppressed by an exemption (the prod policy exempts the
-/// StatefulSet from `network-policy`; tests/check_lint.rs covers exemptions).
+/// StatefulSet from `network-policy`; check_lint.rs covers exemptions).
 fn check(src: &str, env: &str) -> Vec<Finding> {
     let objects = objects_from_yaml(src, Some(PathBuf::from("prod.yaml"))).expect("parse");
     check_objects(

@@ -5,13 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tree() -> PathBuf {
-    repo().join("kubernetes/kagent")
-}
+use crate::common::tree;
 
 fn kagentctl_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kagentctl"))

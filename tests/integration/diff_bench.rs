@@ -1,7 +1,7 @@
 //! Micro-benchmark of `kagentctl diff` (ignored by default; it prints timings):
 //!
 //! ```sh
-//! cargo test --release --test diff_bench -- --ignored --nocapture
+//! cargo test --release --test integration -- --ignored diff_bench:: --nocapture
 //! ```
 //!
 //! The two kagent environments scaled to a 1000-resource tree: 100 copies of the golden

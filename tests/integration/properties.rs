@@ -114,7 +114,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 /// Mapping keys: any text but `<<`, which go-yaml v2 prints plain and reads back as a
-/// merge key (Kustomize fails on it; see tests/hostile.rs).
+/// merge key (Kustomize fails on it; see hostile.rs).
 fn key() -> impl Strategy<Value = String> {
     text().prop_filter("merge key", |k| k != "<<")
 }

@@ -1,0 +1,20 @@
+//! The integration tests, in one binary (one link, one process start-up): each module
+//! covers one command or concern; `common` holds the helpers they share.
+//! The data-driven fixture tests are in `tests/fixtures.rs`; `tests/check_lazy.rs` stays
+//! alone because it watches process-wide state.
+
+mod common;
+
+mod check;
+mod check_cli;
+mod check_fixtures;
+mod check_lint;
+mod cli;
+mod diff;
+mod diff_bench;
+mod emit;
+mod golden;
+mod hostile;
+mod kubectl_plugin;
+mod properties;
+mod shell_integration;
