@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::output;
 use super::policy::PolicyFile;
+use super::stream::{Checker, Kept};
 use super::{check_objects, objects_from_yaml, CheckOptions, Finding, Object, Source};
 use crate::error::{Error, Result};
 
@@ -165,9 +166,12 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             }
         };
         // All files form one set: a PodDisruptionBudget in one file covers a StatefulSet in
-        // another, as it would in the cluster.
-        let mut objects = Vec::new();
-        let mut texts: Vec<(PathBuf, String)> = Vec::new();
+        // another, as it would in the cluster. Files are streamed: each is parsed, checked
+        // and dropped, keeping only what the rules across objects need.
+        let mut checker = Checker::new(policy.as_ref(), args.policy_env.as_deref(), &opts)?;
+        let mut findings = Vec::new();
+        let mut kept = Kept::default();
+        let mut stdin_text: Option<String> = None;
         for file in &args.files {
             let src = read_input(file)?;
             let shown = if file == Path::new("-") {
@@ -175,12 +179,45 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             } else {
                 file.clone()
             };
-            objects.extend(objects_from_yaml(&src, Some(shown.clone()))?);
+            let objects = objects_from_yaml(&src, Some(shown.clone()))?;
+            let mut fs = Vec::new();
+            for o in &objects {
+                fs.extend(checker.observe(o));
+            }
+            point_in_file(&mut fs, &shown, &src);
+            findings.extend(fs);
+            for o in &objects {
+                kept.keep(o);
+            }
+            drop(objects);
             out.checked.push(shown.display().to_string());
-            texts.push((shown, src));
+            if file == Path::new("-") {
+                stdin_text = Some(src);
+            }
         }
-        out.findings = check_objects(&objects, policy.as_ref(), args.policy_env.as_deref(), &opts)?;
-        point_at_fields(&mut out.findings, &texts);
+        let whole = kept.into_objects();
+        let mut across = checker.cross(&whole);
+        drop(whole);
+        // Point the findings across objects at their fields, reading their files again
+        // one at a time (standard input was kept).
+        let mut files: Vec<PathBuf> = across
+            .iter()
+            .filter_map(|f| f.source.file.clone())
+            .collect();
+        files.sort();
+        files.dedup();
+        for file in files {
+            let text = if file == Path::new("<stdin>") {
+                stdin_text.clone()
+            } else {
+                std::fs::read_to_string(&file).ok()
+            };
+            if let Some(text) = text {
+                point_in_file(&mut across, &file, &text);
+            }
+        }
+        findings.extend(across);
+        out.findings = checker.settle(findings);
         return Ok(out);
     }
 
@@ -278,6 +315,33 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     }
     out.fallback_file = Some(shown(&root.join("policy.yaml")));
     Ok(out)
+}
+
+/// [`point_at_fields`] for the findings from one file, recording the field lines of only
+/// the documents that have findings.
+fn point_in_file(findings: &mut [Finding], file: &Path, text: &str) {
+    let mut starts: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.source.file.as_deref() == Some(file))
+        .filter_map(|f| f.source.line)
+        .collect();
+    if starts.is_empty() {
+        return;
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let docs = super::lines::field_lines_of(text, Some(&starts));
+    for f in findings.iter_mut() {
+        if f.source.file.as_deref() != Some(file) {
+            continue;
+        }
+        let Some(start) = f.source.line else {
+            continue;
+        };
+        if let Some(doc) = docs.iter().find(|d| d.start == start) {
+            f.source.line = Some(doc.line_of(&f.path));
+        }
+    }
 }
 
 /// Moves each finding's line from its document's start to the line of its field (or of the

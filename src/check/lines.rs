@@ -104,7 +104,14 @@ enum Frame {
 /// Maps every field of every document of `src` to its line. Returns an empty list when
 /// the text does not parse (the caller already reported that).
 pub fn field_lines(src: &str) -> Vec<DocLines> {
+    field_lines_of(src, None)
+}
+
+/// Like [`field_lines`], but records fields only in the documents starting at one of the
+/// `starts` lines (when given): a large file with findings in few documents stays cheap.
+pub fn field_lines_of(src: &str, starts: Option<&[usize]>) -> Vec<DocLines> {
     let mut docs = Vec::new();
+    let mut wanted = true;
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Step> = Vec::new();
@@ -122,6 +129,7 @@ pub fn field_lines(src: &str) -> Vec<DocLines> {
         if is_node && !started {
             doc.start = line;
             started = true;
+            wanted = starts.is_none_or(|s| s.contains(&line));
         }
         // A node in key position of a mapping: remember the key and its line.
         if let (Event::Scalar(text, ..), Some(Frame::Map { key: key @ None })) =
@@ -129,13 +137,17 @@ pub fn field_lines(src: &str) -> Vec<DocLines> {
         {
             *key = Some(text.to_string());
             path.push(Step::Key(text.to_string()));
-            doc.lines.insert(path.clone(), line);
+            if wanted {
+                doc.lines.insert(path.clone(), line);
+            }
             continue;
         }
         if is_node {
             if let Some(Frame::Seq { index }) = stack.last() {
                 path.push(Step::Index(*index));
-                doc.lines.insert(path.clone(), line);
+                if wanted {
+                    doc.lines.insert(path.clone(), line);
+                }
             } else if let Some(Frame::Map { key: None }) = stack.last() {
                 // A complex (non-scalar) key: not addressable by a field path.
                 path.push(Step::Key(String::new()));
@@ -150,10 +162,15 @@ pub fn field_lines(src: &str) -> Vec<DocLines> {
             }
             Event::Scalar(..) | Event::Alias(_) => finish_value(&mut stack, &mut path),
             Event::DocumentEnd => {
+                let past_last = starts.is_some_and(|s| s.iter().all(|w| *w <= doc.start));
                 docs.push(std::mem::take(&mut doc));
                 stack.clear();
                 path.clear();
                 started = false;
+                if past_last {
+                    // Every wanted document is done: the rest of the file is not needed.
+                    break;
+                }
             }
             _ => {}
         }

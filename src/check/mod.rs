@@ -16,6 +16,7 @@ pub mod output;
 pub mod policy;
 pub mod rules;
 pub mod schema;
+pub mod stream;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -200,37 +201,13 @@ pub fn check_objects(
     env: Option<&str>,
     opts: &CheckOptions,
 ) -> crate::Result<Vec<Finding>> {
-    let schema = schema::Schema::get()?;
+    let mut checker = stream::Checker::new(policy, env, opts)?;
     let mut findings = Vec::new();
-    let mut linter = lint::Linter::default();
-    let mut exempter = exempt::Exempter::default();
     for obj in objects {
-        let mut fs = schema.validate(&obj.value);
-        for f in &mut fs {
-            f.source = obj.source.clone();
-        }
-        findings.extend(fs);
-        findings.extend(linter.observe(obj));
-        exempter.observe(obj);
+        findings.extend(checker.observe(obj));
     }
-    findings.extend(linter.finish());
-    if let Some(p) = policy {
-        findings.extend(policy::evaluate(p, objects, env.unwrap_or("")));
-    }
-    // Cross-object rules need the whole render: an environment, or files checked with
-    // an environment's policy (a ServiceMonitor checked alone has no Service beside it).
-    if let Some(env) = env {
-        findings.extend(rules::evaluate(objects, policy, env));
-    }
-    levels::apply(&mut findings, policy);
-    exempter.apply(&mut findings, policy);
-    for f in &mut findings {
-        f.env = env.map(str::to_string);
-        if opts.strict && f.severity == Severity::Note {
-            f.severity = Severity::Error;
-        }
-    }
-    Ok(findings)
+    findings.extend(checker.cross(objects));
+    Ok(checker.settle(findings))
 }
 
 /// Convenience for tests and callers holding bare values: wraps them without provenance.

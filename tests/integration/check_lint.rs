@@ -511,3 +511,86 @@ fn bad_exemptions_and_levels_are_errors() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn files_are_streamed_and_still_one_set() {
+    // a.yaml: a Service selecting the Deployment of b.yaml by a misspelt label, a PDB for
+    // it, and a CustomResourceDefinition; b.yaml: the Deployment. The cross-file findings
+    // point at their fields in their own files.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = "apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  selector:
+    app: wbe
+  ports:
+    - port: 80
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: app}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object}}
+";
+    let b = clean()
+        .split("---\n")
+        .find(|d| d.contains("kind: Deployment"))
+        .expect("deployment")
+        .replace(
+            "serviceAccountName: web",
+            "serviceAccountName: default\n      automountServiceAccountToken: false",
+        );
+    std::fs::write(tmp.path().join("a.yaml"), a).expect("write");
+    std::fs::write(tmp.path().join("b.yaml"), &b).expect("write");
+    std::fs::write(
+        tmp.path().join("policy.yaml"),
+        "environments:\n  prod:\n    podDisruptionBudget: true\n",
+    )
+    .expect("write");
+    let out = kagentctl()
+        .current_dir(tmp.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--policy-env",
+            "prod",
+            "--policy",
+            "policy.yaml",
+            "a.yaml",
+            "b.yaml",
+        ])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let fs = v["findings"].as_array().expect("findings");
+    let got: Vec<(&str, &str, u64)> = fs
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or(""),
+                f["file"].as_str().unwrap_or(""),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // The PDB of a.yaml covers b.yaml's Deployment (no pod-disruption-budget finding);
+    // the Service's selector is at line 5 of a.yaml.
+    assert_eq!(got, vec![("service-selector", "a.yaml", 5)], "{v:#}");
+    assert_eq!(out.status.code(), Some(1));
+}
