@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::format::{self, Format, Options, Section};
+use super::ignore::{self, IgnoreRules};
 use super::source::{self, GitTree};
-use super::{diff_sets, Key};
+use super::{diff_sets_with, Key};
 use crate::build::BuildOptions;
 use crate::error::{Error, Result};
 use crate::tree::{Found, KagentTree};
@@ -67,6 +68,24 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub context: usize,
+    /// Leave out changes at this field path (repeatable): keys separated by `.`, `*` for
+    /// any key or list item or inside a key (`metadata.annotations.checksum/*`), list items
+    /// by `[N]`, `[name=value]` or `[*]`. Ignored changes are counted in the summary.
+    #[arg(long = "ignore", value_name = "PATH")]
+    pub ignore: Vec<String>,
+    /// Leave out resources of this kind (repeatable); counted in the summary.
+    #[arg(long = "ignore-kind", value_name = "KIND")]
+    pub ignore_kind: Vec<String>,
+    /// With --format markdown: the comment's maximum size in bytes (default 60000; GitHub
+    /// rejects comments over 65536 characters). The summary table always fits; resources
+    /// that do not are left out whole, with a line saying how many.
+    #[arg(long, value_name = "N")]
+    pub max_bytes: Option<usize>,
+    /// Show a removed and an added object of the same kind that are at least PCT percent
+    /// similar (name and namespace aside) as one renamed or moved resource (default 80).
+    #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "80",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub detect_renames: Option<u8>,
 }
 
 /// Two sets of objects to compare, and how to label them.
@@ -83,21 +102,60 @@ struct Comparison {
 /// arguments, unknown ref, a render that fails) are returned for the caller to print and
 /// map to exit status 2.
 pub fn run(args: &DiffArgs) -> Result<i32> {
-    let comparisons = comparisons(args)?;
+    if args.max_bytes.is_some() && args.format != Format::Markdown {
+        return Err(Error::Usage(
+            "--max-bytes limits the markdown comment: use it with --format markdown".into(),
+        ));
+    }
+    if let Some(n) = args.max_bytes.filter(|n| *n < format::MARKDOWN_MIN_BYTES) {
+        return Err(Error::Usage(format!(
+            "--max-bytes {n} is too small: the summary table needs at least {} bytes",
+            format::MARKDOWN_MIN_BYTES
+        )));
+    }
+    let rules = IgnoreRules::new(&args.ignore, &args.ignore_kind, "--ignore")?;
+    let (mut comparisons, file_rules) = comparisons(args)?;
+    let rules = match file_rules {
+        Some(f) => rules.merge(f),
+        None => rules,
+    };
+    let mut ignored = Vec::with_capacity(comparisons.len());
+    for c in &mut comparisons {
+        if rules.is_empty() {
+            ignored.push(ignore::Ignored::default());
+            continue;
+        }
+        let (old, new, n) = rules.apply(&c.old, &c.new);
+        c.old = old;
+        c.new = new;
+        ignored.push(n);
+    }
     let sections: Vec<Section> = comparisons
         .iter()
-        .map(|c| Section {
+        .zip(ignored)
+        .map(|(c, ignored)| Section {
             label: c.label.clone(),
             notes: c.notes.clone(),
-            report: diff_sets(&c.old, &c.new),
+            report: diff_sets_with(&c.old, &c.new, args.detect_renames),
             text_differs: c.text_differs,
+            ignored,
         })
         .collect();
     let opts = Options {
         color: use_color(args.color, args.format),
         context: args.context,
     };
-    let out = format::render(&sections, args.format, &opts);
+    let out = match args.format {
+        Format::Markdown => format::markdown(
+            &sections,
+            &opts,
+            &format::Limits {
+                max_bytes: args.max_bytes.unwrap_or(format::MARKDOWN_BUDGET),
+                rerun: rerun_command(),
+            },
+        ),
+        f => format::render(&sections, f, &opts),
+    };
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -121,6 +179,31 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
     Ok(i32::from(different && !args.exit_zero))
 }
 
+/// The command line of this run with `--format text` instead of markdown and without
+/// `--max-bytes`: what a reader runs to see everything a comment left out.
+fn rerun_command() -> String {
+    let mut out = vec!["kagentctl".to_string()];
+    let mut args = std::env::args().skip(1).peekable();
+    while let Some(a) = args.next() {
+        if a == "--max-bytes" || a == "--format" {
+            args.next();
+            continue;
+        }
+        if a.starts_with("--max-bytes=") || a.starts_with("--format=") {
+            continue;
+        }
+        let plain = a
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@".contains(&b));
+        out.push(if plain {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        });
+    }
+    out.join(" ")
+}
+
 /// Whether to colour: `--color`, then `NO_COLOR`, then whether stdout is a terminal.
 fn use_color(choice: ColorChoice, format: Format) -> bool {
     if matches!(format, Format::Markdown | Format::Json) {
@@ -136,7 +219,17 @@ fn use_color(choice: ColorChoice, format: Format) -> bool {
     }
 }
 
-fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
+/// The comparisons to make, and the ignore rules of the `.kagentctl-diff.yaml` next to the
+/// tree (or, for OLD NEW, in the working directory), if there is one.
+fn comparisons(args: &DiffArgs) -> Result<(Vec<Comparison>, Option<IgnoreRules>)> {
+    let file_rules = |dir: &Path| -> Result<Option<IgnoreRules>> {
+        let p = dir.join(ignore::FILE_NAME);
+        if p.is_file() {
+            IgnoreRules::load(&p).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
     let tree_flags = !args.envs.is_empty()
         || args.all_envs
         || args.base.is_some()
@@ -144,7 +237,10 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
         || args.check.is_some();
     match args.paths.as_slice() {
         [] => {}
-        [old, new] if !tree_flags => return compare_paths(old, new),
+        [old, new] if !tree_flags => {
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            return Ok((compare_paths(old, new)?, file_rules(&cwd)?));
+        }
         [_, _] => {
             return Err(Error::Usage(
                 "diff OLD NEW compares two rendered files or directories; it takes none of \
@@ -159,8 +255,13 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
         }
     }
     let tree = open_tree(args)?;
+    let rules = if tree.is_embedded() {
+        None
+    } else {
+        file_rules(tree.root())?
+    };
     if let Some(dir) = &args.check {
-        return check_snapshots(&tree, dir, &args.envs);
+        return Ok((check_snapshots(&tree, dir, &args.envs)?, rules));
     }
     if args.envs.is_empty() && !args.all_envs {
         return Err(Error::Usage(
@@ -169,10 +270,11 @@ fn comparisons(args: &DiffArgs) -> Result<Vec<Comparison>> {
                 .into(),
         ));
     }
-    match &args.against_env {
-        Some(against) => against_env(&tree, &args.envs, args.all_envs, against),
-        None => against_ref(&tree, &args.envs, args.base.as_deref().unwrap_or("HEAD")),
-    }
+    let comparisons = match &args.against_env {
+        Some(against) => against_env(&tree, &args.envs, args.all_envs, against)?,
+        None => against_ref(&tree, &args.envs, args.base.as_deref().unwrap_or("HEAD"))?,
+    };
+    Ok((comparisons, rules))
 }
 
 /// The kagent tree: `--root`/`KAGENTCTL_ROOT`, else `kubernetes/kagent` here or above, else

@@ -36,6 +36,8 @@ pub struct Section<'a> {
     /// Set when the objects are equal but the text is not (a stale snapshot whose
     /// formatting or order differs from what `render` writes).
     pub text_differs: bool,
+    /// What ignore rules left out (counted in the summary).
+    pub ignored: super::ignore::Ignored,
 }
 
 impl Section<'_> {
@@ -44,9 +46,15 @@ impl Section<'_> {
         !self.report.is_empty() || self.text_differs
     }
 
-    /// `prod: 1 changed, 1 added, 0 removed`.
+    /// `prod: 1 changed, 1 added, 0 removed`, and what ignore rules left out
+    /// (`; ignored: 2 field changes`).
     pub fn summary_line(&self) -> String {
-        format!("{}: {}", self.label, self.report.summary())
+        let ignored = if self.ignored.is_empty() {
+            String::new()
+        } else {
+            format!("; ignored: {}", self.ignored.describe())
+        };
+        format!("{}: {}{ignored}", self.label, self.report.summary())
     }
 }
 
@@ -59,15 +67,18 @@ pub struct Options {
     pub context: usize,
 }
 
-/// GitHub rejects comments above 65 536 characters; diff blocks beyond this budget are
-/// left out (headers are still listed).
+/// GitHub rejects comments above 65 536 characters: the default `--max-bytes` of the
+/// markdown format, with room left for a header the posting step may add.
 pub const MARKDOWN_BUDGET: usize = 60_000;
+
+/// The smallest `--max-bytes` accepted (the summary table needs some room).
+pub const MARKDOWN_MIN_BYTES: usize = 1_024;
 
 /// Prints `sections` in `format`.
 pub fn render(sections: &[Section], format: Format, opts: &Options) -> String {
     match format {
         Format::Text | Format::Paths => text(sections, format == Format::Paths, opts),
-        Format::Markdown => markdown(sections, opts),
+        Format::Markdown => markdown(sections, opts, &Limits::default()),
         Format::Json => json_report(sections, opts),
     }
 }
@@ -173,33 +184,145 @@ fn fence_for(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
-fn markdown(sections: &[Section], opts: &Options) -> String {
-    let mut out = String::new();
-    for (i, sec) in sections.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
+/// The size limit of a markdown comment, and how to see what it leaves out.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The comment's maximum size in bytes (bytes bound characters from above).
+    pub max_bytes: usize,
+    /// The command that shows everything (printed where resources are left out).
+    pub rerun: String,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: MARKDOWN_BUDGET,
+            rerun: "kagentctl diff".into(),
         }
-        let _ = writeln!(out, "### {}", html_escape(&sec.summary_line()));
-        for note in &sec.notes {
-            let _ = writeln!(out, "\n> {}", html_escape(note));
-        }
-        for e in &sec.report.entries {
-            let _ = write!(
-                out,
-                "\n<details>\n<summary><code>{}</code></summary>\n\n",
-                html_escape(&e.header())
-            );
-            let body = e.unified(opts.context);
-            if out.len() + body.len() > MARKDOWN_BUDGET {
-                out.push_str(
-                    "_Diff left out to keep this comment under the size limit; \
-                     run `kagentctl diff` locally to see it._\n",
-                );
-            } else {
-                let fence = fence_for(&body);
-                let _ = write!(out, "{fence}diff\n{body}{fence}\n");
+    }
+}
+
+/// The order resources are shown in a size-limited comment: workloads, Services and
+/// networking, RBAC, configuration, then everything else.
+pub fn priority(kind: &str) -> u8 {
+    match kind {
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "CronJob"
+        | "Pod"
+        | "ReplicationController"
+        | "HorizontalPodAutoscaler"
+        | "PodDisruptionBudget" => 0,
+        "Service" | "Ingress" | "IngressClass" | "NetworkPolicy" | "Endpoints"
+        | "EndpointSlice" => 1,
+        "ServiceAccount" | "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => 2,
+        "ConfigMap" | "Secret" => 3,
+        _ => 4,
+    }
+}
+
+fn table_cell(s: &str) -> String {
+    html_escape(s).replace('|', "\\|")
+}
+
+/// The summary table: one row per compared pair, with counts and the kinds touched.
+fn summary_table(sections: &[Section]) -> String {
+    let mut out = String::from(
+        "| environment | changed | added | removed | ignored | kinds touched |\n\
+         |---|---:|---:|---:|---:|---|\n",
+    );
+    for sec in sections {
+        let r = &sec.report;
+        let mut kinds: Vec<&str> = r.entries.iter().map(|e| e.key.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let ignored = sec.ignored.fields + sec.ignored.by_kind;
+        let kinds = if kinds.is_empty() {
+            "—".to_string()
+        } else {
+            table_cell(&kinds.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {ignored} | {kinds} |",
+            table_cell(&sec.label),
+            r.count(Status::Changed),
+            r.count(Status::Added),
+            r.count(Status::Removed),
+        );
+    }
+    out
+}
+
+/// The collapsible block of one resource: its header and its diff in a fenced block.
+fn details(e: &Entry, opts: &Options) -> String {
+    let body = e.unified(opts.context);
+    let fence = fence_for(&body);
+    format!(
+        "\n<details>\n<summary><code>{}</code></summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
+        html_escape(&e.header())
+    )
+}
+
+fn left_out_line(n: usize, total: usize, limits: &Limits) -> String {
+    format!(
+        "\n_{n} of {total} resource{} left out to keep this comment under {} bytes; \
+         run `{}` to see them._\n",
+        if total == 1 { "" } else { "s" },
+        limits.max_bytes,
+        html_escape(&limits.rerun)
+    )
+}
+
+/// A pull-request comment that fits in `limits.max_bytes`: the summary table first and
+/// complete, then per section its summary and notes, then its resources in priority
+/// order ([`priority`]) while they fit; a line says how many were left out. Resources
+/// are added whole, so no code block is ever cut.
+pub fn markdown(sections: &[Section], opts: &Options, limits: &Limits) -> String {
+    let table = summary_table(sections);
+    let heads: Vec<String> = sections
+        .iter()
+        .map(|sec| {
+            let mut h = format!("\n### {}\n", html_escape(&sec.summary_line()));
+            for note in &sec.notes {
+                let _ = writeln!(h, "\n> {}", html_escape(note));
             }
-            out.push_str("\n</details>\n");
+            h
+        })
+        .collect();
+    let reserve: usize = sections
+        .iter()
+        .map(|sec| {
+            let n = sec.report.entries.len();
+            if n == 0 {
+                0
+            } else {
+                left_out_line(n, n, limits).len()
+            }
+        })
+        .sum();
+    let fixed = table.len() + heads.iter().map(String::len).sum::<usize>() + reserve;
+    let mut room = limits.max_bytes.saturating_sub(fixed);
+    let mut out = table;
+    for (sec, head) in sections.iter().zip(heads) {
+        out.push_str(&head);
+        let mut order: Vec<&Entry> = sec.report.entries.iter().collect();
+        order.sort_by_key(|e| priority(e.key.kind));
+        let mut left_out = 0;
+        for e in order {
+            let block = details(e, opts);
+            if block.len() <= room {
+                room -= block.len();
+                out.push_str(&block);
+            } else {
+                left_out += 1;
+            }
+        }
+        if left_out > 0 {
+            out.push_str(&left_out_line(left_out, sec.report.entries.len(), limits));
         }
     }
     out
@@ -232,6 +355,12 @@ fn entry_json(e: &Entry, opts: &Options) -> Value {
     obj.insert("name".into(), e.key.name.into());
     if let Some(old) = e.old_name {
         obj.insert("oldName".into(), old.into());
+    }
+    if let Some(ns) = e.old_namespace {
+        obj.insert("oldNamespace".into(), ns.into());
+    }
+    if let Some(p) = e.similarity {
+        obj.insert("similarity".into(), p.into());
     }
     if e.status == Status::Changed {
         let fields: Vec<Value> = e
@@ -271,6 +400,11 @@ fn json_report(sections: &[Section], opts: &Options) -> String {
                     "added": r.count(Status::Added),
                     "removed": r.count(Status::Removed),
                     "unchanged": r.unchanged,
+                    "ignored": {
+                        "fields": s.ignored.fields,
+                        "resources": s.ignored.resources,
+                        "byKind": s.ignored.by_kind,
+                    },
                 },
                 "notes": s.notes,
                 "resources": r.entries.iter().map(|e| entry_json(e, opts)).collect::<Vec<_>>(),
@@ -326,6 +460,7 @@ mod tests {
             notes: vec!["a note".into()],
             report: diff_sets(old, new),
             text_differs: false,
+            ignored: Default::default(),
         }]
     }
 
@@ -409,7 +544,15 @@ mod tests {
     fn markdown_sections_and_fences() {
         let (old, new) = objs();
         let out = render(&sections(&old, &new), Format::Markdown, &NO_COLOR);
-        assert!(out.starts_with("### prod: 2 changed, 1 added, 0 removed\n\n> a note\n"));
+        assert!(
+            out.starts_with(
+                "| environment | changed | added | removed | ignored | kinds touched |\n\
+             |---|---:|---:|---:|---:|---|\n\
+             | prod | 2 | 1 | 0 | 0 | PodDisruptionBudget, Secret, StatefulSet |\n\
+             \n### prod: 2 changed, 1 added, 0 removed\n\n> a note\n"
+            ),
+            "{out}"
+        );
         assert!(out.contains(
             "\n<details>\n<summary><code>~ StatefulSet kagent/kagent</code></summary>\n\n```diff\n@@ "
         ));
@@ -427,7 +570,8 @@ mod tests {
         let d = &v["diffs"][0];
         assert_eq!(
             d["summary"],
-            json!({"changed": 2, "added": 1, "removed": 0, "unchanged": 0})
+            json!({"changed": 2, "added": 1, "removed": 0, "unchanged": 0,
+                   "ignored": {"fields": 0, "resources": 0, "byKind": 0}})
         );
         assert_eq!(d["resources"][0]["oldName"], json!("cred-742d79c4gt"));
         assert_eq!(

@@ -17,8 +17,10 @@
 
 pub mod cli;
 pub mod format;
+pub mod ignore;
 pub mod mask;
 pub mod paths;
+pub mod rename;
 pub mod source;
 
 use std::borrow::Cow;
@@ -112,8 +114,13 @@ pub struct Entry<'a> {
     /// The resource's key: the new one for added and changed resources, the old one for
     /// removed resources.
     pub key: Key<'a>,
-    /// For a generated object whose hash suffix changed: the old name.
+    /// For a generated object whose hash suffix changed, or a detected rename: the old name.
     pub old_name: Option<&'a str>,
+    /// For a detected move to another namespace: the old namespace.
+    pub old_namespace: Option<&'a str>,
+    /// For a detected rename or move (`--detect-renames`): how similar the two objects
+    /// are, in percent.
+    pub similarity: Option<u8>,
     /// The old object, Secret values masked (`None` when added).
     pub old: Option<Cow<'a, Value>>,
     /// The new object, Secret values masked (`None` when removed).
@@ -128,15 +135,40 @@ impl Entry<'_> {
     /// The header line without colour: `~ StatefulSet kagent/kagent`, and for a renamed
     /// generated object `~ ConfigMap kagent/old-name -> new-name`.
     pub fn header(&self) -> String {
-        match self.old_name {
-            Some(old) => {
+        let similar = self
+            .similarity
+            .map(|p| format!(" (renamed, {p}% similar)"))
+            .unwrap_or_default();
+        match (self.old_name, self.old_namespace) {
+            (None, None) => format!("{} {}", self.status.sigil(), self.key),
+            (name, None) => {
                 let old_key = Key {
-                    name: old,
+                    name: name.unwrap_or(self.key.name),
                     ..self.key
                 };
-                format!("{} {old_key} -> {}", self.status.sigil(), self.key.name)
+                format!(
+                    "{} {old_key} -> {}{similar}",
+                    self.status.sigil(),
+                    self.key.name
+                )
             }
-            None => format!("{} {}", self.status.sigil(), self.key),
+            (name, Some(ns)) => {
+                let old_key = Key {
+                    name: name.unwrap_or(self.key.name),
+                    namespace: ns,
+                    ..self.key
+                };
+                let new_key = Key {
+                    kind: "",
+                    ..self.key
+                };
+                let new = new_key.to_string();
+                format!(
+                    "{} {old_key} -> {}{similar}",
+                    self.status.sigil(),
+                    new.trim_start()
+                )
+            }
         }
     }
 
@@ -218,6 +250,14 @@ fn is_generated_kind(kind: &str) -> bool {
 /// Documents that are not objects (empty documents) are ignored. If one side repeats a key,
 /// the first occurrence is matched and the others count as added or removed.
 pub fn diff_sets<'a>(old: &'a [Value], new: &'a [Value]) -> Report<'a> {
+    diff_sets_with(old, new, None)
+}
+
+/// [`diff_sets`], and with `renames` (a similarity threshold in percent) also pairs a
+/// removed and an added object of the same apiVersion and kind whose content, name and
+/// namespace aside, is at least that similar: a rename or move, shown as one changed
+/// resource.
+pub fn diff_sets_with<'a>(old: &'a [Value], new: &'a [Value], renames: Option<u8>) -> Report<'a> {
     let old: Vec<&Value> = old.iter().filter(|v| v.is_object()).collect();
     let new: Vec<&Value> = new.iter().filter(|v| v.is_object()).collect();
     let old_keys: Vec<Key> = old.iter().map(|v| Key::of(v)).collect();
@@ -241,6 +281,16 @@ pub fn diff_sets<'a>(old: &'a [Value], new: &'a [Value]) -> Report<'a> {
         })
         .collect();
     pair_hash_renames(&old_keys, &new_keys, &mut old_used, &mut matched);
+    let mut similarity: HashMap<usize, u8> = HashMap::new();
+    if let Some(threshold) = renames {
+        similarity = rename::pair_similar(
+            (&old, &old_keys),
+            (&new, &new_keys),
+            &mut old_used,
+            &mut matched,
+            threshold,
+        );
+    }
 
     let mut report = Report::default();
     let mut next_old = 0;
@@ -268,9 +318,9 @@ pub fn diff_sets<'a>(old: &'a [Value], new: &'a [Value]) -> Report<'a> {
                 if old[i] == new[j] {
                     report.unchanged += 1;
                 } else {
-                    report
-                        .entries
-                        .push(changed(old_keys[i], new_keys[j], old[i], new[j]));
+                    let mut e = changed(old_keys[i], new_keys[j], old[i], new[j]);
+                    e.similarity = similarity.get(&j).copied();
+                    report.entries.push(e);
                 }
             }
             None => {
@@ -345,6 +395,8 @@ fn one_sided<'a>(status: Status, key: Key<'a>, v: &'a Value) -> Entry<'a> {
         status,
         key,
         old_name: None,
+        old_namespace: None,
+        similarity: None,
         old,
         new,
         fields: Vec::new(),
@@ -366,6 +418,8 @@ fn changed<'a>(old_key: Key<'a>, new_key: Key<'a>, old: &'a Value, new: &'a Valu
         status: Status::Changed,
         key: new_key,
         old_name: (old_key.name != new_key.name).then_some(old_key.name),
+        old_namespace: (old_key.namespace != new_key.namespace).then_some(old_key.namespace),
+        similarity: None,
         old: Some(old_shown),
         new: Some(new_shown),
         fields,
@@ -506,6 +560,7 @@ mod tests {
                 notes: vec![],
                 report: r,
                 text_differs: false,
+                ignored: Default::default(),
             }];
             let opts = format::Options { color: false, context: 3 };
             for f in [format::Format::Text, format::Format::Paths,

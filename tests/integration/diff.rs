@@ -197,6 +197,21 @@ fn expected_text(label: &str) -> String {
     )
 }
 
+/// The markdown summary table: its header and one row per (label, counts and kinds).
+fn md_table(rows: &[(&str, &str)]) -> String {
+    let mut t = String::from(
+        "| environment | changed | added | removed | ignored | kinds touched |\n\
+         |---|---:|---:|---:|---:|---|\n",
+    );
+    for (label, cells) in rows {
+        t.push_str(&format!("| {} | {cells} |\n", label.replace('>', "&gt;")));
+    }
+    t
+}
+
+const MD_ROW: &str = "3 | 0 | 0 | 0 | ConfigMap, Secret, StatefulSet";
+
+/// The markdown section of the scenario: workloads first, then configuration.
 fn expected_markdown(label: &str) -> String {
     let section = |header: &str, hunks: &str| {
         format!(
@@ -205,11 +220,11 @@ fn expected_markdown(label: &str) -> String {
         )
     };
     format!(
-        "### {}: 3 changed, 0 added, 0 removed\n{}{}{}",
+        "\n### {}: 3 changed, 0 added, 0 removed\n{}{}{}",
         label.replace('>', "&gt;"),
+        section(STS_HEADER, STS_HUNKS),
         section(CM_HEADER, CM_HUNKS),
-        section(SECRET_HEADER, SECRET_HUNKS),
-        section(STS_HEADER, STS_HUNKS)
+        section(SECRET_HEADER, SECRET_HUNKS)
     )
 }
 
@@ -284,7 +299,14 @@ fn files_markdown_format_exact() {
         &["diff", "old.yaml", "new.yaml", "--format", "markdown"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(r.stdout, expected_markdown(FILE_LABEL));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}{}",
+            md_table(&[(FILE_LABEL, MD_ROW)]),
+            expected_markdown(FILE_LABEL)
+        )
+    );
 }
 
 #[test]
@@ -312,7 +334,8 @@ fn files_json_format() {
         "diffs": [{
             "label": FILE_LABEL,
             "different": true,
-            "summary": {"changed": 3, "added": 0, "removed": 0, "unchanged": 7},
+            "summary": {"changed": 3, "added": 0, "removed": 0, "unchanged": 7,
+                        "ignored": {"fields": 0, "resources": 0, "byKind": 0}},
             "notes": [],
             "resources": [
                 {"status": "changed", "apiVersion": "v1", "kind": "ConfigMap",
@@ -586,7 +609,8 @@ fn base_ref_all_formats_exact() {
     assert_eq!(
         r.stdout,
         format!(
-            "### dev: 0 changed, 0 added, 0 removed\n\n{}",
+            "{}\n### dev: 0 changed, 0 added, 0 removed\n{}",
+            md_table(&[("dev", "0 | 0 | 0 | 0 | —"), ("prod", MD_ROW)]),
             expected_markdown("prod")
         )
     );

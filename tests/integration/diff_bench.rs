@@ -70,6 +70,7 @@ fn diff_two_environments_of_1000_resources() {
         notes: Vec::new(),
         report,
         text_differs: false,
+        ignored: Default::default(),
     }];
     let opts = Options {
         color: false,
