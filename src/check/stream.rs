@@ -7,7 +7,9 @@
 //! handed to it (a streaming caller keeps only the kinds those rules read, see [`Kept`]). [`Checker::settle`] applies the environment's rule levels and
 //! exemptions and stamps the environment on every finding.
 
-use super::{exempt, levels, lint, policy, rules, schema, CheckOptions, EnvPolicy, Finding, Object};
+use super::{
+    exempt, levels, lint, policy, rules, schema, CheckOptions, EnvPolicy, Finding, Object,
+};
 use super::{Severity, Source};
 
 /// A check run over one environment (or one set of files).
@@ -125,6 +127,11 @@ impl<'p> Checker<'p> {
                 whole,
                 self.env.as_deref().unwrap_or(""),
             ));
+        }
+        // Cross-object rules need the whole render: an environment, or files checked with
+        // an environment's policy (a ServiceMonitor checked alone has no Service beside it).
+        if let Some(env) = self.env.as_deref() {
+            fs.extend(rules::evaluate(whole, self.policy, env));
         }
         fs
     }

@@ -12,6 +12,7 @@ mod check_lint;
 mod cli;
 mod diff;
 mod diff_bench;
+mod diff_review;
 mod emit;
 mod golden;
 mod hostile;

@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kagentctl");
+use crate::common::kagentctl;
 
 struct Run {
     code: i32,
@@ -16,9 +15,8 @@ struct Run {
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
+    let out = kagentctl()
         .current_dir(dir)
-        .env_remove("KAGENTCTL_ROOT")
         .args(args)
         .output()
         .expect("kagentctl runs");
