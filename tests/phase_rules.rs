@@ -520,3 +520,285 @@ fn a_rule_is_switched_off_per_environment() {
         "spec.groups[0].rules[3].expr",
     );
 }
+
+/// Adds `file` (with `text`) to a component's resources.
+fn add_resource(tree: &Path, component: &str, file: &str, text: &str) {
+    std::fs::write(tree.join("components").join(component).join(file), text).expect("write");
+    edit(
+        tree,
+        &format!("components/{component}/kustomization.yaml"),
+        "resources:\n",
+        &format!("resources:\n  - {file}\n"),
+    );
+}
+
+const PODMONITOR: &str = "apiVersion: monitoring.coreos.com/v1
+kind: PodMonitor
+metadata:
+  name: kagent
+  namespace: kagent
+  labels:
+    app.kubernetes.io/name: kagent
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: kagent
+  podMetricsEndpoints:
+    - port: http-metrics
+";
+
+const DESTINATIONRULE: &str = "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: kagent
+  namespace: kagent
+spec:
+  host: kagent.kagent.svc.cluster.local
+  trafficPolicy:
+    tls:
+      mode: ISTIO_MUTUAL
+";
+
+#[test]
+fn an_unknown_field_in_each_custom_resource_kind() {
+    // The kinds the shipped components use, and the two they could: each valid first.
+    let t = copy_tree();
+    add_resource(t.path(), "monitoring", "podmonitor.yaml", PODMONITOR);
+    add_resource(t.path(), "mesh", "destinationrule.yaml", DESTINATIONRULE);
+    let (code, fs) = check(t.path(), &["staging"]);
+    assert_eq!(code, 0, "{:#?}", errors(&fs));
+    assert!(
+        !fs.iter().any(|f| f["rule"] == "schema-not-checked"),
+        "{fs:#?}"
+    );
+    let cases = [
+        (
+            "components/monitoring/servicemonitor.yaml",
+            "      interval: 30s\n",
+            "      intervall: 30s\n",
+            "ServiceMonitor kagent/kagent",
+            "spec.endpoints[0].intervall",
+        ),
+        (
+            "components/monitoring/podmonitor.yaml",
+            "    - port: http-metrics\n",
+            "    - port: http-metrics\n      scrapeTimout: 5s\n",
+            "PodMonitor kagent/kagent",
+            "spec.podMetricsEndpoints[0].scrapeTimout",
+        ),
+        (
+            "components/monitoring/prometheusrule.yaml",
+            "          for: 5m\n",
+            "          for: 5m\n          severity: page\n",
+            "PrometheusRule kagent/kagent",
+            "spec.groups[0].rules[0].severity",
+        ),
+        (
+            "components/mesh/peerauthentication.yaml",
+            "    mode: STRICT\n",
+            "    mode: STRICT\n    strict: true\n",
+            "PeerAuthentication kagent/default",
+            "spec.mtls.strict",
+        ),
+        (
+            "components/mesh/authorizationpolicy.yaml",
+            "  action: ALLOW\n",
+            "  action: ALLOW\n  allow: true\n",
+            "AuthorizationPolicy kagent/kagent",
+            "spec.allow",
+        ),
+        (
+            "components/mesh/destinationrule.yaml",
+            "      mode: ISTIO_MUTUAL\n",
+            "      mode: ISTIO_MUTUAL\n      sni: kagent\n      verify: true\n",
+            "DestinationRule kagent/kagent",
+            "spec.trafficPolicy.tls.verify",
+        ),
+    ];
+    for (file, from, to, resource, path) in cases {
+        let t = copy_tree();
+        add_resource(t.path(), "monitoring", "podmonitor.yaml", PODMONITOR);
+        add_resource(t.path(), "mesh", "destinationrule.yaml", DESTINATIONRULE);
+        edit(t.path(), file, from, to);
+        let (code, fs) = check(t.path(), &["staging"]);
+        assert_eq!(code, 1, "{file}");
+        let f = fired(&fs, "schema-unknown-field", resource, path);
+        assert!(file_of(f).ends_with(file), "{f:#}");
+        let needle = to.lines().last().expect("line").trim();
+        assert_eq!(f["line"], line_of(t.path(), file, needle), "{f:#}");
+        assert_eq!(errors(&fs).len(), 1, "{fs:#?}");
+    }
+}
+
+#[test]
+fn custom_resources_are_checked_for_types_enums_and_patterns() {
+    let t = copy_tree();
+    edit(
+        t.path(),
+        "components/mesh/peerauthentication.yaml",
+        "mode: STRICT",
+        "mode: STRIKT",
+    );
+    edit(
+        t.path(),
+        "components/monitoring/prometheusrule.yaml",
+        "for: 5m",
+        "for: 5 minutes",
+    );
+    let (_, fs) = check(t.path(), &["staging"]);
+    let f = fired(
+        &fs,
+        "schema-enum",
+        "PeerAuthentication kagent/default",
+        "spec.mtls.mode",
+    );
+    assert!(f["fix"].as_str().unwrap().contains("STRICT"), "{f:#}");
+    fired(
+        &fs,
+        "schema-pattern",
+        "PrometheusRule kagent/kagent",
+        "spec.groups[0].rules[0].for",
+    );
+    // The CEL rules of the Istio schemas are reported as not evaluated, not passed silently.
+    let (_, fs) = check(&root(), &["staging"]);
+    let cel: Vec<&Value> = fs
+        .iter()
+        .filter(|f| f["rule"] == "schema-cel-not-evaluated")
+        .collect();
+    assert_eq!(cel.len(), 2, "{fs:#?}");
+    assert!(cel.iter().all(|f| f["severity"] == "note"));
+}
+
+fn check_files(args: &[&str]) -> std::process::Output {
+    cargo_bin_cmd!("kagentctl")
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("run")
+}
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              x-kubernetes-validations:
+                - rule: self.size <= 10
+                  message: size must be at most 10
+              properties:
+                size: {type: integer}
+                colour: {type: string, enum: [red, blue]}
+                sku: {type: string, pattern: '^[A-Z]{3}-[0-9]+$'}
+";
+
+#[test]
+fn crd_flag_validates_a_users_own_custom_resources() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let crd = tmp.path().join("crds/widget.yaml");
+    std::fs::create_dir_all(crd.parent().unwrap()).expect("mkdir");
+    std::fs::write(&crd, WIDGET_CRD).expect("write");
+    let good = tmp.path().join("good.yaml");
+    std::fs::write(&good, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n  colour: red\n  sku: ABC-12\n").expect("write");
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  colour: green\n  sku: abc\n  weight: 2\n").expect("write");
+    // Without --crd the kind is unknown: a note.
+    let out = check_files(&[bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema-not-checked"));
+    for crd_arg in [crd.as_path(), crd.parent().unwrap()] {
+        let out = check_files(&["--crd", crd_arg.to_str().unwrap(), good.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("note[schema-cel-not-evaluated]")
+                && text.contains("size must be at most 10"),
+            "{text}"
+        );
+        let out = check_files(&[
+            "--crd",
+            crd_arg.to_str().unwrap(),
+            "--format",
+            "json",
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let got: Vec<(String, String, u64)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().into(),
+                    f["path"].as_str().unwrap().into(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("schema-enum".to_string(), "spec.colour".to_string(), 6),
+                ("schema-pattern".into(), "spec.sku".into(), 7),
+                ("schema-unknown-field".into(), "spec.weight".into(), 8),
+                ("schema-required".into(), "spec.size".into(), 5),
+            ]
+        );
+    }
+    // An apiVersion the CRD does not serve.
+    let v2 = tmp.path().join("v2.yaml");
+    std::fs::write(
+        &v2,
+        "apiVersion: example.com/v2\nkind: Widget\nmetadata:\n  name: w\n",
+    )
+    .expect("write");
+    let out = check_files(&["--crd", crd.to_str().unwrap(), v2.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("use apiVersion example.com/v1"));
+}
+
+#[test]
+fn crd_flag_rejects_bad_input_clearly() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cr = tmp.path().join("cr.yaml");
+    std::fs::write(
+        &cr,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    )
+    .expect("write");
+    let w = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    let cases = [
+        (w("none.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"), "no CustomResourceDefinition"),
+        (w("broken.yaml", "kind: CustomResourceDefinition\nspec: [\n"), "broken.yaml:"),
+        (w("noschema.yaml", &WIDGET_CRD.replace("      schema:\n", "      x-schema:\n")), "has no schema.openAPIV3Schema"),
+        (w("nospec.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"), "has no spec"),
+        (tmp.path().join("missing.yaml"), "missing.yaml"),
+    ];
+    for (crd, expect) in cases {
+        let out = check_files(&["--crd", crd.to_str().unwrap(), cr.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", crd.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "{}: {err}", crd.display());
+        assert!(!err.contains("panicked"));
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -70,6 +70,10 @@ pub struct CheckArgs {
     /// `note`. Suppressed (exempted) findings never fail it.
     #[arg(long, value_enum, default_value_t = MinSeverity::Error, value_name = "LEVEL")]
     pub min_severity: MinSeverity,
+    /// CustomResourceDefinition manifests (a file or a directory, repeatable): custom
+    /// resources of their kinds are validated by the CRD's openAPIV3Schema.
+    #[arg(long = "crd", value_name = "FILE_OR_DIR")]
+    pub crds: Vec<PathBuf>,
     /// With FILES: also apply this environment's policy to them.
     #[arg(long, value_name = "ENV", requires = "files")]
     pub policy_env: Option<String>,
@@ -132,6 +136,7 @@ impl Outcome {
 pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     let opts = CheckOptions {
         strict: args.strict,
+        crds: super::crd::load::read(&args.crds)?,
     };
     let mut out = Outcome {
         min_severity: args.min_severity,

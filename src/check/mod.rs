@@ -7,6 +7,7 @@
 //! so `render` does not pay for them.
 
 pub mod cli;
+pub mod crd;
 pub mod exempt;
 pub mod formats;
 pub mod levels;
@@ -191,6 +192,8 @@ impl Finding {
 pub struct CheckOptions {
     /// Treat notes (unchecked kinds, environments without a policy) as errors.
     pub strict: bool,
+    /// The user's own CRDs (`--crd`), on top of the compiled-in ones.
+    pub crds: crd::CrdSet,
 }
 
 /// Checks `objects` (one rendered environment, or one file): schema of every object, then
@@ -208,6 +211,50 @@ pub fn check_objects(
     }
     findings.extend(checker.cross(objects));
     Ok(checker.settle(findings))
+}
+
+/// The findings of a custom resource of a known CRD (the user's `--crd` first, then the
+/// compiled-in ones), or `None` when `value` is not one.
+pub(crate) fn custom_resource(
+    user: &crd::CrdSet,
+    builtin: &crd::CrdSet,
+    value: &Value,
+) -> Option<Vec<Finding>> {
+    let res = ResourceRef::of(value);
+    if let Some(s) = user.get(&res.api_version, &res.kind) {
+        return Some(crd::validate::validate(
+            s,
+            value,
+            user.origin(&res.api_version, &res.kind),
+        ));
+    }
+    if let Some(s) = builtin.get(&res.api_version, &res.kind) {
+        return Some(crd::validate::validate(s, value, None));
+    }
+    // A known custom kind under an apiVersion its CRD does not serve.
+    let group = res
+        .api_version
+        .rsplit_once('/')
+        .map(|(g, _)| g)
+        .unwrap_or("");
+    let mut served = user.versions_of(group, &res.kind);
+    served.extend(builtin.versions_of(group, &res.kind));
+    if served.is_empty() || res.kind.is_empty() {
+        return None;
+    }
+    served.sort();
+    served.dedup();
+    Some(vec![Finding::new(
+        "schema-unknown-kind",
+        Severity::Error,
+        &res,
+        "apiVersion",
+        format!(
+            "{} {} is not served by its CustomResourceDefinition",
+            res.api_version, res.kind
+        ),
+        format!("use apiVersion {}", served.join(" or ")),
+    )])
 }
 
 /// Convenience for tests and callers holding bare values: wraps them without provenance.

@@ -43,6 +43,7 @@ pub fn all_rules() -> impl Iterator<Item = (&'static str, &'static str)> {
         .iter()
         .chain(super::policy::RULES.iter())
         .chain(super::rules::RULES.iter())
+        .chain(super::crd::RULES.iter())
         .copied()
         .chain(super::lint::RULES.iter().map(|r| (r.id, r.description)))
         .chain(super::exempt::RULES.iter().copied())

@@ -8,7 +8,7 @@
 //! exemptions and stamps the environment on every finding.
 
 use super::{
-    exempt, levels, lint, policy, rules, schema, CheckOptions, EnvPolicy, Finding, Object,
+    crd, exempt, levels, lint, policy, rules, schema, CheckOptions, EnvPolicy, Finding, Object,
 };
 use super::{Severity, Source};
 
@@ -16,6 +16,8 @@ use super::{Severity, Source};
 #[derive(Debug)]
 pub struct Checker<'p> {
     schema: &'static schema::Schema,
+    builtin_crds: &'static crd::CrdSet,
+    user_crds: crd::CrdSet,
     linter: lint::Linter,
     exempter: exempt::Exempter,
     policy: Option<&'p EnvPolicy>,
@@ -98,6 +100,8 @@ impl<'p> Checker<'p> {
     ) -> crate::Result<Self> {
         Ok(Checker {
             schema: schema::Schema::get()?,
+            builtin_crds: crd::CrdSet::builtin()?,
+            user_crds: opts.crds.clone(),
             linter: lint::Linter::default(),
             exempter: exempt::Exempter::default(),
             policy,
@@ -108,7 +112,9 @@ impl<'p> Checker<'p> {
 
     /// Checks one object alone and remembers what the rules across objects need of it.
     pub fn observe(&mut self, obj: &Object) -> Vec<Finding> {
-        let mut fs = self.schema.validate(&obj.value);
+        // A custom resource of a known CRD by its schema, anything else by the API's.
+        let mut fs = super::custom_resource(&self.user_crds, self.builtin_crds, &obj.value)
+            .unwrap_or_else(|| self.schema.validate(&obj.value));
         for f in &mut fs {
             f.source = obj.source.clone();
         }

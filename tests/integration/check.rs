@@ -457,7 +457,11 @@ fn unknown_kinds_are_notes_unless_strict() {
     let fs = check_objects(&objects, None, None, &CheckOptions::default()).expect("check");
     assert_eq!(summary(&fs), one("schema-not-checked", "Widget w", ""));
     assert_eq!(fs[0].severity, Severity::Note);
-    let fs = check_objects(&objects, None, None, &CheckOptions { strict: true }).expect("check");
+    let strict = CheckOptions {
+        strict: true,
+        ..CheckOptions::default()
+    };
+    let fs = check_objects(&objects, None, None, &strict).expect("check");
     assert_eq!(fs[0].severity, Severity::Error);
     // A removed built-in version is an error, with the served version as the fix.
     let src = "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: d\n";

@@ -97,7 +97,7 @@ fn shipped_tree_passes_all_envs() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "ok: 0 errors, 4 notes (env dev, env prod, env staging)",
+            "ok: 0 errors, 2 notes (env dev, env prod, env staging)",
         ));
 }
 
