@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenKind};
 use crate::kustomization::{self, Kustomization, Patch};
 use crate::load::{self, Loader};
+use crate::provenance::{Provenance, Recorder, StepDesc, StepKind};
 use crate::resource::{ResMap, Resource};
 use crate::schema::custom::{self, CustomTable, Mode};
 use crate::schema::openapi::OpenApi;
@@ -36,6 +37,9 @@ pub enum LoadRestrictor {
 pub struct BuildOptions {
     /// File-system restriction.
     pub load_restrictor: LoadRestrictor,
+    /// Record who wrote each value ([`crate::provenance`]); off by default (it costs time
+    /// and memory).
+    pub provenance: bool,
 }
 
 /// A finished build: the resources in output order and the warnings to show.
@@ -45,6 +49,9 @@ pub struct BuildOutput {
     pub resources: ResMap,
     /// Deprecation and other warnings (for stderr).
     pub warnings: Vec<String>,
+    /// The recorded steps, when the build recorded provenance (the origins themselves are
+    /// on each resource).
+    pub provenance: Option<Provenance>,
 }
 
 /// Builds the kustomization in `dir`, as `kustomize build DIR` does.
@@ -77,15 +84,25 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
         warnings: Vec::new(),
+        rec: opts.provenance.then(Recorder::new),
     };
     ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
     ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
     hash::apply(&mut acc.resources).map_err(Error::Build)?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::HashSuffix, &kfile, "")
+    });
     nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::NameReference, &kfile, "")
+    });
     // Vars are resolved once, after names are final (Kustomize's ResolveVars).
     let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
         .map_err(|e| Error::invalid(&kfile, e))?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::Var, &kfile, "")
+    });
     if !unused.is_empty() {
         ctx.warn(&format!(
             "well-defined vars that were never replaced: {}",
@@ -119,6 +136,9 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
                 );
             }
         }
+        ctx.observe(acc.resources.as_mut_slice(), || {
+            StepDesc::new(StepKind::ManagedByLabel, &kfile, "buildMetadata")
+        });
     }
     // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot
     // (the first such resource in order; on several threads for large outputs).
@@ -145,6 +165,7 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
     Ok(BuildOutput {
         resources: acc.resources,
         warnings: ctx.warnings,
+        provenance: ctx.rec.map(Recorder::finish),
     })
 }
 
@@ -188,6 +209,8 @@ struct Ctx {
     /// Kustomization directories being built, outermost first (cycle detection).
     stack: Vec<PathBuf>,
     warnings: Vec<String>,
+    /// The provenance recorder, when asked for.
+    rec: Option<Recorder>,
 }
 
 fn conflict(kfile: &Path, r: &Resource) -> Error {
@@ -354,6 +377,12 @@ impl Ctx {
         }
     }
 
+    /// Tells the provenance recorder, when there is one, that a step just ran on `rs`
+    /// (one `None` check otherwise).
+    fn observe(&mut self, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
+        observe(&mut self.rec, rs, desc);
+    }
+
     fn warn(&mut self, w: &str) {
         if !self.warnings.iter().any(|x| x == w) {
             self.warnings.push(w.to_string());
@@ -509,14 +538,16 @@ impl Ctx {
             .config_map_generator
             .iter()
             .flatten()
-            .map(|a| (GenKind::ConfigMap, a))
+            .enumerate()
+            .map(|(i, a)| (GenKind::ConfigMap, i, a))
             .chain(
                 k.secret_generator
                     .iter()
                     .flatten()
-                    .map(|a| (GenKind::Secret, a)),
+                    .enumerate()
+                    .map(|(i, a)| (GenKind::Secret, i, a)),
             );
-        for (kind, args) in gens {
+        for (kind, i, args) in gens {
             let mut r = generate::generate(kind, args, global, ldr, kfile)?;
             if self.meta.origin {
                 let gen = if kind == GenKind::ConfigMap {
@@ -530,7 +561,21 @@ impl Ctx {
                 );
                 set_annotation(&mut r, ORIGIN_ANNOTATION, text);
             }
+            let desc = || {
+                let list = match kind {
+                    GenKind::ConfigMap => "configMapGenerator",
+                    _ => "secretGenerator",
+                };
+                StepDesc::new(StepKind::Generator, kfile, format!("{list}[{i}]"))
+            };
+            let create = r.behavior == crate::resource::Behavior::Create;
+            if create {
+                self.observe(std::slice::from_mut(&mut r), desc);
+            }
             generate::absorb(&mut acc.resources, r).map_err(|e| Error::invalid(kfile, e))?;
+            if !create {
+                self.observe(acc.resources.as_mut_slice(), desc);
+            }
         }
         if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
@@ -543,6 +588,9 @@ impl Ctx {
                         );
                         set_annotation(&mut r, ORIGIN_ANNOTATION, text);
                     }
+                    self.observe(std::slice::from_mut(&mut r), || {
+                        StepDesc::new(StepKind::Generator, &cfile, "")
+                    });
                     generate::absorb(&mut acc.resources, r)
                         .map_err(|e| Error::invalid(&cfile, e))?;
                 }
@@ -569,6 +617,9 @@ impl Ctx {
         if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
                 crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile, self.api())?;
+                self.observe(acc.resources.as_mut_slice(), || {
+                    StepDesc::new(StepKind::Plugin, &cfile, "")
+                });
                 self.record_transformation(
                     &mut acc.resources,
                     &cfile,
@@ -634,10 +685,13 @@ impl Ctx {
                 format!("accumulating resources: '{entry}': no such file or directory"),
             ));
         }
-        let resources = match parsed {
+        let mut resources = match parsed {
             Some(p) => p?,
             None => read_and_parse(ldr, entry)?,
         };
+        self.observe(&mut resources, || {
+            StepDesc::new(StepKind::Resource, kfile, "resources")
+        });
         for mut r in resources {
             if self.meta.origin {
                 let origin = format!(
@@ -699,13 +753,22 @@ impl Ctx {
         let e = |m: String| Error::invalid(kfile, m);
         let m = &mut acc.resources;
         let tc = &acc.config;
+        // The recorder, out of `self` while `api` borrows it (put back at the end).
+        let mut rec = self.rec.take();
         let api = self.api();
+        let component = k.kind.as_deref() == Some("Component");
+        // Describes a step of this kustomization to the provenance recorder.
+        let step = |kind: StepKind, field: String| {
+            let mut d = StepDesc::new(kind, kfile, field);
+            d.component = component;
+            d
+        };
         // patchesStrategicMerge: file paths or inline patches.
-        for entry in k.patches_strategic_merge.iter().flatten() {
-            let text = match ldr.resolve(entry.trim()) {
-                Ok(p) if p.is_file() => ldr.read_string(entry.trim())?.1,
+        for (i, entry) in k.patches_strategic_merge.iter().flatten().enumerate() {
+            let (text, source) = match ldr.resolve(entry.trim()) {
+                Ok(p) if p.is_file() => (ldr.read_string(entry.trim())?.1, Some(p)),
                 Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
-                _ => entry.clone(),
+                _ => (entry.clone(), None),
             };
             match patching::parse(&text, entry).map_err(e)? {
                 PatchBody::Strategic(docs) => {
@@ -717,6 +780,16 @@ impl Ctx {
                     )))
                 }
             }
+            observe(&mut rec, m.as_mut_slice(), || {
+                let d = step(
+                    StepKind::StrategicMergePatch,
+                    format!("patchesStrategicMerge[{i}]"),
+                );
+                match &source {
+                    Some(p) => d.source(p),
+                    None => d,
+                }
+            });
         }
         if k.patches_strategic_merge
             .as_ref()
@@ -724,30 +797,42 @@ impl Ctx {
         {
             self.record_transformer(m, kfile, "PatchStrategicMergeTransformer");
         }
-        for p in k.patches.iter().flatten() {
+        for (i, p) in k.patches.iter().flatten().enumerate() {
             let lp = self.load_patch(ldr, kfile, p)?;
             patching::apply(m, &lp, api).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                patch_step(step, "patches", i, &lp, p, ldr)
+            });
             self.record_transformer(m, kfile, "PatchTransformer");
         }
         if let Some(ns) = k.namespace.as_deref() {
             namespace::apply(m, ns, &tc.name_space).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::Namespace, "namespace".into()).label(ns)
+            });
             if !ns.is_empty() {
                 self.record_transformer(m, kfile, "NamespaceTransformer");
             }
         }
         if let Some(p) = k.name_prefix.as_deref() {
             prefix_suffix::apply(m, p, "", &tc.name_prefix, true).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::NamePrefix, "namePrefix".into()).label(p)
+            });
             if !p.is_empty() {
                 self.record_transformer(m, kfile, "PrefixTransformer");
             }
         }
         if let Some(s) = k.name_suffix.as_deref() {
             prefix_suffix::apply(m, "", s, &tc.name_suffix, false).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::NameSuffix, "nameSuffix".into()).label(s)
+            });
             if !s.is_empty() {
                 self.record_transformer(m, kfile, "SuffixTransformer");
             }
         }
-        for l in k.labels.iter().flatten() {
+        for (i, l) in k.labels.iter().flatten().enumerate() {
             let mut specs: Vec<FieldSpec> = Vec::new();
             for f in &l.fields {
                 let fs: FieldSpec = serde_json::from_value(f.clone())
@@ -777,10 +862,16 @@ impl Ctx {
                 );
             }
             metadata::add_pairs(m, &l.pairs, &specs).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::Labels, format!("labels[{i}].pairs"))
+            });
             self.record_transformer(m, kfile, "LabelTransformer");
         }
         if let Some(cl) = &k.common_labels {
             metadata::add_pairs(m, cl, &tc.common_labels).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::Labels, "commonLabels".into())
+            });
         }
         if k.labels.as_ref().is_some_and(|l| !l.is_empty())
             || k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
@@ -789,11 +880,14 @@ impl Ctx {
         }
         if let Some(ca) = &k.common_annotations {
             metadata::add_pairs(m, ca, &tc.common_annotations).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::Annotations, "commonAnnotations".into())
+            });
             if !ca.is_empty() {
                 self.record_transformer(m, kfile, "AnnotationsTransformer");
             }
         }
-        for p in k.patches_json6902.iter().flatten() {
+        for (i, p) in k.patches_json6902.iter().flatten().enumerate() {
             let lp = self.load_patch(ldr, kfile, p)?;
             let Some(t) = &lp.target else {
                 return Err(e(format!(
@@ -809,10 +903,16 @@ impl Ctx {
                     }
                 }
             }
+            observe(&mut rec, m.as_mut_slice(), || {
+                patch_step(step, "patchesJson6902", i, &lp, p, ldr)
+            });
             self.record_transformer(m, kfile, "PatchJson6902Transformer");
         }
-        for r in k.replicas.iter().flatten() {
+        for (i, r) in k.replicas.iter().flatten().enumerate() {
             replicas::apply(m, r, &tc.replicas).map_err(e)?;
+            observe(&mut rec, m.as_mut_slice(), || {
+                step(StepKind::Replicas, format!("replicas[{i}].count")).label(&r.name)
+            });
             self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
         let imgs: Vec<_> = k
@@ -822,17 +922,75 @@ impl Ctx {
             .chain(k.image_tags.iter().flatten())
             .cloned()
             .collect();
-        images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+        if rec.is_some() {
+            // One image at a time, to tell which entry wrote which value.
+            let n = k.images.as_ref().map_or(0, Vec::len);
+            for (i, img) in imgs.iter().enumerate() {
+                images::apply_all(m, std::slice::from_ref(img), &tc.images).map_err(e)?;
+                let field = if i < n {
+                    format!("images[{i}]")
+                } else {
+                    format!("imageTags[{}]", i - n)
+                };
+                observe(&mut rec, m.as_mut_slice(), || {
+                    step(StepKind::Images, field).label(img.name.as_deref().unwrap_or(""))
+                });
+            }
+        } else {
+            images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+        }
         for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }
         // Replacements, the last builtin transformer
         if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
             let reps = replacements::load(entries, ldr, kfile)?;
-            replacements::apply(m, &reps).map_err(e)?;
+            if rec.is_some() {
+                // One replacement at a time, to tell which one wrote which value.
+                let one_per_entry = reps.len() == entries.len();
+                for (i, rep) in reps.iter().enumerate() {
+                    replacements::apply(m, std::slice::from_ref(rep)).map_err(e)?;
+                    let field = if one_per_entry {
+                        format!("replacements[{i}]")
+                    } else {
+                        "replacements".to_string()
+                    };
+                    observe(&mut rec, m.as_mut_slice(), || step(StepKind::Replacement, field));
+                }
+            } else {
+                replacements::apply(m, &reps).map_err(e)?;
+            }
             self.record_transformer(m, kfile, "ReplacementTransformer");
         }
+        self.rec = rec;
         Ok(())
+    }
+}
+
+/// Tells the provenance recorder, when there is one, that a step just ran on `rs`.
+fn observe(rec: &mut Option<Recorder>, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
+    if let Some(rec) = rec.as_mut() {
+        rec.observe(rs, desc());
+    }
+}
+
+/// The provenance step of patch `i` of `list` (`patches`, `patchesJson6902`).
+fn patch_step(
+    step: impl Fn(StepKind, String) -> StepDesc,
+    list: &str,
+    i: usize,
+    lp: &LoadedPatch,
+    p: &Patch,
+    ldr: &Loader,
+) -> StepDesc {
+    let kind = match lp.body {
+        PatchBody::Json(_) => StepKind::Json6902Patch,
+        PatchBody::Strategic(_) => StepKind::StrategicMergePatch,
+    };
+    let d = step(kind, format!("{list}[{i}]"));
+    match p.path.as_deref().filter(|p| !p.is_empty()) {
+        Some(path) => d.source(&ldr.root().join(path)),
+        None => d,
     }
 }
 

@@ -41,6 +41,10 @@ pub enum Command {
     Completions(crate::integrate::CompletionsArgs),
     /// Print a man page, or write all of them with --out-dir.
     Man(crate::integrate::ManArgs),
+    /// Where a field's value came from: file, line, step, and the values it replaced.
+    Explain(crate::provenance::cli::ExplainArgs),
+    /// The rendered YAML with each line's origin as an end-of-line comment.
+    Blame(crate::provenance::cli::BlameArgs),
 }
 
 /// The executable name under which kubectl finds kagentctl as its `kagent` plugin.
@@ -207,6 +211,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Command::Build(a) => {
             let opts = BuildOptions {
                 load_restrictor: a.out.load_restrictor.into(),
+                ..Default::default()
             };
             let out = build_with_warnings(&a.dir, &opts)?;
             print_warnings(&out.warnings);
@@ -248,6 +253,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Command::Version(a) => write_stdout(crate::integrate::version(a)?.as_bytes()).map(|_| 0),
         Command::Completions(a) => write_stdout(&crate::integrate::completions(a.shell)).map(|_| 0),
         Command::Man(a) => write_stdout(&crate::integrate::man(a)?).map(|_| 0),
+        Command::Explain(a) => crate::provenance::cli::run_explain(a),
+        Command::Blame(a) => crate::provenance::cli::run_blame(a),
     }
 }
 
@@ -276,6 +283,7 @@ fn render(a: &RenderArgs) -> Result<()> {
     let t = open_tree(&a.tree.root)?;
     let opts = BuildOptions {
         load_restrictor: a.out.load_restrictor.into(),
+        ..Default::default()
     };
     if a.all_envs {
         let Some(dir) = &a.out_dir else {

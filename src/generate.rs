@@ -378,6 +378,10 @@ pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String
             r.prefixes = prefixes;
             r.suffixes = suffixes;
             r.behavior = Behavior::Create;
+            // The merged object keeps the record of who wrote its values (provenance).
+            if let Some(old) = m.get_mut(i) {
+                r.prov = old.prov.take();
+            }
             m.replace(i, r);
             Ok(())
         }

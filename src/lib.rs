@@ -21,6 +21,7 @@ pub mod memory;
 pub mod new_env;
 pub mod order;
 pub mod plugins;
+pub mod provenance;
 pub mod resource;
 pub mod schema;
 pub mod transform;

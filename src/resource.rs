@@ -107,6 +107,8 @@ pub struct Resource {
     pub tagged_strings: Vec<Vec<String>>,
     /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
     pub shared: Vec<SharedValue>,
+    /// Who wrote each value, when the build records provenance (else `None`).
+    pub prov: Option<Box<crate::provenance::Node>>,
 }
 
 /// One value held by several fields of an object.
@@ -167,6 +169,7 @@ impl Resource {
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
             shared: Vec::new(),
+            prov: None,
         }
     }
 
@@ -373,6 +376,11 @@ impl ResMap {
     /// The resources in order, as a slice.
     pub fn as_slice(&self) -> &[Resource] {
         &self.items
+    }
+
+    /// Resources in order, as a mutable slice. Call [`ResMap::reindex`] after renaming any.
+    pub fn as_mut_slice(&mut self) -> &mut [Resource] {
+        &mut self.items
     }
 
     /// Resources in order, mutably. Call [`ResMap::reindex`] after renaming any.

@@ -78,7 +78,8 @@ pub fn split_path(path: &str) -> Vec<Step> {
 pub struct DocLines {
     /// 1-based line where the document's content starts (as in [`crate::yaml::Document`]).
     pub start: usize,
-    lines: HashMap<Vec<Step>, usize>,
+    /// Line and 1-based column of each field (of its key, for mapping entries).
+    lines: HashMap<Vec<Step>, (usize, usize)>,
 }
 
 impl DocLines {
@@ -87,12 +88,17 @@ impl DocLines {
         let mut steps = split_path(path);
         loop {
             if let Some(l) = self.lines.get(&steps) {
-                return *l;
+                return l.0;
             }
             if steps.pop().is_none() {
                 return self.start;
             }
         }
+    }
+
+    /// Line and 1-based column of exactly `steps`, when the document has that field.
+    pub fn position(&self, steps: &[Step]) -> Option<(usize, usize)> {
+        self.lines.get(steps).copied()
     }
 }
 
@@ -119,6 +125,7 @@ pub fn field_lines_of(src: &str, starts: Option<&[usize]>) -> Vec<DocLines> {
     let mut started = false;
     while let Some(Ok((ev, span))) = parser.next_event() {
         let line = span.start.line();
+        let at = (line, span.start.col() + 1);
         let is_node = matches!(
             ev,
             Event::Scalar(..)
@@ -138,7 +145,7 @@ pub fn field_lines_of(src: &str, starts: Option<&[usize]>) -> Vec<DocLines> {
             *key = Some(text.to_string());
             path.push(Step::Key(text.to_string()));
             if wanted {
-                doc.lines.insert(path.clone(), line);
+                doc.lines.insert(path.clone(), at);
             }
             continue;
         }
@@ -146,7 +153,7 @@ pub fn field_lines_of(src: &str, starts: Option<&[usize]>) -> Vec<DocLines> {
             if let Some(Frame::Seq { index }) = stack.last() {
                 path.push(Step::Index(*index));
                 if wanted {
-                    doc.lines.insert(path.clone(), line);
+                    doc.lines.insert(path.clone(), at);
                 }
             } else if let Some(Frame::Map { key: None }) = stack.last() {
                 // A complex (non-scalar) key: not addressable by a field path.

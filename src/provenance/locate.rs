@@ -1,0 +1,261 @@
+//! Finding where a value was written in a source file: the position of a field in a
+//! resource document, the matching field of a patch, the JSON 6902 operation, the
+//! generator literal or label pair of a kustomization.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::Loc;
+use crate::check::lines::{field_lines, split_path, DocLines, Step as Seg};
+use crate::yaml::Limits;
+
+/// A YAML file read for positions: each document's value and field positions.
+#[derive(Debug, Default)]
+pub(super) struct Parsed {
+    pub file: Arc<PathBuf>,
+    pub docs: Vec<(Value, DocLines)>,
+}
+
+impl Parsed {
+    fn from_text(file: Arc<PathBuf>, text: &str) -> Parsed {
+        let values = crate::yaml::parse_documents(text, Limits::default()).unwrap_or_default();
+        let lines = field_lines(text);
+        let docs = values
+            .into_iter()
+            .map(|d| d.value)
+            .zip(lines)
+            .collect::<Vec<_>>();
+        Parsed { file, docs }
+    }
+
+    /// The position of `steps` in document `doc`.
+    pub fn loc(&self, doc: usize, steps: &[Seg]) -> Option<Loc> {
+        let (_, lines) = self.docs.get(doc)?;
+        let (line, col) = lines.position(steps)?;
+        Some(Loc {
+            file: self.file.clone(),
+            line,
+            col,
+        })
+    }
+
+    /// The value at `steps` of document `doc`.
+    pub fn value(&self, doc: usize, steps: &[Seg]) -> Option<&Value> {
+        let mut v = &self.docs.get(doc)?.0;
+        for s in steps {
+            v = match (s, v) {
+                (Seg::Key(k), Value::Object(m)) => m.get(k)?,
+                (Seg::Index(i), Value::Array(a)) => a.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+}
+
+/// Files read for positions, each read once per build.
+#[derive(Debug, Default)]
+pub(super) struct Files {
+    cache: HashMap<PathBuf, Arc<Parsed>>,
+}
+
+impl Files {
+    /// The parsed file (empty when it cannot be read or parsed: positions are best effort).
+    pub fn get(&mut self, path: &Path) -> Arc<Parsed> {
+        if let Some(p) = self.cache.get(path) {
+            return p.clone();
+        }
+        let file = Arc::new(crate::load::clean(path));
+        let parsed = match std::fs::read_to_string(path) {
+            Ok(text) => Parsed::from_text(file, &text),
+            Err(_) => Parsed {
+                file,
+                docs: Vec::new(),
+            },
+        };
+        let parsed = Arc::new(parsed);
+        self.cache.insert(path.to_path_buf(), parsed.clone());
+        parsed
+    }
+
+    /// The position of `field` (dotted) in the first document of `kfile`.
+    pub fn field(&mut self, kfile: &Path, field: &str) -> Option<Loc> {
+        let p = self.get(kfile);
+        let steps = split_path(field);
+        // The field itself, else its nearest parent.
+        (0..=steps.len()).rev().find_map(|n| p.loc(0, &steps[..n]))
+    }
+}
+
+/// A text patch written inline in a kustomization: its parsed documents and the line of
+/// the kustomization its first line is on.
+pub(super) fn inline(kfile: &Parsed, field: &[Seg]) -> Option<(Arc<Parsed>, usize)> {
+    let text = kfile.value(0, field)?.as_str()?;
+    let key_line = kfile.loc(0, field)?.line;
+    let p = Parsed::from_text(kfile.file.clone(), text);
+    Some((Arc::new(p), key_line))
+}
+
+/// Fields that identify a list item, most common first (Kubernetes' merge keys).
+pub(super) const ITEM_KEYS: [&str; 9] = [
+    "name",
+    "containerPort",
+    "mountPath",
+    "devicePath",
+    "ip",
+    "topologyKey",
+    "key",
+    "port",
+    "type",
+];
+
+/// The identity of a list item for matching: its merge key, else the item itself for a
+/// scalar.
+pub(super) fn identity(v: &Value) -> Option<(&'static str, &Value)> {
+    match v {
+        Value::Object(m) => ITEM_KEYS.iter().find_map(|k| m.get(*k).map(|x| (*k, x))),
+        Value::Array(_) | Value::Null => None,
+        scalar => Some(("", scalar)),
+    }
+}
+
+/// The path in a patch document that wrote `path` of `obj`: list items matched by merge
+/// key (or equal scalar). Returns the deepest part of the path the patch has.
+pub(super) fn patch_path(patch: &Value, obj: &Map<String, Value>, path: &[Seg]) -> Vec<Seg> {
+    let Some((Seg::Key(first), rest)) = path.split_first() else {
+        return Vec::new();
+    };
+    let (Some(mut pv), Some(mut rv)) = (patch.get(first.as_str()), obj.get(first)) else {
+        return Vec::new();
+    };
+    let mut out = vec![Seg::Key(first.clone())];
+    for s in rest {
+        match s {
+            Seg::Key(k) => match (pv.get(k.as_str()), rv.get(k.as_str())) {
+                (Some(p), Some(r)) => {
+                    pv = p;
+                    rv = r;
+                    out.push(s.clone());
+                }
+                _ => break,
+            },
+            Seg::Index(i) => {
+                let (Some(item), Some(items)) = (rv.get(*i), pv.as_array()) else {
+                    break;
+                };
+                let id = identity(item);
+                let found = items.iter().position(|p| match (id, identity(p)) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => false,
+                });
+                let found = found.or_else(|| (items.len() == 1 && id.is_none()).then_some(0));
+                let Some(j) = found else { break };
+                pv = &items[j];
+                rv = item;
+                out.push(Seg::Index(j));
+            }
+        }
+    }
+    out
+}
+
+/// A JSON pointer's tokens, unescaped.
+pub(super) fn pointer(p: &str) -> Vec<String> {
+    p.split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// The document path written by the JSON 6902 operation that wrote `path`: `[i, value,
+/// ...rest]` for the last operation whose pointer leads to it.
+pub(super) fn json_op_path(ops: &Value, path: &[Seg]) -> Option<Vec<Seg>> {
+    let ops = ops.as_array()?;
+    let seg_str = |s: &Seg| match s {
+        Seg::Key(k) => k.clone(),
+        Seg::Index(i) => i.to_string(),
+    };
+    for (i, op) in ops.iter().enumerate().rev() {
+        let Some(p) = op.get("path").and_then(Value::as_str) else {
+            continue;
+        };
+        let toks = pointer(p);
+        if toks.len() > path.len() {
+            continue;
+        }
+        let prefix = toks
+            .iter()
+            .zip(path)
+            .all(|(t, s)| t == "-" || *t == seg_str(s));
+        if prefix {
+            let mut out = vec![Seg::Index(i), Seg::Key("value".into())];
+            out.extend(path[toks.len()..].iter().cloned());
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// The deepest position along `steps` in document `doc` of `p`.
+pub(super) fn deepest(p: &Parsed, doc: usize, steps: &[Seg]) -> Option<Loc> {
+    (0..=steps.len())
+        .rev()
+        .find_map(|n| p.loc(doc, &steps[..n]))
+}
+
+/// Where a generator entry set data key `key`: its literal, its file entry, or the line of
+/// its env file.
+pub(super) fn generator_key(kfile: &Parsed, entry: &[Seg], key: &str) -> Option<Loc> {
+    let gen = kfile.value(0, entry)?;
+    let with = |field: &str, idx: usize| {
+        let mut s = entry.to_vec();
+        s.push(Seg::Key(field.into()));
+        s.push(Seg::Index(idx));
+        kfile.loc(0, &s)
+    };
+    let list = |field: &str| {
+        gen.get(field)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let prefix = format!("{key}=");
+    if let Some(j) = list("literals")
+        .iter()
+        .rposition(|l| l.trim_start().starts_with(&prefix))
+    {
+        return with("literals", j);
+    }
+    if let Some(j) = list("files")
+        .iter()
+        .rposition(|f| f.starts_with(&prefix) || Path::new(f).file_name().is_some_and(|n| n == key))
+    {
+        return with("files", j);
+    }
+    let dir = kfile
+        .file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for (j, env) in list("envs").iter().enumerate().rev() {
+        let path = dir.join(env);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let hit = text.lines().position(|l| {
+                let l = l.trim_start();
+                l.starts_with(&prefix) || l == key
+            });
+            if let Some(n) = hit {
+                return Some(Loc {
+                    file: Arc::new(crate::load::clean(&path)),
+                    line: n + 1,
+                    col: 1,
+                });
+            }
+            return with("envs", j);
+        }
+    }
+    None
+}

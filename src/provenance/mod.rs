@@ -1,0 +1,526 @@
+//! Field-level provenance: which file, line and build step wrote each value of a rendered
+//! object, and which values it overwrote.
+//!
+//! The build describes each of its steps to an optional [`Recorder`] (see
+//! `BuildOptions::provenance`); when there is none, the hook costs one `None` check per
+//! step. The recorder compares each object the step touched with the values it recorded
+//! before and attributes every changed scalar, added list item and added map to the step,
+//! keeping the values it replaced. The record lives on each resource
+//! ([`crate::resource::Resource::prov`]), so it follows the object through renames,
+//! merges and sorting.
+
+pub mod blame;
+pub mod cli;
+mod locate;
+pub mod path;
+mod record;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use record::Recorder;
+
+use crate::check::lines::Step as Seg;
+
+/// A place in a file: 1-based line, and 1-based column (0 when only the line is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loc {
+    /// The file, as the build named it.
+    pub file: Arc<PathBuf>,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column; 0 when unknown.
+    pub col: usize,
+}
+
+impl Loc {
+    /// `file:line` with the file relative to `root`.
+    pub fn short(&self, root: &Path) -> String {
+        format!("{}:{}", rel(&self.file, root), self.line)
+    }
+
+    /// `file:line:col` (or `file:line`) with the file relative to `root`.
+    pub fn long(&self, root: &Path) -> String {
+        if self.col > 0 {
+            format!("{}:{}:{}", rel(&self.file, root), self.line, self.col)
+        } else {
+            self.short(root)
+        }
+    }
+}
+
+/// `file` relative to `root` when it is inside it, else as it is.
+pub fn rel(file: &Path, root: &Path) -> String {
+    let file = crate::load::clean(file);
+    let root = crate::load::clean(root);
+    if root.as_os_str().is_empty() {
+        return file.display().to_string();
+    }
+    match file.strip_prefix(&root) {
+        Ok(r) => r.display().to_string(),
+        Err(_) => file.display().to_string(),
+    }
+}
+
+/// The kinds of build step that write values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// A resource file read under `resources:`.
+    Resource,
+    /// `configMapGenerator` / `secretGenerator` (or a generator plugin).
+    Generator,
+    /// A strategic-merge patch (`patches:` or `patchesStrategicMerge:`).
+    StrategicMergePatch,
+    /// A JSON 6902 patch.
+    Json6902Patch,
+    /// `namespace:`.
+    Namespace,
+    /// `namePrefix:`.
+    NamePrefix,
+    /// `nameSuffix:`.
+    NameSuffix,
+    /// `labels:` / `commonLabels:`.
+    Labels,
+    /// `commonAnnotations:`.
+    Annotations,
+    /// `images:`.
+    Images,
+    /// `replicas:`.
+    Replicas,
+    /// `replacements:`.
+    Replacement,
+    /// The content-hash suffix of a generated name.
+    HashSuffix,
+    /// A reference rewritten to follow a renamed object.
+    NameReference,
+    /// A `$(VAR)` substituted from `vars:`.
+    Var,
+    /// A transformer plugin configuration (`transformers:`).
+    Plugin,
+    /// `buildMetadata: [managedByLabel]`.
+    ManagedByLabel,
+}
+
+impl StepKind {
+    /// The short name shown in blame comments and explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Resource => "resource",
+            StepKind::Generator => "generator",
+            StepKind::StrategicMergePatch => "patch",
+            StepKind::Json6902Patch => "json6902",
+            StepKind::Namespace => "namespace",
+            StepKind::NamePrefix => "namePrefix",
+            StepKind::NameSuffix => "nameSuffix",
+            StepKind::Labels => "labels",
+            StepKind::Annotations => "commonAnnotations",
+            StepKind::Images => "images",
+            StepKind::Replicas => "replicas",
+            StepKind::Replacement => "replacement",
+            StepKind::HashSuffix => "hashSuffix",
+            StepKind::NameReference => "nameReference",
+            StepKind::Var => "var",
+            StepKind::Plugin => "transformer",
+            StepKind::ManagedByLabel => "managedByLabel",
+        }
+    }
+}
+
+/// A build step as the build describes it to the recorder.
+#[derive(Debug, Clone)]
+pub struct StepDesc {
+    /// What ran.
+    pub kind: StepKind,
+    /// The kustomization (or plugin configuration) file that configured it.
+    pub kfile: PathBuf,
+    /// The field of `kfile` that configured it, dotted (`replicas[0]`, `patches[1]`).
+    pub field: String,
+    /// The file the step read its values from (a resource or patch file), if any.
+    pub source: Option<PathBuf>,
+    /// What it acted on, for the reader (`kagent` for `replicas[kagent]`).
+    pub label: String,
+    /// Configured in a `kind: Component` kustomization.
+    pub component: bool,
+}
+
+impl StepDesc {
+    /// A step configured by `field` of `kfile`.
+    pub fn new(kind: StepKind, kfile: &Path, field: impl Into<String>) -> StepDesc {
+        StepDesc {
+            kind,
+            kfile: kfile.to_path_buf(),
+            field: field.into(),
+            source: None,
+            label: String::new(),
+            component: false,
+        }
+    }
+
+    /// The same step, reading its values from `file`.
+    pub fn source(mut self, file: &Path) -> StepDesc {
+        self.source = Some(file.to_path_buf());
+        self
+    }
+
+    /// The same step, labelled with what it acted on.
+    pub fn label(mut self, label: impl Into<String>) -> StepDesc {
+        self.label = label.into();
+        self
+    }
+}
+
+/// A recorded step: its kind, where it was configured, its label.
+#[derive(Debug, Clone)]
+pub struct StepInfo {
+    /// What ran.
+    pub kind: StepKind,
+    /// The kustomization line that configured it (none for resource files).
+    pub configured: Option<Loc>,
+    /// What it acted on.
+    pub label: String,
+    /// Configured in a component.
+    pub component: bool,
+}
+
+/// Who wrote a value: the step, and the place the value itself was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Index of the step in [`Provenance::steps`].
+    pub step: u32,
+    /// Where the value was read (a resource or patch file position), when known.
+    pub at: Option<Loc>,
+    /// The object whose name this value follows (for name references).
+    pub follows: Option<Arc<Follow>>,
+}
+
+/// The renamed object a name reference follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follow {
+    /// `Kind name` of the object.
+    pub what: String,
+    /// Who gave the object its name.
+    pub origin: Origin,
+}
+
+/// A value an origin overwrote, with its own origin.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    /// The value before (a scalar, or the whole list or map it replaced).
+    pub value: Value,
+    /// Who had written it.
+    pub origin: Origin,
+}
+
+/// The record of one value of an object: who wrote it, what it replaced, and (for maps
+/// and lists) the records of its members.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Who wrote (or, for a map or list, created) this value.
+    pub origin: Origin,
+    /// The values it replaced, newest first.
+    pub was: Vec<Prior>,
+    /// The value's own shape.
+    pub body: Body,
+}
+
+/// The shape of a recorded value.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A scalar, as last recorded.
+    Leaf(Value),
+    /// A map's members.
+    Map(std::collections::BTreeMap<String, Node>),
+    /// A list's items.
+    Seq(Vec<Node>),
+}
+
+impl Node {
+    /// The record at `steps` under this node.
+    pub fn get(&self, steps: &[Seg]) -> Option<&Node> {
+        let mut cur = self;
+        for s in steps {
+            cur = match (&cur.body, s) {
+                (Body::Map(m), Seg::Key(k)) => m.get(k)?,
+                (Body::Seq(v), Seg::Index(i)) => v.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+}
+
+/// The steps of a build with provenance, to read the origins on its resources.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// Every recorded step, in the order they ran.
+    pub steps: Vec<StepInfo>,
+}
+
+impl Provenance {
+    /// The step of an origin.
+    pub fn step(&self, o: &Origin) -> Option<&StepInfo> {
+        self.steps.get(o.step as usize)
+    }
+
+    /// Where an origin points a reader: where the value was read, else the kustomization
+    /// line that configured the step.
+    pub fn location(&self, o: &Origin) -> Option<Loc> {
+        o.at.clone()
+            .or_else(|| self.step(o).and_then(|s| s.configured.clone()))
+    }
+
+    /// A one-line description: `overlays/prod/kustomization.yaml:28 replicas[kagent]`, or
+    /// just `base/statefulset.yaml:10` for a value read from a resource file.
+    pub fn describe(&self, o: &Origin, root: &Path, long: bool) -> String {
+        let mut out = match self.location(o) {
+            Some(l) if long => l.long(root),
+            Some(l) => l.short(root),
+            None => "(unknown)".to_string(),
+        };
+        if let Some(s) = self.step(o) {
+            if s.kind != StepKind::Resource {
+                out.push(' ');
+                if s.component {
+                    out.push_str("component ");
+                }
+                out.push_str(s.kind.name());
+                if !s.label.is_empty() {
+                    out.push('[');
+                    out.push_str(&s.label);
+                    out.push(']');
+                }
+            }
+        }
+        if let Some(f) = &o.follows {
+            out.push_str(" follows ");
+            out.push_str(&f.what);
+            if let Some(s) = self.step(&f.origin) {
+                out.push_str(&format!(" ({})", s.kind));
+            }
+        }
+        out
+    }
+}
+
+/// A scalar or small value as a reader sees it (`1`, `info`, `{...}`).
+pub fn show_value(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().any(char::is_control) || s.chars().count() > 60 => {
+            let json = Value::String(s.chars().take(60).collect()).to_string();
+            if s.chars().count() > 60 {
+                format!("{}...\"", &json[..json.len() - 1])
+            } else {
+                json
+            }
+        }
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        Value::Array(_) => "[...]".into(),
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Object(_) => "{...}".into(),
+        other => other.to_string(),
+    }
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A blame comment: who wrote the value, and the value it replaced with its origin
+/// (`overlays/prod/kustomization.yaml:28 replicas[kagent] (was 1, base/statefulset.yaml:10)`).
+pub fn describe_with_prior(prov: &Provenance, n: &Node, root: &Path) -> String {
+    let mut s = prov.describe(&n.origin, root, false);
+    if let Some(p) = n.was.first() {
+        s.push_str(&format!(
+            " (was {}, {})",
+            show_value(&p.value),
+            prov.describe(&p.origin, root, false)
+        ));
+    }
+    s
+}
+
+/// An origin for tools: location, step, configuring line, followed object.
+pub fn origin_json(prov: &Provenance, o: &Origin, root: &Path) -> Value {
+    let mut m = serde_json::Map::new();
+    if let Some(l) = prov.location(o) {
+        m.insert("file".into(), rel(&l.file, root).into());
+        m.insert("line".into(), l.line.into());
+        if l.col > 0 {
+            m.insert("column".into(), l.col.into());
+        }
+    }
+    if let Some(s) = prov.step(o) {
+        m.insert("step".into(), s.kind.name().into());
+        if !s.label.is_empty() {
+            m.insert("label".into(), s.label.clone().into());
+        }
+        if s.component {
+            m.insert("component".into(), true.into());
+        }
+        if let Some(c) = &s.configured {
+            m.insert("configuredIn".into(), c.short(root).into());
+        }
+    }
+    if let Some(f) = &o.follows {
+        m.insert(
+            "follows".into(),
+            serde_json::json!({"object": f.what, "origin": origin_json(prov, &f.origin, root)}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// The answer to "where did this value come from": the value, its origin and the values
+/// it replaced (newest first).
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    /// The object, `Kind namespace/name`.
+    pub object: String,
+    /// The field, with list items by merge key where they have one.
+    pub path: String,
+    /// The value now.
+    pub value: Value,
+    /// Its record.
+    pub node: Node,
+}
+
+impl Explanation {
+    /// Explains `path` (see [`path::parse`]) of resource `r`, built with provenance.
+    pub fn of(r: &crate::resource::Resource, field: &str) -> Result<Explanation, String> {
+        let parts = path::parse(field)?;
+        let steps = path::resolve(&r.obj, &parts)?;
+        let node = r
+            .prov
+            .as_deref()
+            .and_then(|n| n.get(&steps))
+            .ok_or_else(|| format!("no provenance was recorded for {field}"))?;
+        let mut value = None;
+        let mut cur: Option<&Value> = None;
+        for s in &steps {
+            cur = match (s, cur) {
+                (Seg::Key(k), None) => r.obj.get(k),
+                (Seg::Key(k), Some(v)) => v.get(k.as_str()),
+                (Seg::Index(i), Some(v)) => v.get(*i),
+                _ => None,
+            };
+            value = cur;
+        }
+        Ok(Explanation {
+            object: r.id().to_string(),
+            path: path::show_steps(&r.obj, &steps),
+            value: value.cloned().unwrap_or(Value::Null),
+            node: node.clone(),
+        })
+    }
+
+    /// Text for people: the value, who set it, and each value it replaced.
+    pub fn text(&self, prov: &Provenance, root: &Path) -> String {
+        let mut s = format!("{} {}: {}\n", self.object, self.path, short(&self.value));
+        s.push_str(&format!(
+            "  set by {}\n",
+            prov.describe(&self.node.origin, root, true)
+        ));
+        for p in &self.node.was {
+            s.push_str(&format!(
+                "  replaced {} from {}\n",
+                short(&p.value),
+                prov.describe(&p.origin, root, true)
+            ));
+        }
+        s
+    }
+
+    /// JSON for tools.
+    pub fn json(&self, prov: &Provenance, root: &Path) -> Value {
+        let was: Vec<Value> = self
+            .node
+            .was
+            .iter()
+            .map(|p| serde_json::json!({"value": p.value, "origin": origin_json(prov, &p.origin, root)}))
+            .collect();
+        serde_json::json!({
+            "object": self.object,
+            "path": self.path,
+            "value": self.value,
+            "origin": origin_json(prov, &self.node.origin, root),
+            "was": was,
+        })
+    }
+}
+
+/// A value on one line, shortened.
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// The resource a user named as `KIND/NAME` (kind case-insensitive; the name as rendered
+/// or as first written, before prefixes and hash suffixes), in `namespace` if given.
+pub fn find<'a>(
+    m: &'a crate::resource::ResMap,
+    target: &str,
+    namespace: Option<&str>,
+) -> Result<&'a crate::resource::Resource, String> {
+    let Some((kind, name)) = target.split_once('/') else {
+        return Err(format!(
+            "name the object as KIND/NAME (e.g. StatefulSet/kagent), not {target:?}"
+        ));
+    };
+    let pick = |exact: bool| -> Vec<&'a crate::resource::Resource> {
+        m.iter()
+            .filter(|r| r.kind().eq_ignore_ascii_case(kind))
+            .filter(|r| namespace.is_none_or(|ns| r.namespace() == ns))
+            .filter(|r| {
+                if exact {
+                    r.name() == name
+                } else {
+                    r.orig_id().name == name || r.has_had_name(name)
+                }
+            })
+            .collect()
+    };
+    let mut hits = pick(true);
+    if hits.is_empty() {
+        hits = pick(false);
+    }
+    match hits.as_slice() {
+        [r] => Ok(r),
+        [] => {
+            let same_kind: Vec<String> = m
+                .iter()
+                .filter(|r| r.kind().eq_ignore_ascii_case(kind))
+                .map(|r| format!("{}/{}", r.kind(), r.name()))
+                .collect();
+            Err(if same_kind.is_empty() {
+                format!("no object of kind {kind} in the build")
+            } else {
+                format!(
+                    "no {target} in the build; there are {}",
+                    same_kind.join(", ")
+                )
+            })
+        }
+        many => Err(format!(
+            "{target} names {} objects (in namespaces {}); add --namespace",
+            many.len(),
+            many.iter()
+                .map(|r| r.namespace().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
