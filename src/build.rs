@@ -955,7 +955,9 @@ impl Ctx {
                     } else {
                         "replacements".to_string()
                     };
-                    observe(&mut rec, m.as_mut_slice(), || step(StepKind::Replacement, field));
+                    observe(&mut rec, m.as_mut_slice(), || {
+                        step(StepKind::Replacement, field)
+                    });
                 }
             } else {
                 replacements::apply(m, &reps).map_err(e)?;
