@@ -18,4 +18,5 @@ mod golden;
 mod hostile;
 mod kubectl_plugin;
 mod properties;
+mod provenance_blame;
 mod shell_integration;
