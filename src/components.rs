@@ -128,6 +128,13 @@ pub fn render_with(
     opts: &BuildOptions,
 ) -> Result<BuildOutput> {
     let overlay = canonical(&tree.overlay(env)?)?;
+    let has = of_env(tree, env)?;
+    if let Some(c) = components.iter().find(|c| has.contains(c)) {
+        return Err(Error::Usage(format!(
+            "environment {env} already switches on component {c:?} (its components: {}); a component added twice adds its resources twice",
+            has.join(", ")
+        )));
+    }
     let comps_root = canonical(&tree.root().join("components"))?;
     let tmp = tempfile::Builder::new()
         .prefix("kagentctl-with")
