@@ -10,10 +10,11 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::generate::{self, GenKind};
 use crate::kustomization::{self, Kustomization, Patch};
+pub use crate::load::LoadRestrictor;
 use crate::load::{self, Loader};
 use crate::provenance::{Provenance, Recorder, StepDesc, StepKind};
-use crate::resource::{ResMap, Resource};
-use crate::schema::custom::{self, CustomTable, Mode};
+use crate::resource::{ResMap, Resource, ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION};
+use crate::schema::custom::{CustomTable, Mode};
 use crate::schema::openapi::OpenApi;
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
@@ -21,16 +22,6 @@ use crate::transform::{
     hash, images, metadata, nameref, namespace, prefix_suffix, replacements, replicas, vars,
 };
 use crate::yaml::Limits;
-
-/// Whether files outside a kustomization's root may be loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LoadRestrictor {
-    /// Only files inside the kustomization's directory (Kustomize's default).
-    #[default]
-    RootOnly,
-    /// Any file.
-    None,
-}
 
 /// Options of a build.
 #[derive(Debug, Clone, Default)]
@@ -218,7 +209,7 @@ fn conflict(kfile: &Path, r: &Resource) -> Error {
         kfile,
         format!(
             "may not add resource with an already registered id: {} (from {}); give one of them another name, namespace or a namePrefix",
-            patching::id_string(&r.id()),
+            r.id().kustomize_string(),
             r.origin.path.display()
         ),
     )
@@ -308,7 +299,8 @@ impl Ctx {
             return Ok(());
         };
         let (file, text) = ldr.read_string(path)?;
-        let table = custom::parse(&text).map_err(|e| Error::invalid(&file, e))?;
+        let table =
+            crate::schema::openapi::parse_custom(&text).map_err(|e| Error::invalid(&file, e))?;
         let _ = kfile;
         // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
         // one; a base's or component's is added to it.
@@ -373,7 +365,7 @@ impl Ctx {
                 .unwrap_or("")
                 .to_string();
             text.push_str(&entry);
-            set_annotation(r, TRANSFORMATIONS_ANNOTATION, text);
+            r.set_annotation(TRANSFORMATIONS_ANNOTATION, text);
         }
     }
 
@@ -559,7 +551,7 @@ impl Ctx {
                     "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {gen}\n",
                     self.configured_in(kfile)
                 );
-                set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+                r.set_annotation(ORIGIN_ANNOTATION, text);
             }
             let desc = || {
                 let list = match kind {
@@ -586,7 +578,7 @@ impl Ctx {
                             self.configured_in_path(&cfile),
                             crate::plugins::configured_by(&cfg)
                         );
-                        set_annotation(&mut r, ORIGIN_ANNOTATION, text);
+                        r.set_annotation(ORIGIN_ANNOTATION, text);
                     }
                     self.observe(std::slice::from_mut(&mut r), || {
                         StepDesc::new(StepKind::Generator, &cfile, "")
@@ -698,7 +690,7 @@ impl Ctx {
                     "path: {}\n",
                     load::clean(&self.origin_dir.join(entry)).display()
                 );
-                set_annotation(&mut r, ORIGIN_ANNOTATION, origin);
+                r.set_annotation(ORIGIN_ANNOTATION, origin);
             }
             acc.resources.append(r).map_err(|r| conflict(kfile, &r))?;
         }
@@ -1035,24 +1027,6 @@ fn parse_files(ldr: &Loader, entries: &[&String]) -> Vec<Option<Result<Vec<Resou
         .par_iter()
         .map(|e| file_len(e).is_some().then(|| read_and_parse(ldr, e)))
         .collect()
-}
-
-/// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
-pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
-/// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
-const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
-
-fn set_annotation(r: &mut Resource, key: &str, value: String) {
-    let md = r.metadata_mut();
-    let a = md
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(Default::default()));
-    if !a.is_object() {
-        *a = Value::Object(Default::default());
-    }
-    if let Value::Object(a) = a {
-        a.insert(key.to_string(), Value::String(value));
-    }
 }
 
 /// `path` relative to `base` (both absolute), with `..` steps where needed.

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::build::{build_with_warnings, BuildOptions, LoadRestrictor};
+use crate::build::{build_with_warnings, BuildOptions};
 use crate::error::{Error, Result};
+use crate::load::LoadRestrictor;
 use crate::resource::ResMap;
 use crate::tree::{self, Found, KagentTree};
 

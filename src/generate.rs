@@ -289,11 +289,11 @@ pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String
         }),
         ([], _) => Err(format!(
             "id {} does not exist; cannot merge or replace",
-            crate::transform::patch::id_string(&id)
+            id.kustomize_string()
         )),
         ([_], Behavior::Create) => Err(format!(
             "id {} exists; behavior must be merge or replace",
-            crate::transform::patch::id_string(&id)
+            id.kustomize_string()
         )),
         ([i], behavior) => {
             let i = *i;
@@ -328,10 +328,10 @@ pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String
                 // A merged object keeps the origin of the object it merged into.
                 let old_origin = old
                     .metadata_map("annotations")
-                    .and_then(|a| a.get(crate::build::ORIGIN_ANNOTATION))
+                    .and_then(|a| a.get(crate::resource::ORIGIN_ANNOTATION))
                     .cloned();
                 if let (Some(Value::Object(a)), Some(o)) = (annotations.as_mut(), old_origin) {
-                    a.insert(crate::build::ORIGIN_ANNOTATION.into(), o);
+                    a.insert(crate::resource::ORIGIN_ANNOTATION.into(), o);
                 }
             }
             if behavior == Behavior::Merge {
@@ -387,7 +387,7 @@ pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String
         }
         (_, _) => Err(format!(
             "found multiple objects that could accept merge of {}",
-            crate::transform::patch::id_string(&id)
+            id.kustomize_string()
         )),
     }
 }
@@ -395,7 +395,7 @@ pub fn absorb(m: &mut ResMap, mut r: Resource) -> std::result::Result<(), String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::LoadRestrictor;
+    use crate::load::LoadRestrictor;
 
     fn gen(kind: GenKind, args: GeneratorArgs, files: &[(&str, &str)]) -> Result<Resource> {
         let tmp = tempfile::tempdir().expect("tmp");

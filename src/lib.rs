@@ -14,6 +14,7 @@ pub mod components;
 pub mod diff;
 pub mod error;
 pub mod generate;
+pub(crate) mod gojson;
 pub mod integrate;
 pub mod kustomization;
 pub mod load;
@@ -29,5 +30,6 @@ pub mod tree;
 pub mod version;
 pub mod yaml;
 
-pub use build::{build, BuildOptions, LoadRestrictor};
+pub use build::{build, BuildOptions};
 pub use error::{Error, Result};
+pub use load::LoadRestrictor;

@@ -7,11 +7,20 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::build::LoadRestrictor;
 use crate::error::{Error, Result};
 use crate::kustomization::{self, Kustomization, FILE_NAMES};
 use crate::resource::{Origin, Resource};
 use crate::yaml::{parse_documents, parse_first_document, Limits};
+
+/// Whether files outside a kustomization's root may be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// Only files inside the kustomization's directory (Kustomize's default).
+    #[default]
+    RootOnly,
+    /// Any file.
+    None,
+}
 
 /// Reads files relative to one kustomization's directory.
 #[derive(Debug, Clone)]

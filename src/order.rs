@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::resource::{Gvk, ResId, ResMap};
+use crate::resource::{or_placeholder, Gvk, ResId, ResMap};
 
 /// Kinds printed first, in this order.
 pub const DEFAULT_ORDER_FIRST: [&str; 22] = [
@@ -81,36 +81,20 @@ impl SortOptions {
 }
 
 fn gvk_sort_string(g: &Gvk) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_string()
-        } else {
-            s.to_string()
-        }
-    };
     format!(
         "{}_{}_{}",
-        or(&g.group, "~G"),
-        or(&g.version, "~V"),
-        or(&g.kind, "~K")
+        or_placeholder(&g.group, "~G"),
+        or_placeholder(&g.version, "~V"),
+        or_placeholder(&g.kind, "~K")
     )
 }
 
 fn id_sort_string(id: &ResId) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_string()
-        } else {
-            s.to_string()
-        }
-    };
     format!(
-        "{}.{}.{}|{}|{}",
-        or(&id.gvk.kind, "[noKind]"),
-        or(&id.gvk.version, "[noVer]"),
-        or(&id.gvk.group, "[noGrp]"),
-        or(&id.namespace, "~X"),
-        or(&id.name, "~N")
+        "{}|{}|{}",
+        crate::resource::gvk_string(&id.gvk.kind, &id.gvk.version, &id.gvk.group),
+        or_placeholder(&id.namespace, "~X"),
+        or_placeholder(&id.name, "~N")
     )
 }
 

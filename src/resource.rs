@@ -7,6 +7,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+/// Annotation recording where an object came from (`buildMetadata: [originAnnotations]`).
+pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+/// Annotation listing the transformers that ran (`buildMetadata: [transformerAnnotations]`).
+pub const TRANSFORMATIONS_ANNOTATION: &str = "alpha.config.kubernetes.io/transformations";
+
 /// Group, version and kind of an object.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Gvk {
@@ -61,6 +66,50 @@ impl fmt::Display for ResId {
             write!(f, "{} {}/{}", self.gvk.kind, self.namespace, self.name)
         }
     }
+}
+
+impl ResId {
+    /// Kustomize's `ResId.String()`: `Kind.version.group/name.namespace`, with
+    /// Kustomize's placeholders for empty parts (the spelling of its messages).
+    pub fn kustomize_string(&self) -> String {
+        id_string(
+            &self.gvk.kind,
+            &self.gvk.version,
+            &self.gvk.group,
+            &self.name,
+            &self.namespace,
+        )
+    }
+}
+
+/// Kustomize's placeholder spelling of the id parts: `[noKind]`, `[noVer]`, `[noGrp]`,
+/// `[noName]`, `[noNs]` in messages.
+pub fn or_placeholder<'a>(part: &'a str, placeholder: &'a str) -> &'a str {
+    if part.is_empty() {
+        placeholder
+    } else {
+        part
+    }
+}
+
+/// Kustomize's `Gvk.String()`: `Kind.version.group` with placeholders.
+pub fn gvk_string(kind: &str, version: &str, group: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        or_placeholder(kind, "[noKind]"),
+        or_placeholder(version, "[noVer]"),
+        or_placeholder(group, "[noGrp]")
+    )
+}
+
+/// Kustomize's `ResId.String()` from its parts: `Kind.version.group/name.namespace`.
+pub fn id_string(kind: &str, version: &str, group: &str, name: &str, namespace: &str) -> String {
+    format!(
+        "{}/{}.{}",
+        gvk_string(kind, version, group),
+        or_placeholder(name, "[noName]"),
+        or_placeholder(namespace, "[noNs]")
+    )
 }
 
 /// Where a resource came from.
@@ -305,6 +354,21 @@ impl Resource {
         self.remember_id();
         self.metadata_mut()
             .insert("name".into(), Value::String(name.to_string()));
+    }
+
+    /// Sets annotation `key` to `value`, creating `metadata.annotations` (or replacing it
+    /// when it is not a mapping).
+    pub fn set_annotation(&mut self, key: &str, value: String) {
+        let md = self.metadata_mut();
+        let a = md
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if !a.is_object() {
+            *a = Value::Object(Default::default());
+        }
+        if let Value::Object(a) = a {
+            a.insert(key.to_string(), Value::String(value));
+        }
     }
 
     /// A string-valued map under `metadata` (`labels`, `annotations`).

@@ -7,8 +7,6 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::openapi::Schema;
-
 /// "No schema" in the node table.
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -42,8 +40,12 @@ impl CustomTable {
     }
 }
 
+/// Finds the built-in node of a common Kubernetes definition a document refers to.
+pub type BuiltinLookup<'a> = &'a dyn Fn(&str) -> Option<u16>;
+
 struct Builder<'a> {
     defs: &'a serde_json::Map<String, Value>,
+    builtin: BuiltinLookup<'a>,
     nodes: Vec<CNode>,
     memo: HashMap<String, u32>,
 }
@@ -72,17 +74,7 @@ impl Builder<'_> {
     /// Kustomize adds a custom document to its built-in schema, so references to the
     /// common Kubernetes definitions resolve there.
     fn builtin_definition(&mut self, name: &str) -> u32 {
-        let (av, kind, path): (&str, &str, &[&str]) = match name {
-            "io.k8s.api.core.v1.PodTemplateSpec" => ("v1", "PodTemplate", &["template"]),
-            "io.k8s.api.core.v1.PodSpec" => ("v1", "Pod", &["spec"]),
-            "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" => ("v1", "Pod", &["metadata"]),
-            _ => return NONE,
-        };
-        let mut node = Schema::builtin_root(av, kind);
-        for f in path {
-            node = node.and_then(|n| n.field(f));
-        }
-        let Some(Schema::Builtin(i)) = node else {
+        let Some(i) = (self.builtin)(name) else {
             return NONE;
         };
         let idx = self.nodes.len() as u32;
@@ -161,7 +153,8 @@ impl Builder<'_> {
 }
 
 /// Builds the table for an OpenAPI document (`{"definitions": {...}}`).
-pub fn build_table(doc: &Value) -> CustomTable {
+/// `builtin` resolves references to the common Kubernetes definitions the document lacks.
+pub fn build_table(doc: &Value, builtin: BuiltinLookup<'_>) -> CustomTable {
     let empty = serde_json::Map::new();
     let defs = doc
         .get("definitions")
@@ -169,6 +162,7 @@ pub fn build_table(doc: &Value) -> CustomTable {
         .unwrap_or(&empty);
     let mut b = Builder {
         defs,
+        builtin,
         nodes: Vec::new(),
         memo: HashMap::new(),
     };
@@ -199,7 +193,7 @@ pub fn build_table(doc: &Value) -> CustomTable {
 }
 
 /// Parses an OpenAPI document (YAML or JSON) into a custom schema table.
-pub fn parse(text: &str) -> Result<CustomTable, String> {
+pub fn parse(text: &str, builtin: BuiltinLookup<'_>) -> Result<CustomTable, String> {
     let docs = crate::yaml::parse_documents(text, crate::yaml::Limits::default())
         .map_err(|e| format!("invalid OpenAPI schema: {e}"))?;
     let doc = docs
@@ -207,7 +201,7 @@ pub fn parse(text: &str) -> Result<CustomTable, String> {
         .map(|d| d.value)
         .find(|v| !v.is_null())
         .unwrap_or(Value::Null);
-    Ok(build_table(&doc))
+    Ok(build_table(&doc, builtin))
 }
 
 /// How a custom schema combines with the built-in one.
@@ -223,7 +217,7 @@ pub enum Mode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::openapi::OpenApi;
+    use crate::schema::openapi::{builtin_definition, OpenApi};
     use serde_json::json;
 
     #[test]
@@ -241,7 +235,7 @@ mod tests {
                 }
             }
         }});
-        let table = build_table(&doc);
+        let table = build_table(&doc, &builtin_definition);
         assert!(OpenApi::BUILTIN
             .for_kind("example.com/v1", "Thing")
             .is_none());
@@ -284,7 +278,7 @@ mod tests {
             "properties": {"items": {"type": "array", "x-kubernetes-patch-strategy": "merge",
                                      "x-kubernetes-patch-merge-key": "id"}}
         }}});
-        let table = build_table(&doc);
+        let table = build_table(&doc, &builtin_definition);
         let api = OpenApi::custom(&table, Mode::Alone);
         let target = json!({"apiVersion": "example.com/v1", "kind": "Thing",
                             "items": [{"id": "a", "x": 1}]});

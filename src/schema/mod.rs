@@ -10,7 +10,6 @@ use crate::resource::Gvk;
 
 pub mod crd;
 pub mod custom;
-mod merge_keys;
 pub mod openapi;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind

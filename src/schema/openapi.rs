@@ -1,7 +1,7 @@
 //! The merge schema of a build: where strategic merge finds the merge keys of a kind.
 //!
 //! Kustomize merges with the Kubernetes v1.21.2 schema it compiles in
-//! ([`super::merge_keys`], a generated table), unless a kustomization names its own
+//! (`merge_keys.rs`, a generated table included here), unless a kustomization names its own
 //! document with `openapi: {path: ...}` ([`super::custom`]). The schema in force is a
 //! value, [`OpenApi`], that the build hands to every patching step: nothing is kept in
 //! globals or thread-locals, so a merge runs the same on any thread.
@@ -9,13 +9,12 @@
 use std::borrow::Cow;
 
 use super::custom::{CNode, CustomTable, Mode, NONE as CUSTOM_NONE};
-use super::merge_keys::{NODES, ROOTS};
 
 /// Marks "no schema" in the built-in node table.
-pub(super) const NONE: u16 = u16::MAX;
+const NONE: u16 = u16::MAX;
 
 /// One node of the pruned built-in schema graph (the generated table's element type).
-pub(super) enum Node {
+enum Node {
     /// An object: named properties (sorted by name) and the schema of
     /// `additionalProperties` values.
     Fields {
@@ -28,6 +27,34 @@ pub(super) enum Node {
         keys: &'static [&'static str],
         items: u16,
     },
+}
+
+// The generated tables: `NODES` and `ROOTS` (data only).
+include!("merge_keys.rs");
+
+/// Parses a custom OpenAPI document (`openapi: {path: ...}`), resolving references to
+/// the common Kubernetes definitions in the built-in table.
+pub fn parse_custom(text: &str) -> Result<CustomTable, String> {
+    super::custom::parse(text, &builtin_definition)
+}
+
+/// The built-in node of a common Kubernetes definition that Kustomize resolves in its
+/// built-in schema when a custom document refers to it without defining it.
+pub fn builtin_definition(name: &str) -> Option<u16> {
+    let (av, kind, path): (&str, &str, &[&str]) = match name {
+        "io.k8s.api.core.v1.PodTemplateSpec" => ("v1", "PodTemplate", &["template"]),
+        "io.k8s.api.core.v1.PodSpec" => ("v1", "Pod", &["spec"]),
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" => ("v1", "Pod", &["metadata"]),
+        _ => return None,
+    };
+    let mut node = Schema::builtin_root(av, kind);
+    for f in path {
+        node = node.and_then(|n| n.field(f));
+    }
+    match node {
+        Some(Schema::Builtin(i)) => Some(i),
+        _ => None,
+    }
 }
 
 /// The OpenAPI schema in force for a build: the built-in one, or a custom document

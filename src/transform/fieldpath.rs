@@ -16,9 +16,16 @@ pub enum CreateKind {
     Null,
 }
 
-/// Splits a field-spec path on `/`, honouring `\/` escapes and a leading `/`.
+/// Splits a field-spec path on `/`, honouring `\/` escapes and a leading `/`
+/// (Kustomize's `PathSplitter`).
 pub fn split_path(path: &str) -> Vec<String> {
-    let mut parts: Vec<&str> = path.split('/').collect();
+    split_escaped(path, "/")
+}
+
+/// Splits `path` on `delim`, honouring `\` escapes of the delimiter and dropping a
+/// leading delimiter.
+pub fn split_escaped(path: &str, delim: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split(delim).collect();
     if parts.len() > 1 && parts[0].is_empty() {
         parts.remove(0);
     }
@@ -27,7 +34,7 @@ pub fn split_path(path: &str) -> Vec<String> {
         match out.last_mut() {
             Some(last) if last.ends_with('\\') => {
                 last.pop();
-                last.push('/');
+                last.push_str(delim);
                 last.push_str(p);
             }
             _ => out.push(p.to_string()),
@@ -179,6 +186,186 @@ where
         &buf[..n]
     };
     visit(node, parts, create, set)
+}
+
+// ---------------------------------------------------------------------------------------
+// Dotted paths (replacements and vars): splitting, and looking a path up.
+
+/// The field a replacement or var reads (or writes) when no path is given.
+pub const DEFAULT_FIELD_PATH: &str = "metadata.name";
+
+/// Kustomize's `SmarterPathSplitter`: splits on `delim` (honouring `\` escapes and a
+/// leading delimiter), keeps `[name=value]` parts whole (brackets included) and unwraps
+/// `[a.b.c]` map keys.
+pub fn split_smart(path: &str, delim: &str) -> Vec<String> {
+    let plain = split_escaped(path, delim);
+    let mut out = Vec::with_capacity(plain.len());
+    let mut i = 0;
+    while i < plain.len() {
+        let elem = &plain[i];
+        if elem.starts_with('[') && !elem.ends_with(']') {
+            let mut joined = vec![elem.as_str()];
+            while i + 1 < plain.len() {
+                i += 1;
+                joined.push(plain[i].as_str());
+                if plain[i].ends_with(']') {
+                    break;
+                }
+            }
+            let s = joined.join(delim);
+            if s.contains('=') {
+                out.push(s);
+            } else {
+                out.push(s.trim_matches(|c| c == '[' || c == ']').to_string());
+            }
+        } else {
+            out.push(elem.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+pub(crate) fn is_list_index(p: &str) -> bool {
+    p.starts_with('[') && p.ends_with(']')
+}
+
+/// Go's `strconv.Atoi`.
+pub(crate) fn atoi(p: &str) -> Option<i64> {
+    if p.is_empty()
+        || !p
+            .trim_start_matches(['+', '-'])
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    p.parse().ok()
+}
+
+pub(crate) fn split_index_name_value(p: &str) -> std::result::Result<(&str, &str), String> {
+    let inner = p.strip_suffix(']').unwrap_or(p);
+    let inner = inner.strip_prefix('[').unwrap_or(inner);
+    inner.split_once('=').ok_or_else(|| {
+        format!("list path element {p:?} must contain fieldName=fieldValue for element to match")
+    })
+}
+
+pub(crate) fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "SequenceNode",
+        Value::Object(_) => "MappingNode",
+        _ => "ScalarNode",
+    }
+}
+
+pub(crate) fn wrong_kind(expected: &str, v: &Value) -> String {
+    format!(
+        "wrong node kind: expected {expected} but got {}",
+        kind_name(v)
+    )
+}
+
+/// The raw text of a scalar as a YAML node holds it (`""` for nulls and collections).
+pub(crate) fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => format!("{f}"),
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A node printed as YAML and trimmed, as list-element matching compares it.
+pub(crate) fn node_string(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Array(_) | Value::Object(_) => serde_json::to_string(v).unwrap_or_default(),
+        _ => scalar_text(v),
+    }
+}
+
+/// Looks a dotted path up without creating anything (kyaml's `PathGetter`): numbers
+/// index lists, `-` is the last element, `[k=v]` finds the first element whose `k` is
+/// exactly `v` (`[=v]` a scalar element equal to `v`). `Ok(None)`: not there.
+pub(crate) fn lookup<'a>(
+    node: &'a Value,
+    parts: &[String],
+) -> std::result::Result<Option<&'a Value>, String> {
+    Ok(lookup_at(node, parts)?.map(|(v, _)| v))
+}
+
+/// [`lookup`], also giving the concrete path of the node found.
+pub(crate) fn lookup_at<'a>(
+    node: &'a Value,
+    parts: &[String],
+) -> std::result::Result<Option<(&'a Value, Vec<Seg>)>, String> {
+    let mut cur = node;
+    let mut at = Vec::new();
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let next = if let Some(idx) = atoi(part) {
+            if idx < 0 {
+                return Err(format!("array index {idx} cannot be negative"));
+            }
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| a.get(i).map(|v| (v, Seg::Idx(i)))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else if part == "-" {
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => a.last().map(|v| (v, Seg::Idx(a.len() - 1))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else if part == "*" {
+            return Err("wildcard is not supported in PathGetter".into());
+        } else if is_list_index(part) {
+            let (k, v) = split_index_name_value(part)?;
+            let hit = |e: &Value| {
+                if k.is_empty() {
+                    scalar_text(e) == v
+                } else {
+                    e.as_object()
+                        .and_then(|m| m.get(k))
+                        .is_some_and(|f| !f.is_null() && scalar_text(f) == v)
+                }
+            };
+            match cur {
+                Value::Null => None,
+                Value::Array(a) => a.iter().position(hit).map(|i| (&a[i], Seg::Idx(i))),
+                other => return Err(wrong_kind("SequenceNode", other)),
+            }
+        } else {
+            match cur {
+                Value::Null => None,
+                Value::Object(m) => m.get(part).map(|v| (v, Seg::Key(part.to_string()))),
+                other => return Err(wrong_kind("MappingNode", other)),
+            }
+        };
+        match next {
+            Some((n, seg)) => {
+                cur = n;
+                at.push(seg);
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((cur, at)))
+}
+
+/// One step of a concrete path: a mapping key or a list position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A list position.
+    Idx(usize),
 }
 
 #[cfg(test)]

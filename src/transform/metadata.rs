@@ -93,6 +93,28 @@ fn set_pairs(node: &mut Value, pairs: &BTreeMap<String, String>) -> TransformRes
     }
 }
 
+/// Kustomize writes every object's annotations back as strings before it prints (a
+/// number or boolean put there by a replacement or a var keeps only its text).
+pub(crate) fn stringify_annotations(m: &mut ResMap) {
+    for r in m.iter_mut() {
+        let Some(Value::Object(a)) = r
+            .obj
+            .get_mut("metadata")
+            .and_then(|md| md.get_mut("annotations"))
+        else {
+            continue;
+        };
+        for v in a.values_mut() {
+            let text = match &*v {
+                Value::String(_) => continue,
+                Value::Null => "null".to_string(),
+                other => super::fieldpath::scalar_text(other),
+            };
+            *v = Value::String(text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

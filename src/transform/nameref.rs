@@ -178,8 +178,7 @@ impl Index {
                 if same {
                     Ok(Some(first))
                 } else {
-                    let ids: Vec<String> =
-                        c.iter().map(|x| super::patch::id_string(&x.cur)).collect();
+                    let ids: Vec<String> = c.iter().map(|x| x.cur.kustomize_string()).collect();
                     Err(format!(
                         "found multiple possible referrals: {}",
                         ids.join(", ")
@@ -220,7 +219,7 @@ fn binding_namespaces(r: &Resource) -> TransformResult<HashSet<String>> {
                 Some(_) => {
                     return Err(format!(
                         "Invalid Input: namespace is blank for resource \"{}\"",
-                        super::patch::id_string(&r.id())
+                        r.id().kustomize_string()
                     ))
                 }
             }
@@ -266,7 +265,7 @@ pub fn fix(m: &mut ResMap, backrefs: &[NameBackRefs]) -> TransformResult {
                 result = Err(format!(
                     "updating name reference in '{}' field of '{}': {e}",
                     fs.path,
-                    super::patch::id_string(&referrer.cur)
+                    referrer.cur.kustomize_string()
                 ));
                 break;
             }

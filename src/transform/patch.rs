@@ -181,13 +181,13 @@ pub fn apply_smp_by_id(
             [] => {
                 return Err(format!(
                     "no resource matches strategic merge patch \"{}\"",
-                    id_string(&pid)
+                    pid.kustomize_string()
                 ))
             }
             _ => {
                 return Err(format!(
                     "multiple resources match strategic merge patch \"{}\"",
-                    id_string(&pid)
+                    pid.kustomize_string()
                 ))
             }
         };
@@ -197,25 +197,6 @@ pub fn apply_smp_by_id(
     }
     m.reindex();
     Ok(())
-}
-
-/// Kustomize's `ResId.String()`: `Kind.version.group/name.namespace` with placeholders.
-pub fn id_string(id: &ResId) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    format!(
-        "{}.{}.{}/{}.{}",
-        or(&id.gvk.kind, "[noKind]"),
-        or(&id.gvk.version, "[noVer]"),
-        or(&id.gvk.group, "[noGrp]"),
-        or(&id.name, "[noName]"),
-        or(&id.namespace, "[noNs]")
-    )
 }
 
 /// Indices of the resources `target` selects.

@@ -18,16 +18,19 @@ use std::path::Path;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::selector::{effective_namespace, LabelSelector};
+use super::fieldpath::{
+    atoi, is_list_index, lookup_at, node_string, scalar_text, split_index_name_value, split_smart,
+    wrong_kind, Seg, DEFAULT_FIELD_PATH,
+};
+use super::metadata::stringify_annotations;
+use super::selector::{effective_namespace, plain_namespace, LabelSelector};
 use super::TransformResult;
 use crate::error::{Error, Result};
+use crate::gojson::{type_name, Fields};
 use crate::load::Loader;
 use crate::resource::{ResId, ResMap, Resource};
 use crate::yaml::parse::resolve_plain;
 use crate::yaml::{parse_documents, Limits};
-
-/// The field a replacement reads or writes when no path is given.
-pub const DEFAULT_FIELD_PATH: &str = "metadata.name";
 
 /// Group/version/kind/name/namespace to compare ids with; empty parts match anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,22 +74,13 @@ impl IdSelector {
 
 impl std::fmt::Display for IdSelector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let or = |s: &str, d: &'static str| {
-            if s.is_empty() {
-                d.to_string()
-            } else {
-                s.to_string()
-            }
-        };
-        write!(
-            f,
-            "{}.{}.{}/{}.{}",
-            or(&self.kind, "[noKind]"),
-            or(&self.version, "[noVer]"),
-            or(&self.group, "[noGrp]"),
-            or(&self.name, "[noName]"),
-            or(&self.namespace, "[noNs]")
-        )
+        f.write_str(&crate::resource::id_string(
+            &self.kind,
+            &self.version,
+            &self.group,
+            &self.name,
+            &self.namespace,
+        ))
     }
 }
 
@@ -144,123 +138,6 @@ pub struct Replacement {
     pub source: Option<Source>,
     /// `None` when the entry had no `targets:` (an error when applied).
     pub targets: Option<Vec<Target>>,
-}
-
-// ---------------------------------------------------------------------------------------
-// Decoding, the way Go's encoding/json fills a struct: keys match field names exactly or
-// else case-insensitively, null leaves a field unset, and (in a kustomization file, which
-// Kustomize reads strictly) unknown keys are errors.
-
-/// The fields of a JSON object matched to a struct's field names.
-pub(crate) struct Fields<'a> {
-    pairs: Vec<(&'static str, &'a Value)>,
-    strict: bool,
-}
-
-impl<'a> Fields<'a> {
-    /// Matches the keys of `v` (an object, or null for "absent") to `names`.
-    pub(crate) fn new(
-        v: &'a Value,
-        names: &[&'static str],
-        strict: bool,
-        what: &str,
-    ) -> std::result::Result<Option<Fields<'a>>, String> {
-        let map = match v {
-            Value::Null => return Ok(None),
-            Value::Object(m) => m,
-            other => {
-                return Err(format!(
-                    "{what}: expected a mapping, got {}",
-                    type_name(other)
-                ))
-            }
-        };
-        let mut pairs = Vec::new();
-        for (k, val) in map {
-            let found = names
-                .iter()
-                .find(|n| **n == k.as_str())
-                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(k)));
-            match found {
-                Some(n) => pairs.push((*n, val)),
-                None if strict => return Err(format!("{what}: unknown field {k:?}")),
-                None => {}
-            }
-        }
-        Ok(Some(Fields { pairs, strict }))
-    }
-
-    /// The value of field `name` (the last matching key wins), null counting as unset.
-    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .filter(|v| !v.is_null())
-    }
-
-    /// A string field. Outside kustomization files numbers and booleans are taken as
-    /// their text, as sigs.k8s.io/yaml does for string-typed fields; a kustomization file
-    /// goes through plain JSON, where they are errors.
-    pub(crate) fn string(&self, name: &str, what: &str) -> std::result::Result<String, String> {
-        match self.get(name) {
-            None => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(Value::Number(n)) if !self.strict => Ok(n.to_string()),
-            Some(Value::Bool(b)) if !self.strict => Ok(b.to_string()),
-            Some(other) => Err(format!(
-                "{what}: field {name:?} must be a string, got {}",
-                type_name(other)
-            )),
-        }
-    }
-
-    fn int(&self, name: &str, what: &str) -> std::result::Result<i64, String> {
-        match self.get(name) {
-            None => Ok(0),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .ok_or_else(|| format!("{what}: field {name:?} must be an integer, got {n}")),
-            Some(other) => Err(format!(
-                "{what}: field {name:?} must be an integer, got {}",
-                type_name(other)
-            )),
-        }
-    }
-
-    fn boolean(&self, name: &str, what: &str) -> std::result::Result<bool, String> {
-        match self.get(name) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(format!(
-                "{what}: field {name:?} must be true or false, got {}",
-                type_name(other)
-            )),
-        }
-    }
-
-    fn list(&self, name: &str, what: &str) -> std::result::Result<Option<&'a Vec<Value>>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Array(a)) => Ok(Some(a)),
-            Some(other) => Err(format!(
-                "{what}: field {name:?} must be a list, got {}",
-                type_name(other)
-            )),
-        }
-    }
-}
-
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
 }
 
 const ID_FIELDS: [&str; 5] = ["group", "version", "kind", "name", "namespace"];
@@ -501,188 +378,6 @@ fn load_entries(
         }
     }
     Ok(out)
-}
-
-// ---------------------------------------------------------------------------------------
-// Field paths.
-
-/// Kustomize's `SmarterPathSplitter`: splits on `delim` (honouring `\` escapes and a
-/// leading delimiter), keeps `[name=value]` parts whole (brackets included) and unwraps
-/// `[a.b.c]` map keys.
-pub fn split_path(path: &str, delim: &str) -> Vec<String> {
-    let mut parts: Vec<&str> = path.split(delim).collect();
-    if parts.len() > 1 && parts[0].is_empty() {
-        parts.remove(0);
-    }
-    let mut plain: Vec<String> = Vec::with_capacity(parts.len());
-    for p in parts {
-        match plain.last_mut() {
-            Some(last) if last.ends_with('\\') => {
-                last.pop();
-                last.push_str(delim);
-                last.push_str(p);
-            }
-            _ => plain.push(p.to_string()),
-        }
-    }
-    let mut out = Vec::with_capacity(plain.len());
-    let mut i = 0;
-    while i < plain.len() {
-        let elem = &plain[i];
-        if elem.starts_with('[') && !elem.ends_with(']') {
-            let mut joined = vec![elem.as_str()];
-            while i + 1 < plain.len() {
-                i += 1;
-                joined.push(plain[i].as_str());
-                if plain[i].ends_with(']') {
-                    break;
-                }
-            }
-            let s = joined.join(delim);
-            if s.contains('=') {
-                out.push(s);
-            } else {
-                out.push(s.trim_matches(|c| c == '[' || c == ']').to_string());
-            }
-        } else {
-            out.push(elem.clone());
-        }
-        i += 1;
-    }
-    out
-}
-
-fn is_list_index(p: &str) -> bool {
-    p.starts_with('[') && p.ends_with(']')
-}
-
-/// Go's `strconv.Atoi`.
-fn atoi(p: &str) -> Option<i64> {
-    if p.is_empty()
-        || !p
-            .trim_start_matches(['+', '-'])
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    p.parse().ok()
-}
-
-fn split_index_name_value(p: &str) -> std::result::Result<(&str, &str), String> {
-    let inner = p.strip_suffix(']').unwrap_or(p);
-    let inner = inner.strip_prefix('[').unwrap_or(inner);
-    inner.split_once('=').ok_or_else(|| {
-        format!("list path element {p:?} must contain fieldName=fieldValue for element to match")
-    })
-}
-
-fn kind_name(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "SequenceNode",
-        Value::Object(_) => "MappingNode",
-        _ => "ScalarNode",
-    }
-}
-
-fn wrong_kind(expected: &str, v: &Value) -> String {
-    format!(
-        "wrong node kind: expected {expected} but got {}",
-        kind_name(v)
-    )
-}
-
-/// The raw text of a scalar as a YAML node holds it (`""` for nulls and collections).
-pub(crate) fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() => format!("{f}"),
-            _ => n.to_string(),
-        },
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// A node printed as YAML and trimmed, as list-element matching compares it.
-fn node_string(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_string(),
-        Value::Array(_) | Value::Object(_) => serde_json::to_string(v).unwrap_or_default(),
-        _ => scalar_text(v),
-    }
-}
-
-/// Looks a dotted path up without creating anything (kyaml's `PathGetter`): numbers
-/// index lists, `-` is the last element, `[k=v]` finds the first element whose `k` is
-/// exactly `v` (`[=v]` a scalar element equal to `v`). `Ok(None)`: not there.
-pub(crate) fn lookup<'a>(
-    node: &'a Value,
-    parts: &[String],
-) -> std::result::Result<Option<&'a Value>, String> {
-    Ok(lookup_at(node, parts)?.map(|(v, _)| v))
-}
-
-/// [`lookup`], also giving the concrete path of the node found.
-fn lookup_at<'a>(
-    node: &'a Value,
-    parts: &[String],
-) -> std::result::Result<Option<(&'a Value, Vec<Seg>)>, String> {
-    let mut cur = node;
-    let mut at = Vec::new();
-    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let next = if let Some(idx) = atoi(part) {
-            if idx < 0 {
-                return Err(format!("array index {idx} cannot be negative"));
-            }
-            match cur {
-                Value::Null => None,
-                Value::Array(a) => usize::try_from(idx)
-                    .ok()
-                    .and_then(|i| a.get(i).map(|v| (v, Seg::Idx(i)))),
-                other => return Err(wrong_kind("SequenceNode", other)),
-            }
-        } else if part == "-" {
-            match cur {
-                Value::Null => None,
-                Value::Array(a) => a.last().map(|v| (v, Seg::Idx(a.len() - 1))),
-                other => return Err(wrong_kind("SequenceNode", other)),
-            }
-        } else if part == "*" {
-            return Err("wildcard is not supported in PathGetter".into());
-        } else if is_list_index(part) {
-            let (k, v) = split_index_name_value(part)?;
-            let hit = |e: &Value| {
-                if k.is_empty() {
-                    scalar_text(e) == v
-                } else {
-                    e.as_object()
-                        .and_then(|m| m.get(k))
-                        .is_some_and(|f| !f.is_null() && scalar_text(f) == v)
-                }
-            };
-            match cur {
-                Value::Null => None,
-                Value::Array(a) => a.iter().position(hit).map(|i| (&a[i], Seg::Idx(i))),
-                other => return Err(wrong_kind("SequenceNode", other)),
-            }
-        } else {
-            match cur {
-                Value::Null => None,
-                Value::Object(m) => m.get(part).map(|v| (v, Seg::Key(part.to_string()))),
-                other => return Err(wrong_kind("MappingNode", other)),
-            }
-        };
-        match next {
-            Some((n, seg)) => {
-                cur = n;
-                at.push(seg);
-            }
-            None => return Ok(None),
-        }
-    }
-    Ok(Some((cur, at)))
 }
 
 /// What kind of node to create for a missing path part.
@@ -940,15 +635,6 @@ fn walk_seq(
     )
 }
 
-/// One step of a concrete path: a mapping key or a list position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Seg {
-    /// A mapping key.
-    Key(String),
-    /// A list position.
-    Idx(usize),
-}
-
 fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
     let mut cur = node;
     for seg in at {
@@ -1053,15 +739,6 @@ fn set_field(t: &mut Value, fresh: bool, value: &Copied, opts: &FieldOptions) ->
     Ok(())
 }
 
-/// A namespace as Kustomize compares it for an id it does not know to be cluster-scoped.
-pub(crate) fn plain_namespace(ns: &str) -> &str {
-    if ns.is_empty() {
-        "default"
-    } else {
-        ns
-    }
-}
-
 /// Every id an object has had, current first, each with the effective namespace the
 /// replacement filter compares. The filter builds the current id without looking up
 /// whether the kind is cluster-scoped (an unset namespace is `default` even for a
@@ -1117,7 +794,7 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<Sourc
         &s.field_path
     };
     let obj = Value::Object(r.obj.clone());
-    let found = lookup_at(&obj, &split_path(path, "."))
+    let found = lookup_at(&obj, &split_smart(path, "."))
         .map_err(|e| format!("error looking up replacement source: {e}"))?;
     let (v, at) = match found {
         Some((v, at)) => (Some(v), at),
@@ -1255,7 +932,7 @@ fn write_paths(
         let mut found = Vec::new();
         match walk(
             obj,
-            &split_path(fp, "."),
+            &split_smart(fp, "."),
             create,
             false,
             &mut Some(Vec::new()),
@@ -1300,28 +977,6 @@ fn write_paths(
     Ok(())
 }
 
-/// Kustomize writes every object's annotations back as strings before it prints (a
-/// number or boolean put there by a replacement or a var keeps only its text).
-pub(crate) fn stringify_annotations(m: &mut ResMap) {
-    for r in m.iter_mut() {
-        let Some(Value::Object(a)) = r
-            .obj
-            .get_mut("metadata")
-            .and_then(|md| md.get_mut("annotations"))
-        else {
-            continue;
-        };
-        for v in a.values_mut() {
-            let text = match &*v {
-                Value::String(_) => continue,
-                Value::Null => "null".to_string(),
-                other => scalar_text(other),
-            };
-            *v = Value::String(text);
-        }
-    }
-}
-
 /// Applies replacements in order, each to the result of the ones before.
 pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
     for rep in reps {
@@ -1356,6 +1011,7 @@ pub fn apply(m: &mut ResMap, reps: &[Replacement]) -> TransformResult {
 mod tests {
     use super::*;
     use crate::resource::resmap;
+    use crate::transform::fieldpath::lookup;
     use serde_json::json;
 
     fn reps(v: Value) -> Vec<Replacement> {
@@ -1386,7 +1042,7 @@ mod tests {
     #[test]
     fn splits_paths_like_kyaml() {
         assert_eq!(
-            split_path(
+            split_smart(
                 "spec.template.spec.containers.[name=com.foo.app].image",
                 "."
             ),
@@ -1400,11 +1056,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            split_path("metadata.annotations.[a.b/c]", "."),
+            split_smart("metadata.annotations.[a.b/c]", "."),
             ["metadata", "annotations", "a.b/c"]
         );
-        assert_eq!(split_path("a\\.b.c", "."), ["a.b", "c"]);
-        assert_eq!(split_path(".a.b", "."), ["a", "b"]);
+        assert_eq!(split_smart("a\\.b.c", "."), ["a.b", "c"]);
+        assert_eq!(split_smart(".a.b", "."), ["a", "b"]);
     }
 
     #[test]
@@ -1716,13 +1372,13 @@ mod tests {
     fn source_list_lookup_is_exact() {
         let obj =
             json!({"a": [{"name": "nginx-x", "v": 1}, {"name": "nginx", "v": 2}], "b": ["p", "q"]});
-        let get = |p: &str| lookup(&obj, &split_path(p, ".")).unwrap().cloned();
+        let get = |p: &str| lookup(&obj, &split_smart(p, ".")).unwrap().cloned();
         assert_eq!(get("a.[name=nginx].v"), Some(json!(2)));
         assert_eq!(get("a.-.v"), Some(json!(2)));
         assert_eq!(get("b.[=q]"), Some(json!("q")));
         assert_eq!(get("a.5"), None);
-        assert!(lookup(&obj, &split_path("a.*", ".")).is_err());
-        assert!(lookup(&obj, &split_path("b.x", ".")).is_err());
+        assert!(lookup(&obj, &split_smart("a.*", ".")).is_err());
+        assert!(lookup(&obj, &split_smart("b.x", ".")).is_err());
     }
 
     #[test]
@@ -1772,7 +1428,7 @@ mod tests {
             "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets:\n  - options: {create: yes}\n",
         )
         .unwrap();
-        let ldr = Loader::new(dir.path(), crate::build::LoadRestrictor::RootOnly).unwrap();
+        let ldr = Loader::new(dir.path(), crate::load::LoadRestrictor::RootOnly).unwrap();
         let k = dir.path().join("kustomization.yaml");
         let got = load(
             &[json!({"path": "one.yaml"}), json!({"path": "many.yaml"})],

@@ -39,26 +39,7 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
     if !found {
         let gvks: Vec<String> = specs
             .iter()
-            .map(|f| {
-                format!(
-                    "{}.{}.{}",
-                    if f.kind.is_empty() {
-                        "[noKind]"
-                    } else {
-                        &f.kind
-                    },
-                    if f.version.is_empty() {
-                        "[noVer]"
-                    } else {
-                        &f.version
-                    },
-                    if f.group.is_empty() {
-                        "[noGrp]"
-                    } else {
-                        &f.group
-                    }
-                )
-            })
+            .map(|f| crate::resource::gvk_string(&f.kind, &f.version, &f.group))
             .collect();
         return Err(format!(
             "resource with name {} does not match a config with the following GVK [{}]",

@@ -213,6 +213,15 @@ impl LabelSelector {
     }
 }
 
+/// A namespace as Kustomize compares it for an id it does not know to be cluster-scoped.
+pub(crate) fn plain_namespace(ns: &str) -> &str {
+    if ns.is_empty() {
+        "default"
+    } else {
+        ns
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

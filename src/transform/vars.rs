@@ -13,13 +13,13 @@ use std::collections::BTreeSet;
 
 use serde_json::{Number, Value};
 
-use super::fieldpath::{visit_spec, CreateKind};
-use super::replacements::{
-    lookup, plain_namespace, split_path, stringify_annotations, Fields, DEFAULT_FIELD_PATH,
-};
+use super::fieldpath::{lookup, split_smart, visit_spec, CreateKind, DEFAULT_FIELD_PATH};
+use super::metadata::stringify_annotations;
 use super::selector::effective_namespace;
+use super::selector::plain_namespace;
 use super::TransformResult;
-use crate::resource::{Gvk, ResId, ResMap, Resource};
+use crate::gojson::Fields;
+use crate::resource::{or_placeholder, Gvk, ResId, ResMap, Resource};
 use crate::schema::FieldSpec;
 
 /// One declared var.
@@ -134,19 +134,12 @@ impl Var {
     }
 
     fn describe(&self) -> String {
-        let or = |s: &str, d: &'static str| {
-            if s.is_empty() {
-                d.to_string()
-            } else {
-                s.to_string()
-            }
-        };
         format!(
             "{} ({}.{}.{} {}, fieldref {})",
             self.name,
             self.gvk.kind,
-            or(&self.gvk.version, "[noVer]"),
-            or(&self.gvk.group, "[noGrp]"),
+            or_placeholder(&self.gvk.version, "[noVer]"),
+            or_placeholder(&self.gvk.group, "[noGrp]"),
             self.obj_name,
             self.field_path
         )
@@ -273,7 +266,7 @@ fn read_value(r: &Resource, v: &Var) -> Result<VarValue, String> {
         )
     };
     let mut parts = Vec::new();
-    for p in split_path(&v.field_path, ".") {
+    for p in split_smart(&v.field_path, ".") {
         // `ports[0]` means `ports.0`.
         match p.strip_suffix(']').and_then(|s| s.rsplit_once('[')) {
             Some((head, idx)) if !idx.is_empty() && idx.bytes().all(|b| b.is_ascii_digit()) => {
