@@ -31,3 +31,20 @@ pub fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
     std::fs::write(p, text).expect("write");
 }
+
+/// A copy of the shipped kagent tree in a temporary directory, to mutate.
+pub fn copy_tree() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for e in walkdir::WalkDir::new(tree()) {
+        let e = e.expect("walk");
+        let to = tmp
+            .path()
+            .join(e.path().strip_prefix(tree()).expect("prefix"));
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+    tmp
+}

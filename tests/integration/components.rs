@@ -6,10 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent")
+    crate::common::tree()
 }
 
 fn golden_dir() -> PathBuf {
@@ -17,7 +15,7 @@ fn golden_dir() -> PathBuf {
 }
 
 fn kagentctl(args: &[&str], tree: &Path) -> std::process::Output {
-    cargo_bin_cmd!("kagentctl")
+    crate::common::kagentctl()
         .args(args)
         .arg("--root")
         .arg(tree)
@@ -130,25 +128,11 @@ fn autoscaling_leaves_no_spec_replicas() {
     }
 }
 
-fn copy_tree(dst: &Path) {
-    for e in walkdir::WalkDir::new(root()) {
-        let e = e.expect("walk");
-        let rel = e.path().strip_prefix(root()).expect("prefix");
-        let to = dst.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &to).expect("copy");
-        }
-    }
-}
-
 /// The trap the component's comments warn about: an overlay's `replicas:` field runs after
 /// its components and re-creates spec.replicas. This shows why staging must not use it.
 #[test]
 fn an_overlay_replicas_field_recreates_spec_replicas_after_the_component() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    copy_tree(tmp.path());
+    let tmp = crate::common::copy_tree();
     let k = tmp.path().join("overlays/staging/kustomization.yaml");
     let mut text = std::fs::read_to_string(&k).expect("read");
     text.push_str("\nreplicas:\n  - name: kagent\n    count: 5\n");
@@ -199,8 +183,7 @@ fn with_rejects_unknown_and_repeated_components() {
 
 #[test]
 fn new_env_renders_like_with_and_never_overwrites() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    copy_tree(tmp.path());
+    let tmp = crate::common::copy_tree();
     let out = kagentctl(
         &[
             "new-env",
@@ -247,8 +230,7 @@ fn new_env_renders_like_with_and_never_overwrites() {
 
 #[test]
 fn new_env_with_monitoring_sets_the_release_label() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    copy_tree(tmp.path());
+    let tmp = crate::common::copy_tree();
     let out = kagentctl(
         &["new-env", "obs", "--from", "dev", "--with", "monitoring"],
         tmp.path(),

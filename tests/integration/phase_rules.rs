@@ -4,27 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/kagent")
-}
+use crate::common::copy_tree;
 
-fn copy_tree() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tmp");
-    for e in walkdir::WalkDir::new(root()) {
-        let e = e.expect("walk");
-        let to = tmp
-            .path()
-            .join(e.path().strip_prefix(root()).expect("prefix"));
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &to).expect("copy");
-        }
-    }
-    tmp
+fn root() -> PathBuf {
+    crate::common::tree()
 }
 
 /// Replaces `from` (which must occur) by `to` in `rel` under the tree.
@@ -37,7 +22,7 @@ fn edit(tree: &Path, rel: &str, from: &str, to: &str) {
 
 /// Runs `check --format json` on `envs`; returns the exit code and the findings.
 fn check(tree: &Path, envs: &[&str]) -> (i32, Vec<Value>) {
-    let mut cmd = cargo_bin_cmd!("kagentctl");
+    let mut cmd = crate::common::kagentctl();
     cmd.arg("check")
         .arg("--root")
         .arg(tree)
@@ -670,7 +655,7 @@ fn custom_resources_are_checked_for_types_enums_and_patterns() {
 }
 
 fn check_files(args: &[&str]) -> std::process::Output {
-    cargo_bin_cmd!("kagentctl")
+    crate::common::kagentctl()
         .arg("check")
         .args(args)
         .output()
