@@ -325,26 +325,30 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
 /// [`point_at_fields`] for the findings from one file, recording the field lines of only
 /// the documents that have findings.
 fn point_in_file(findings: &mut [Finding], file: &Path, text: &str) {
-    let mut starts: Vec<usize> = findings
-        .iter()
-        .filter(|f| f.source.file.as_deref() == Some(file))
-        .filter_map(|f| f.source.line)
-        .collect();
-    if starts.is_empty() {
+    let mut wanted: std::collections::HashMap<usize, Vec<&str>> = std::collections::HashMap::new();
+    for f in findings.iter() {
+        if let (true, Some(start)) = (f.source.file.as_deref() == Some(file), f.source.line) {
+            wanted.entry(start).or_default().push(&f.path);
+        }
+    }
+    if wanted.is_empty() {
         return;
     }
-    starts.sort_unstable();
-    starts.dedup();
-    let docs = super::lines::field_lines_of(text, Some(&starts));
-    for f in findings.iter_mut() {
-        if f.source.file.as_deref() != Some(file) {
-            continue;
-        }
-        let Some(start) = f.source.line else {
-            continue;
-        };
-        if let Some(doc) = docs.iter().find(|d| d.start == start) {
-            f.source.line = Some(doc.line_of(&f.path));
+    let docs = super::lines::field_lines_for(text, &wanted);
+    let lines: Vec<Option<usize>> = findings
+        .iter()
+        .map(|f| {
+            if f.source.file.as_deref() != Some(file) {
+                return None;
+            }
+            let start = f.source.line?;
+            let doc = docs.iter().find(|d| d.start == start)?;
+            Some(doc.line_of(&f.path))
+        })
+        .collect();
+    for (f, line) in findings.iter_mut().zip(lines) {
+        if line.is_some() {
+            f.source.line = line;
         }
     }
 }

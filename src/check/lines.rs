@@ -185,6 +185,171 @@ pub fn field_lines_of(src: &str, starts: Option<&[usize]>) -> Vec<DocLines> {
     docs
 }
 
+/// One node of a [`Trie`]: its children, its full path, and its line once seen.
+#[derive(Default)]
+struct TrieNode(HashMap<Step, usize>, Vec<Step>, Option<(usize, usize)>);
+
+/// A trie of the field paths wanted in one document.
+#[derive(Default)]
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+impl Trie {
+    fn insert(&mut self, steps: &[Step]) {
+        if self.nodes.is_empty() {
+            self.nodes.push(Default::default());
+        }
+        let mut at = 0;
+        for (i, step) in steps.iter().enumerate() {
+            at = match self.nodes[at].0.get(step) {
+                Some(&n) => n,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes
+                        .push(TrieNode(HashMap::new(), steps[..=i].to_vec(), None));
+                    self.nodes[at].0.insert(step.clone(), n);
+                    n
+                }
+            };
+        }
+    }
+
+    fn child(&self, node: Option<usize>, step: &Step) -> Option<usize> {
+        node.and_then(|n| self.nodes[n].0.get(step).copied())
+    }
+}
+
+/// Like [`field_lines`], for the given field paths of the documents starting at the given
+/// lines only (`wanted`: document start line → paths). Each path and its ancestors are
+/// looked up, nothing else is recorded, and the file is read only up to the last wanted
+/// document: pointing a few findings into a large file stays cheap.
+pub fn field_lines_for(src: &str, wanted: &HashMap<usize, Vec<&str>>) -> Vec<DocLines> {
+    let mut tries: HashMap<usize, Trie> = HashMap::new();
+    for (start, paths) in wanted {
+        let t = tries.entry(*start).or_default();
+        for p in paths {
+            t.insert(&split_path(p));
+        }
+    }
+    let last = wanted.keys().copied().max().unwrap_or(0);
+    let mut docs = Vec::new();
+    let mut parser = Parser::new_from_str(src);
+    let mut stack: Vec<Frame> = Vec::new();
+    // The trie node of each step of the current path (None: not a wanted prefix).
+    let mut nodes: Vec<Option<usize>> = Vec::new();
+    let mut start = 0;
+    let mut started = false;
+    let mut trie: Option<Trie> = None;
+    let finish_doc = |start: usize, trie: Option<Trie>, docs: &mut Vec<DocLines>| {
+        if let Some(t) = trie {
+            let lines = t
+                .nodes
+                .into_iter()
+                .filter_map(|TrieNode(_, path, line)| Some((path, line?)))
+                .filter(|(path, _)| !path.is_empty())
+                .collect();
+            docs.push(DocLines { start, lines });
+        }
+    };
+    while let Some(Ok((ev, span))) = parser.next_event() {
+        let line = span.start.line();
+        let at = (line, span.start.col() + 1);
+        let is_node = matches!(
+            ev,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        if is_node && !started {
+            start = line;
+            started = true;
+            trie = tries.remove(&start);
+        }
+        if trie.is_none() {
+            if let Event::DocumentEnd = ev {
+                started = false;
+                stack.clear();
+                nodes.clear();
+                if start >= last {
+                    break;
+                }
+            }
+            continue;
+        }
+        let Some(t) = trie.as_mut() else {
+            continue;
+        };
+        let parent = if nodes.is_empty() {
+            Some(0)
+        } else {
+            *nodes.last().unwrap_or(&None)
+        };
+        if let (Event::Scalar(text, ..), Some(Frame::Map { key: key @ None })) =
+            (&ev, stack.last_mut())
+        {
+            *key = Some(text.to_string());
+            let n = t.child(parent, &Step::Key(text.to_string()));
+            if let Some(n) = n {
+                t.nodes[n].2.get_or_insert(at);
+            }
+            nodes.push(n);
+            continue;
+        }
+        if is_node {
+            if let Some(Frame::Seq { index }) = stack.last() {
+                let n = t.child(parent, &Step::Index(*index));
+                if let Some(n) = n {
+                    t.nodes[n].2.get_or_insert(at);
+                }
+                nodes.push(n);
+            } else if let Some(Frame::Map { key: None }) = stack.last() {
+                nodes.push(None);
+            }
+        }
+        match ev {
+            Event::MappingStart(..) => stack.push(Frame::Map { key: None }),
+            Event::SequenceStart(..) => stack.push(Frame::Seq { index: 0 }),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                finish_step(&mut stack, &mut nodes);
+            }
+            Event::Scalar(..) | Event::Alias(_) => finish_step(&mut stack, &mut nodes),
+            Event::DocumentEnd => {
+                finish_doc(start, trie.take(), &mut docs);
+                stack.clear();
+                nodes.clear();
+                started = false;
+                if start >= last {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    finish_doc(start, trie.take(), &mut docs);
+    docs
+}
+
+/// [`finish_value`] for a stack of trie nodes.
+fn finish_step(stack: &mut [Frame], nodes: &mut Vec<Option<usize>>) {
+    match stack.last_mut() {
+        Some(Frame::Map { key }) => {
+            if key.take().is_some() {
+                nodes.pop();
+            } else {
+                *key = Some(String::new());
+            }
+        }
+        Some(Frame::Seq { index }) => {
+            *index += 1;
+            nodes.pop();
+        }
+        None => {}
+    }
+}
+
 /// After a value: leave its step and advance the parent.
 fn finish_value(stack: &mut [Frame], path: &mut Vec<Step>) {
     match stack.last_mut() {
@@ -228,6 +393,31 @@ mod tests {
             ]
         );
         assert!(split_path("").is_empty());
+    }
+
+    #[test]
+    fn lines_for_wanted_paths_match_all_lines() {
+        let src = "# c\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels:\n    app.kubernetes.io/name: x\nspec:\n  containers:\n  - name: c\n    image: i\n  - name: d\n    args: [a, b]\n---\nkind: B\nspec:\n  replicas: 1\n---\nkind: C\n";
+        let all = field_lines(src);
+        let paths = [
+            "kind",
+            "metadata.labels[\"app.kubernetes.io/name\"]",
+            "spec.containers[0].image",
+            "spec.containers[1].args[1]",
+            "spec.containers[1].resources.limits",
+            "",
+        ];
+        let mut wanted = HashMap::new();
+        wanted.insert(2, paths.to_vec());
+        wanted.insert(15, vec!["spec.replicas", "spec.selector"]);
+        let some = field_lines_for(src, &wanted);
+        assert_eq!(some.len(), 2);
+        for p in paths {
+            assert_eq!(some[0].line_of(p), all[0].line_of(p), "{p}");
+        }
+        assert_eq!(some[1].start, 15);
+        assert_eq!(some[1].line_of("spec.replicas"), 17);
+        assert_eq!(some[1].line_of("spec.selector"), 16);
     }
 
     #[test]
