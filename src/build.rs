@@ -17,10 +17,10 @@ use crate::resource::{ResMap, Resource, ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOT
 use crate::schema::custom::{CustomTable, Mode};
 use crate::schema::openapi::OpenApi;
 use crate::schema::{default_config, FieldSpec, TransformerConfig};
-use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
-use crate::transform::{
-    hash, images, metadata, nameref, namespace, prefix_suffix, replacements, replicas, vars,
-};
+use crate::transform::builtin::{self, Builtin};
+use crate::transform::namespace::NsOptions;
+use crate::transform::patch::{self as patching, PatchBody};
+use crate::transform::{hash, nameref, replacements, vars};
 use crate::yaml::Limits;
 
 /// Options of a build.
@@ -608,10 +608,13 @@ impl Ctx {
         self.run_transformers(ldr, kfile, k, acc)?;
         if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
-                crate::plugins::run_transformer(&cfg, &mut acc.resources, ldr, &cfile, self.api())?;
-                self.observe(acc.resources.as_mut_slice(), || {
+                let b = crate::plugins::decode_transformer(&cfg, ldr, &cfile)?;
+                let mut rec = self.rec.take();
+                let applied = run_builtin(&mut acc.resources, &b, self.api(), &mut rec, || {
                     StepDesc::new(StepKind::Plugin, &cfile, "")
                 });
+                self.rec = rec;
+                applied.map_err(|e| Error::invalid(&cfile, e))?;
                 self.record_transformation(
                     &mut acc.resources,
                     &cfile,
@@ -697,44 +700,6 @@ impl Ctx {
         Ok(())
     }
 
-    fn load_patch(&self, ldr: &Loader, kfile: &Path, p: &Patch) -> Result<LoadedPatch> {
-        let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
-        let path = p.path.as_deref().unwrap_or("");
-        let (text, source) = match (inline.is_empty(), path.is_empty()) {
-            (true, true) => {
-                return Err(Error::invalid(
-                    kfile,
-                    "a patch must specify one of `patch` and `path`",
-                ))
-            }
-            (false, false) => {
-                return Err(Error::invalid(
-                    kfile,
-                    "a patch cannot set both `patch` and `path`",
-                ))
-            }
-            (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
-            (true, false) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
-        };
-        let body = patching::parse(&text, &source).map_err(|e| Error::invalid(kfile, e))?;
-        let opt = |k: &str| {
-            p.options
-                .as_ref()
-                .and_then(|o| o.get(k))
-                .copied()
-                .unwrap_or(false)
-        };
-        Ok(LoadedPatch {
-            body,
-            target: p.target.clone(),
-            options: PatchOptions {
-                allow_name_change: opt("allowNameChange"),
-                allow_kind_change: opt("allowKindChange"),
-            },
-            source,
-        })
-    }
-
     fn run_transformers(
         &mut self,
         ldr: &Loader,
@@ -762,17 +727,15 @@ impl Ctx {
                 Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
                 _ => (entry.clone(), None),
             };
-            match patching::parse(&text, entry).map_err(e)? {
-                PatchBody::Strategic(docs) => {
-                    patching::apply_smp_by_id(m, &docs, PatchOptions::default(), api).map_err(e)?
-                }
+            let b = match patching::parse(&text, entry).map_err(e)? {
+                PatchBody::Strategic(docs) => Builtin::StrategicMergeById(docs),
                 PatchBody::Json(_) => {
                     return Err(e(format!(
                         "patchesStrategicMerge entry {entry:?} is a JSON patch"
                     )))
                 }
-            }
-            observe(&mut rec, m.as_mut_slice(), || {
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 let d = step(
                     StepKind::StrategicMergePatch,
                     format!("patchesStrategicMerge[{i}]"),
@@ -781,7 +744,8 @@ impl Ctx {
                     Some(p) => d.source(p),
                     None => d,
                 }
-            });
+            })
+            .map_err(e)?;
         }
         if k.patches_strategic_merge
             .as_ref()
@@ -790,36 +754,53 @@ impl Ctx {
             self.record_transformer(m, kfile, "PatchStrategicMergeTransformer");
         }
         for (i, p) in k.patches.iter().flatten().enumerate() {
-            let lp = self.load_patch(ldr, kfile, p)?;
-            patching::apply(m, &lp, api).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
-                patch_step(step, "patches", i, &lp, p, ldr)
-            });
+            let lp = crate::plugins::decode_patch(ldr, kfile, p)?;
+            let json = matches!(lp.body, PatchBody::Json(_));
+            let b = Builtin::Patch(lp);
+            run_builtin(m, &b, api, &mut rec, || {
+                patch_step(step, "patches", i, json, p, ldr)
+            })
+            .map_err(e)?;
             self.record_transformer(m, kfile, "PatchTransformer");
         }
         if let Some(ns) = k.namespace.as_deref() {
-            namespace::apply(m, ns, &tc.name_space).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::Namespace {
+                namespace: Cow::Borrowed(ns),
+                field_specs: Cow::Borrowed(&tc.name_space),
+                options: NsOptions::default(),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::Namespace, "namespace".into()).label(ns)
-            });
+            })
+            .map_err(e)?;
             if !ns.is_empty() {
                 self.record_transformer(m, kfile, "NamespaceTransformer");
             }
         }
         if let Some(p) = k.name_prefix.as_deref() {
-            prefix_suffix::apply(m, p, "", &tc.name_prefix, true).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::PrefixSuffix {
+                prefix: Cow::Borrowed(p),
+                suffix: Cow::Borrowed(""),
+                field_specs: Cow::Borrowed(&tc.name_prefix),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::NamePrefix, "namePrefix".into()).label(p)
-            });
+            })
+            .map_err(e)?;
             if !p.is_empty() {
                 self.record_transformer(m, kfile, "PrefixTransformer");
             }
         }
         if let Some(s) = k.name_suffix.as_deref() {
-            prefix_suffix::apply(m, "", s, &tc.name_suffix, false).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::PrefixSuffix {
+                prefix: Cow::Borrowed(""),
+                suffix: Cow::Borrowed(s),
+                field_specs: Cow::Borrowed(&tc.name_suffix),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::NameSuffix, "nameSuffix".into()).label(s)
-            });
+            })
+            .map_err(e)?;
             if !s.is_empty() {
                 self.record_transformer(m, kfile, "SuffixTransformer");
             }
@@ -853,17 +834,25 @@ impl Ctx {
                     },
                 );
             }
-            metadata::add_pairs(m, &l.pairs, &specs).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::Pairs {
+                pairs: Cow::Borrowed(&l.pairs),
+                field_specs: Cow::Owned(specs),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::Labels, format!("labels[{i}].pairs"))
-            });
+            })
+            .map_err(e)?;
             self.record_transformer(m, kfile, "LabelTransformer");
         }
         if let Some(cl) = &k.common_labels {
-            metadata::add_pairs(m, cl, &tc.common_labels).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::Pairs {
+                pairs: Cow::Borrowed(cl),
+                field_specs: Cow::Borrowed(&tc.common_labels),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::Labels, "commonLabels".into())
-            });
+            })
+            .map_err(e)?;
         }
         if k.labels.as_ref().is_some_and(|l| !l.is_empty())
             || k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
@@ -871,40 +860,48 @@ impl Ctx {
             self.record_transformer(m, kfile, "LabelTransformer");
         }
         if let Some(ca) = &k.common_annotations {
-            metadata::add_pairs(m, ca, &tc.common_annotations).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::Pairs {
+                pairs: Cow::Borrowed(ca),
+                field_specs: Cow::Borrowed(&tc.common_annotations),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::Annotations, "commonAnnotations".into())
-            });
+            })
+            .map_err(e)?;
             if !ca.is_empty() {
                 self.record_transformer(m, kfile, "AnnotationsTransformer");
             }
         }
         for (i, p) in k.patches_json6902.iter().flatten().enumerate() {
-            let lp = self.load_patch(ldr, kfile, p)?;
+            let lp = crate::plugins::decode_patch(ldr, kfile, p)?;
             let Some(t) = &lp.target else {
                 return Err(e(format!(
                     "patchesJson6902 entry {} needs a target",
                     lp.source
                 )));
             };
-            match &lp.body {
-                PatchBody::Json(ops) => patching::apply_json6902(m, ops, t).map_err(e)?,
-                PatchBody::Strategic(docs) => {
-                    for d in docs {
-                        patching::apply_smp_to_target(m, d, t, lp.options, api).map_err(e)?;
-                    }
-                }
-            }
-            observe(&mut rec, m.as_mut_slice(), || {
-                patch_step(step, "patchesJson6902", i, &lp, p, ldr)
-            });
+            let json = matches!(lp.body, PatchBody::Json(_));
+            let target = t.clone();
+            let b = Builtin::Json6902 {
+                body: lp.body,
+                target,
+                options: lp.options,
+            };
+            run_builtin(m, &b, api, &mut rec, || {
+                patch_step(step, "patchesJson6902", i, json, p, ldr)
+            })
+            .map_err(e)?;
             self.record_transformer(m, kfile, "PatchJson6902Transformer");
         }
         for (i, r) in k.replicas.iter().flatten().enumerate() {
-            replicas::apply(m, r, &tc.replicas).map_err(e)?;
-            observe(&mut rec, m.as_mut_slice(), || {
+            let b = Builtin::ReplicaCount {
+                replica: Cow::Borrowed(r),
+                field_specs: Cow::Borrowed(&tc.replicas),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
                 step(StepKind::Replicas, format!("replicas[{i}].count")).label(&r.name)
-            });
+            })
+            .map_err(e)?;
             self.record_transformer(m, kfile, "ReplicaCountTransformer");
         }
         let imgs: Vec<_> = k
@@ -918,18 +915,29 @@ impl Ctx {
             // One image at a time, to tell which entry wrote which value.
             let n = k.images.as_ref().map_or(0, Vec::len);
             for (i, img) in imgs.iter().enumerate() {
-                images::apply_all(m, std::slice::from_ref(img), &tc.images).map_err(e)?;
+                let b = Builtin::ImageTag {
+                    images: Cow::Borrowed(std::slice::from_ref(img)),
+                    field_specs: Cow::Borrowed(&tc.images),
+                };
                 let field = if i < n {
                     format!("images[{i}]")
                 } else {
                     format!("imageTags[{}]", i - n)
                 };
-                observe(&mut rec, m.as_mut_slice(), || {
+                run_builtin(m, &b, api, &mut rec, || {
                     step(StepKind::Images, field).label(img.name.as_deref().unwrap_or(""))
-                });
+                })
+                .map_err(e)?;
             }
         } else {
-            images::apply_all(m, &imgs, &tc.images).map_err(e)?;
+            let b = Builtin::ImageTag {
+                images: Cow::Borrowed(&imgs),
+                field_specs: Cow::Borrowed(&tc.images),
+            };
+            run_builtin(m, &b, api, &mut rec, || {
+                step(StepKind::Images, "images".into())
+            })
+            .map_err(e)?;
         }
         for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
@@ -941,24 +949,42 @@ impl Ctx {
                 // One replacement at a time, to tell which one wrote which value.
                 let one_per_entry = reps.len() == entries.len();
                 for (i, rep) in reps.iter().enumerate() {
-                    replacements::apply(m, std::slice::from_ref(rep)).map_err(e)?;
+                    let b = Builtin::Replacement(Cow::Borrowed(std::slice::from_ref(rep)));
                     let field = if one_per_entry {
                         format!("replacements[{i}]")
                     } else {
                         "replacements".to_string()
                     };
-                    observe(&mut rec, m.as_mut_slice(), || {
-                        step(StepKind::Replacement, field)
-                    });
+                    run_builtin(m, &b, api, &mut rec, || step(StepKind::Replacement, field))
+                        .map_err(e)?;
                 }
             } else {
-                replacements::apply(m, &reps).map_err(e)?;
+                let b = Builtin::Replacement(Cow::Borrowed(&reps));
+                run_builtin(m, &b, api, &mut rec, || {
+                    step(StepKind::Images, "images".into())
+                })
+                .map_err(e)?;
             }
             self.record_transformer(m, kfile, "ReplacementTransformer");
         }
         self.rec = rec;
         Ok(())
     }
+}
+
+/// Applies one builtin transformer step and tells the provenance recorder, when there is
+/// one, what ran and where it was configured: every builtin step of a build, from a
+/// kustomization field or from a plugin configuration, goes through here.
+fn run_builtin(
+    m: &mut ResMap,
+    b: &Builtin<'_>,
+    api: OpenApi<'_>,
+    rec: &mut Option<Recorder>,
+    desc: impl FnOnce() -> StepDesc,
+) -> Result<(), String> {
+    builtin::apply(m, b, api)?;
+    observe(rec, m.as_mut_slice(), desc);
+    Ok(())
 }
 
 /// Tells the provenance recorder, when there is one, that a step just ran on `rs`.
@@ -973,13 +999,14 @@ fn patch_step(
     step: impl Fn(StepKind, String) -> StepDesc,
     list: &str,
     i: usize,
-    lp: &LoadedPatch,
+    json: bool,
     p: &Patch,
     ldr: &Loader,
 ) -> StepDesc {
-    let kind = match lp.body {
-        PatchBody::Json(_) => StepKind::Json6902Patch,
-        PatchBody::Strategic(_) => StepKind::StrategicMergePatch,
+    let kind = if json {
+        StepKind::Json6902Patch
+    } else {
+        StepKind::StrategicMergePatch
     };
     let d = step(kind, format!("{list}[{i}]"));
     match p.path.as_deref().filter(|p| !p.is_empty()) {

@@ -3,6 +3,7 @@
 //! same transformer or generator code the kustomization fields use. Other plugins
 //! (Go, exec, KRM functions) are refused.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -14,11 +15,11 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenKind};
 use crate::kustomization::{GeneratorArgs, GeneratorOptions, Image, Patch, Replica, Selector};
 use crate::load::Loader;
-use crate::resource::{ResMap, Resource};
-use crate::schema::openapi::OpenApi;
+use crate::resource::Resource;
 use crate::schema::FieldSpec;
-use crate::transform::patch::{self as patching, PatchBody, PatchOptions};
-use crate::transform::{images, metadata, namespace, prefix_suffix, replicas};
+use crate::transform::builtin::Builtin;
+use crate::transform::namespace;
+use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
 
 fn parse<T: DeserializeOwned>(cfg: &Map<String, Value>, kfile: &Path) -> Result<T> {
     let mut c = cfg.clone();
@@ -215,52 +216,71 @@ pub fn configured_by(cfg: &Map<String, Value>) -> String {
     s
 }
 
-/// Runs one builtin transformer configuration on `m`.
-pub fn run_transformer(
+/// Decodes one builtin transformer configuration into the step it describes, reading the
+/// files it names (patch files) now: applying it ([`crate::transform::builtin::apply`])
+/// reads nothing.
+pub fn decode_transformer(
     cfg: &Map<String, Value>,
-    m: &mut ResMap,
     ldr: &Loader,
     kfile: &Path,
-    api: OpenApi<'_>,
-) -> Result<()> {
+) -> Result<Builtin<'static>> {
     let (av, kind) = kind_of(cfg);
     if av != "builtin" {
         return Err(refuse(cfg, kfile));
     }
     let e = |msg: String| Error::invalid(kfile, msg);
-    match kind {
+    Ok(match kind {
         "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
             let c: PrefixSuffix = parse(cfg, kfile)?;
-            prefix_suffix::apply(m, &c.prefix, "", &c.field_specs, true).map_err(e)?;
-            prefix_suffix::apply(m, "", &c.suffix, &c.field_specs, false).map_err(e)
+            Builtin::PrefixSuffix {
+                prefix: Cow::Owned(c.prefix),
+                suffix: Cow::Owned(c.suffix),
+                field_specs: Cow::Owned(c.field_specs),
+            }
         }
         "LabelTransformer" => {
             let c: Pairs = parse(cfg, kfile)?;
-            metadata::add_pairs(m, &c.labels, &c.field_specs).map_err(e)
+            Builtin::Pairs {
+                pairs: Cow::Owned(c.labels),
+                field_specs: Cow::Owned(c.field_specs),
+            }
         }
         "AnnotationsTransformer" => {
             let c: Pairs = parse(cfg, kfile)?;
-            metadata::add_pairs(m, &c.annotations, &c.field_specs).map_err(e)
+            Builtin::Pairs {
+                pairs: Cow::Owned(c.annotations),
+                field_specs: Cow::Owned(c.field_specs),
+            }
         }
         "NamespaceTransformer" => {
             let c: Ns = parse(cfg, kfile)?;
             let ns = c.metadata.map(|m| m.namespace).unwrap_or_default();
-            let opts = namespace::NsOptions {
+            let options = namespace::NsOptions {
                 unset_only: c.unset_only,
                 subjects: namespace::SubjectMode::parse(
                     c.set_role_binding_subjects.as_deref().unwrap_or(""),
                 )
                 .map_err(e)?,
             };
-            namespace::apply_with(m, &ns, &c.field_specs, opts).map_err(e)
+            Builtin::Namespace {
+                namespace: Cow::Owned(ns),
+                field_specs: Cow::Owned(c.field_specs),
+                options,
+            }
         }
         "ImageTagTransformer" => {
             let c: ImageTag = parse(cfg, kfile)?;
-            images::apply(m, &c.image_tag, &c.field_specs).map_err(e)
+            Builtin::ImageTag {
+                images: Cow::Owned(vec![c.image_tag]),
+                field_specs: Cow::Owned(c.field_specs),
+            }
         }
         "ReplicaCountTransformer" => {
             let c: ReplicaCount = parse(cfg, kfile)?;
-            replicas::apply(m, &c.replica, &c.field_specs).map_err(e)
+            Builtin::ReplicaCount {
+                replica: Cow::Owned(c.replica),
+                field_specs: Cow::Owned(c.field_specs),
+            }
         }
         "PatchTransformer" | "PatchJson6902Transformer" => {
             let c: PatchCfg = parse(cfg, kfile)?;
@@ -270,24 +290,7 @@ pub fn run_transformer(
                 target: c.target,
                 options: c.options,
             };
-            let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
-            let (text, source) = match (&p.path, inline.is_empty()) {
-                (Some(path), true) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
-                (None, false) => (inline.to_string(), format!("[patch: {inline:?}]")),
-                _ => return Err(e("a patch must specify exactly one of `patch` and `path`".into())),
-            };
-            let body = patching::parse(&text, &source).map_err(e)?;
-            let opt = |k: &str| p.options.as_ref().and_then(|o| o.get(k)).copied().unwrap_or(false);
-            let lp = patching::LoadedPatch {
-                body,
-                target: p.target,
-                options: PatchOptions {
-                    allow_name_change: opt("allowNameChange"),
-                    allow_kind_change: opt("allowKindChange"),
-                },
-                source,
-            };
-            patching::apply(m, &lp, api).map_err(e)
+            Builtin::Patch(decode_patch(ldr, kfile, &p)?)
         }
         "PatchStrategicMergeTransformer" => {
             let c: SmpCfg = parse(cfg, kfile)?;
@@ -298,30 +301,66 @@ pub fn run_transformer(
             if !c.patches.trim().is_empty() {
                 texts.push(c.patches.clone());
             }
+            let mut docs = Vec::new();
             for t in texts {
                 match patching::parse(&t, "PatchStrategicMergeTransformer").map_err(e)? {
-                    PatchBody::Strategic(docs) => {
-                        patching::apply_smp_by_id(m, &docs, PatchOptions::default(), api).map_err(e)?
-                    }
+                    PatchBody::Strategic(d) => docs.extend(d),
                     PatchBody::Json(_) => return Err(e("PatchStrategicMergeTransformer got a JSON patch".into())),
                 }
             }
-            Ok(())
+            Builtin::StrategicMergeById(docs)
         }
-        "ReplacementTransformer" => {
-            let reps = crate::transform::replacements::load_plugin_config(cfg, ldr, kfile)?;
-            crate::transform::replacements::apply(m, &reps).map_err(e)
-        }
-        "HashTransformer" => {
-            crate::transform::hash::apply(m).map_err(e)
-        }
-        "SortOrderTransformer" => Err(e(
+        "ReplacementTransformer" => Builtin::Replacement(Cow::Owned(
+            crate::transform::replacements::load_plugin_config(cfg, ldr, kfile)?,
+        )),
+        "HashTransformer" => Builtin::HashSuffix,
+        "SortOrderTransformer" => return Err(e(
             "SortOrderTransformer cannot be used under `transformers:`; use the kustomization's `sortOptions:` field".into(),
         )),
-        _ => Err(e(format!(
+        _ => return Err(e(format!(
             "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, ReplacementTransformer, HashTransformer"
         ))),
-    }
+    })
+}
+
+/// Decodes one patch entry (a `patches:` or `patchesJson6902:` entry, or a
+/// `PatchTransformer` configuration), reading its file when it names one.
+pub fn decode_patch(ldr: &Loader, kfile: &Path, p: &Patch) -> Result<LoadedPatch> {
+    let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
+    let path = p.path.as_deref().unwrap_or("");
+    let (text, source) = match (inline.is_empty(), path.is_empty()) {
+        (true, true) => {
+            return Err(Error::invalid(
+                kfile,
+                "a patch must specify one of `patch` and `path`",
+            ))
+        }
+        (false, false) => {
+            return Err(Error::invalid(
+                kfile,
+                "a patch cannot set both `patch` and `path`",
+            ))
+        }
+        (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
+        (true, false) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
+    };
+    let body = patching::parse(&text, &source).map_err(|e| Error::invalid(kfile, e))?;
+    let opt = |k: &str| {
+        p.options
+            .as_ref()
+            .and_then(|o| o.get(k))
+            .copied()
+            .unwrap_or(false)
+    };
+    Ok(LoadedPatch {
+        body,
+        target: p.target.clone(),
+        options: PatchOptions {
+            allow_name_change: opt("allowNameChange"),
+            allow_kind_change: opt("allowKindChange"),
+        },
+        source,
+    })
 }
 
 /// Runs one builtin generator configuration.

@@ -2,6 +2,7 @@
 //! patches, namespace, prefix, suffix, labels, annotations, JSON 6902 patches, replicas,
 //! images, replacements. Name references and hash suffixes run once, at the top.
 
+pub mod builtin;
 pub mod fieldpath;
 pub mod hash;
 pub mod images;
