@@ -134,3 +134,146 @@ fn kubectl_finds_the_plugin_on_path() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("kubectl kagent: error:"));
 }
+
+fn krew_manifest(text: &str) -> serde_json::Value {
+    let docs = kagentctl::yaml::parse_documents(text, kagentctl::yaml::Limits::default())
+        .expect("the krew manifest is valid YAML");
+    assert_eq!(docs.len(), 1);
+    docs.into_iter().next().expect("one document").value
+}
+
+/// Checks a krew manifest's shape; `filled` also checks checksums and URLs.
+fn check_krew(m: &serde_json::Value, filled: bool) {
+    assert_eq!(
+        m["apiVersion"],
+        "krew.googlecontainertools.github.com/v1alpha2"
+    );
+    assert_eq!(m["kind"], "Plugin");
+    // krew links `kubectl-<name>` to the binary: the name kubectl looks the plugin up by.
+    let name = m["metadata"]["name"].as_str().expect("name");
+    assert_eq!(
+        format!("kubectl-{name}"),
+        kagentctl::cli::KUBECTL_PLUGIN_EXE
+    );
+    let spec = &m["spec"];
+    assert!(spec["shortDescription"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    assert!(spec["description"].as_str().is_some_and(|s| !s.is_empty()));
+    let version = spec["version"].as_str().expect("version");
+    assert!(version.starts_with('v'), "{version}");
+    let bin = Path::new(env!("CARGO_BIN_EXE_kagentctl"))
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("bin name")
+        .to_string();
+    let platforms = spec["platforms"].as_array().expect("platforms");
+    let mut seen = Vec::new();
+    for p in platforms {
+        let labels = &p["selector"]["matchLabels"];
+        let os = labels["os"].as_str().expect("os");
+        let arch = labels["arch"].as_str().expect("arch");
+        seen.push(format!("{os}/{arch}"));
+        let exe = if os == "windows" {
+            format!("{bin}.exe")
+        } else {
+            bin.clone()
+        };
+        assert_eq!(p["bin"], exe.as_str(), "{os}/{arch} names the wrong binary");
+        let files = p["files"].as_array().expect("files");
+        assert!(
+            files.iter().any(|f| f["from"] == exe.as_str()),
+            "{os}/{arch}: the archive's {exe} is not installed"
+        );
+        let uri = p["uri"].as_str().expect("uri");
+        let sha = p["sha256"].as_str().expect("sha256");
+        assert!(uri.ends_with(".tar.gz") || uri.ends_with(".zip"), "{uri}");
+        if filled {
+            assert!(uri.starts_with("https://"), "{uri}");
+            assert!(!uri.contains("{{"), "{uri}");
+            assert!(
+                sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{sha}"
+            );
+        } else {
+            assert!(uri.starts_with("{{RELEASE_URL}}/"), "{uri}");
+            assert!(sha.starts_with("{{SHA256_") && sha.ends_with("}}"), "{sha}");
+        }
+    }
+    for want in [
+        "linux/amd64",
+        "linux/arm64",
+        "darwin/amd64",
+        "darwin/arm64",
+        "windows/amd64",
+    ] {
+        assert!(seen.iter().any(|s| s == want), "no {want} platform");
+    }
+}
+
+#[test]
+fn the_krew_manifest_installs_kagentctl_as_kubectl_kagent() {
+    let path = repo().join("deploy/krew/kagent.yaml");
+    let text = std::fs::read_to_string(&path).expect("deploy/krew/kagent.yaml");
+    let m = krew_manifest(&text);
+    // krew requires the file to be named after the plugin.
+    assert_eq!(
+        path.file_stem().and_then(|s| s.to_str()),
+        m["metadata"]["name"].as_str()
+    );
+    check_krew(&m, false);
+}
+
+/// scripts/fill-krew-manifest.sh fills every placeholder from a directory of archives.
+#[cfg(unix)]
+#[test]
+fn the_fill_script_produces_a_complete_manifest() {
+    if Command::new("sha256sum").arg("--version").output().is_err() {
+        eprintln!("notice: sha256sum not found; skipping the krew fill-script test");
+        return;
+    }
+    let text = std::fs::read_to_string(repo().join("deploy/krew/kagent.yaml")).expect("manifest");
+    let dir = tempfile::tempdir().expect("tmp");
+    for uri in krew_manifest(&text)["spec"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .filter_map(|p| p["uri"].as_str())
+    {
+        let file = uri
+            .rsplit('/')
+            .next()
+            .expect("file name")
+            .replace("{{VERSION}}", "1.2.3");
+        std::fs::write(dir.path().join(file), uri).expect("archive");
+    }
+    let script = repo().join("scripts/fill-krew-manifest.sh");
+    let out = run(Command::new("bash")
+        .arg(&script)
+        .args([
+            "1.2.3",
+            "https://example.com/kagentctl",
+            "https://example.com/dl/v1.2.3",
+        ])
+        .arg(dir.path()));
+    assert!(out.status.success(), "{out:?}");
+    let filled = krew_manifest(&String::from_utf8(out.stdout).expect("utf-8"));
+    check_krew(&filled, true);
+    assert_eq!(filled["spec"]["version"], "v1.2.3");
+
+    // A missing archive is named, and nothing is printed.
+    let first = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .next()
+        .expect("an archive")
+        .expect("entry")
+        .path();
+    std::fs::remove_file(&first).expect("rm");
+    let out = run(Command::new("bash")
+        .arg(&script)
+        .args(["1.2.3", "h", "https://example.com/dl"])
+        .arg(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no archive for"));
+}
