@@ -11,7 +11,8 @@
 #   --runs R          runs per command and target (default 10)
 #   --corpus DIR      real-world corpus (default /work/shared/realworld, if present)
 #   --sample K        time only K targets of the corpus, evenly spread (default: all)
-#   --bin PATH        kagentctl binary (default: target/release/kagentctl, built first)
+#   --bin PATH        kagentctl binary (default: target/dist/kagentctl, built first with
+#                     --profile dist, the published binaries' profile)
 #   --out FILE        also write the per-target table (TSV) there
 #   -h, --help        this text
 #
@@ -48,8 +49,8 @@ if ! command -v kubectl >/dev/null; then
   exit 1
 fi
 if [ -z "$bin" ]; then
-  (cd "$repo" && cargo build --release --quiet --bin kagentctl)
-  bin="$repo/target/release/kagentctl"
+  (cd "$repo" && cargo build --profile dist --quiet --bin kagentctl)
+  bin="$repo/target/dist/kagentctl"
 fi
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 

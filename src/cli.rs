@@ -24,7 +24,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render one environment of the kagent tree (overlays/<env>).
+    /// Render one environment of the kagent tree (overlays/ENV).
     Render(RenderArgs),
     /// Build any kustomization directory, as `kustomize build DIR` does.
     Build(BuildArgs),
@@ -147,7 +147,7 @@ pub struct RenderArgs {
         conflicts_with = "all_envs"
     )]
     pub env: Option<String>,
-    /// Render every environment into --out-dir, one <env>.yaml each.
+    /// Render every environment into --out-dir, one ENV.yaml each.
     #[arg(long, requires = "out_dir")]
     pub all_envs: bool,
     /// Directory for --all-envs snapshots.

@@ -50,7 +50,7 @@ pub struct DiffArgs {
     /// Compare each --env with this environment (the old side).
     #[arg(long, value_name = "ENV", conflicts_with = "check")]
     pub against_env: Option<String>,
-    /// Check the snapshots DIR/<env>.yaml against a fresh render; fails when stale.
+    /// Check the snapshots DIR/ENV.yaml against a fresh render; fails when stale.
     #[arg(long, value_name = "DIR")]
     pub check: Option<PathBuf>,
     /// The kagent tree (default: kubernetes/kagent in the current directory or a parent).

@@ -5,7 +5,7 @@
 //! removed or changed resource. A changed entry carries its field-level changes
 //! ([`paths`]) and, for Secrets, the per-key status of `data`/`stringData` ([`mask`]);
 //! the YAML it shows (and diffs) is already masked, so no formatter can print a secret
-//! value. [`format`] prints reports as text, paths, markdown or JSON; [`source`] reads the
+//! value. [`mod@format`] prints reports as text, paths, markdown or JSON; [`source`] reads the
 //! two sides (files, directories, the kagent tree, the tree at a git ref); [`cli`] is
 //! `kagentctl diff`.
 //!

@@ -207,3 +207,37 @@ fn version_prints_kagentctl_kustomize_schema_and_commit() {
         _ => eprintln!("notice: not a git checkout; the commit is {commit}"),
     }
 }
+
+#[path = "support/shell.rs"]
+mod shell;
+
+/// Every `kagentctl ...` and `kubectl kagent ...` command shown in the README's "Install
+/// and integrate" section is accepted by the CLI as defined now.
+#[test]
+fn the_readme_install_section_shows_only_commands_the_cli_accepts() {
+    use clap::Parser;
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start = readme
+        .find("## Install and integrate")
+        .expect("an Install and integrate section");
+    let rest = &readme[start + 3..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    // Code lines, and commands quoted inline in the prose.
+    let mut candidates: Vec<&str> = section.lines().map(str::trim).collect();
+    candidates.extend(section.split('`').skip(1).step_by(2));
+    let mut n = 0;
+    for c in candidates {
+        let line = c
+            .strip_prefix("kubectl kagent ")
+            .map(|r| format!("kagentctl {r}"))
+            .or_else(|| c.starts_with("kagentctl ").then(|| c.to_string()));
+        let Some(line) = line else { continue };
+        let argv = shell::words(&line, "x");
+        if let Err(e) = Cli::try_parse_from(&argv) {
+            panic!("README shows `{c}`, which the CLI rejects:\n{e}");
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "only {n} commands found in the README section");
+}
