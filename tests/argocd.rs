@@ -90,9 +90,16 @@ fn the_result_passes_checks_schema_rules_and_the_sidecar_its_linter_rules() {
     // containers are not ours to fix).
     let sidecar: Vec<&Value> = findings
         .iter()
-        .filter(|f| f["message"].as_str().is_some_and(|m| m.contains("kagentctl")))
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("kagentctl"))
+        })
         .collect();
-    assert!(sidecar.is_empty(), "findings about the sidecar: {sidecar:#?}");
+    assert!(
+        sidecar.is_empty(),
+        "findings about the sidecar: {sidecar:#?}"
+    );
 }
 
 #[test]
