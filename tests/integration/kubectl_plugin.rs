@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::tree;
+use crate::common::{repo, tree};
 
 fn kagentctl_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kagentctl"))

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod argocd;
 mod check;
 mod check_cli;
 mod check_fixtures;
@@ -15,10 +16,14 @@ mod diff;
 mod diff_bench;
 mod diff_review;
 mod emit;
+mod github_action;
 mod golden;
 mod hostile;
 mod kubectl_plugin;
 mod phase_rules;
+mod pre_commit;
+mod profiles;
 mod properties;
 mod provenance_blame;
 mod shell_integration;
+mod shell_words;

@@ -208,9 +208,6 @@ fn version_prints_kagentctl_kustomize_schema_and_commit() {
     }
 }
 
-#[path = "support/shell.rs"]
-mod shell;
-
 /// Every `kagentctl ...` and `kubectl kagent ...` command shown in the README's "Install
 /// and integrate" section is accepted by the CLI as defined now.
 #[test]
@@ -233,7 +230,7 @@ fn the_readme_install_section_shows_only_commands_the_cli_accepts() {
             .map(|r| format!("kagentctl {r}"))
             .or_else(|| c.starts_with("kagentctl ").then(|| c.to_string()));
         let Some(line) = line else { continue };
-        let argv = shell::words(&line, "x");
+        let argv = crate::shell_words::words(&line, "x");
         if let Err(e) = Cli::try_parse_from(&argv) {
             panic!("README shows `{c}`, which the CLI rejects:\n{e}");
         }

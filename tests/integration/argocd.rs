@@ -4,14 +4,11 @@
 //! rules, and the plugin's generate command printing what `render` prints when run the way
 //! Argo CD runs it (in the Application's source directory, with `ARGOCD_ENV_*` / `PARAM_*`).
 
+use crate::common::repo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn kagentctl() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kagentctl"));

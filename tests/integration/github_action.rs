@@ -3,6 +3,7 @@
 //! its diff, comment and check steps do what they say when run as the runner runs them
 //! (bash, with the runner's files and variables; `gh` replaced by a recording fake).
 
+use crate::common::repo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,13 +11,7 @@ use clap::Parser;
 use kagentctl::cli::Cli;
 use serde_json::Value;
 
-#[path = "support/shell.rs"]
-mod shell;
-use shell::words;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::shell_words::words;
 
 fn action() -> Value {
     let text = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");

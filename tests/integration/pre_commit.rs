@@ -4,16 +4,13 @@
 //! `pre-commit try-repo` runs them in a scratch repository: they pass on a clean tree and
 //! the snapshot hook fails on stale snapshots.
 
+use crate::common::repo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use clap::Parser;
 use kagentctl::cli::Cli;
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn hooks() -> Vec<Value> {
     let text = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).expect("hooks file");
