@@ -45,7 +45,7 @@
 //! use kagentctl::BuildOptions;
 //!
 //! let tree = kagentctl::tree::embedded()?;
-//! assert_eq!(tree.envs()?, ["dev", "prod"]);
+//! assert!(tree.envs()?.iter().any(|e| e == "prod"));
 //! let prod = tree.render("prod", &BuildOptions::default())?;
 //! let sts = prod.iter().find(|r| r.kind() == "StatefulSet").expect("a StatefulSet");
 //! assert_eq!(sts.obj["spec"]["replicas"], 5);
