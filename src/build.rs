@@ -558,7 +558,9 @@ impl Ctx {
                     GenKind::ConfigMap => "configMapGenerator",
                     _ => "secretGenerator",
                 };
-                StepDesc::new(StepKind::Generator, kfile, format!("{list}[{i}]"))
+                let mut d = StepDesc::new(StepKind::Generator, kfile, format!("{list}[{i}]"));
+                d.component = k.kind.as_deref() == Some("Component");
+                d
             };
             let create = r.behavior == crate::resource::Behavior::Create;
             if create {
@@ -955,13 +957,23 @@ impl Ctx {
                     } else {
                         "replacements".to_string()
                     };
-                    run_builtin(m, &b, api, &mut rec, || step(StepKind::Replacement, field))
-                        .map_err(e)?;
+                    let from = rep.source.as_ref().map(|s| {
+                        let path = if s.field_path.is_empty() {
+                            "metadata.name"
+                        } else {
+                            &s.field_path
+                        };
+                        format!("from {}/{} {path}", s.id.kind, s.id.name)
+                    });
+                    run_builtin(m, &b, api, &mut rec, || {
+                        step(StepKind::Replacement, field).label(from.unwrap_or_default())
+                    })
+                    .map_err(e)?;
                 }
             } else {
                 let b = Builtin::Replacement(Cow::Borrowed(&reps));
                 run_builtin(m, &b, api, &mut rec, || {
-                    step(StepKind::Images, "images".into())
+                    step(StepKind::Replacement, "replacements".into())
                 })
                 .map_err(e)?;
             }

@@ -24,6 +24,7 @@ mod phase_rules;
 mod pre_commit;
 mod profiles;
 mod properties;
+mod provenance;
 mod provenance_blame;
 mod shell_integration;
 mod shell_words;
