@@ -259,7 +259,13 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     };
     for env in &envs {
         let overlay = tree.overlay(env)?;
-        let resmap = tree.render(env, &crate::build::BuildOptions::default())?;
+        // With provenance, so findings point at the line that set the value.
+        let build_opts = crate::build::BuildOptions {
+            provenance: true,
+            ..Default::default()
+        };
+        let built = crate::build::build_with_warnings(&overlay, &build_opts)?;
+        let resmap = &built.resources;
         let objects: Vec<Object> = resmap
             .iter()
             .map(|r| Object {
@@ -288,6 +294,9 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
                 }
             }
             point_at_fields(&mut fs, &texts);
+        }
+        if let Some(prov) = &built.provenance {
+            point_at_origins(&mut fs, resmap, prov, &shown);
         }
         if env_policy.is_none() {
             let res = super::ResourceRef::default();
@@ -367,6 +376,30 @@ fn point_at_fields(findings: &mut [Finding], texts: &[(PathBuf, String)]) {
         let docs = cache[i].get_or_insert_with(|| super::lines::field_lines(&texts[i].1));
         if let Some(doc) = docs.iter().find(|d| d.start == start) {
             f.source.line = Some(doc.line_of(&f.path));
+        }
+    }
+}
+
+/// Moves each finding to the file and line that set its field's value (an overlay's
+/// `replicas:` line rather than the base's `replicas: 1`), from the build's provenance.
+fn point_at_origins(
+    findings: &mut [Finding],
+    m: &crate::resource::ResMap,
+    prov: &crate::provenance::Provenance,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) {
+    for f in findings.iter_mut() {
+        let res = &f.resource;
+        let Some(r) = m.iter().find(|r| {
+            r.kind() == res.kind && r.name() == res.name && r.namespace() == res.namespace
+        }) else {
+            continue;
+        };
+        if let Some(loc) = crate::provenance::field_location(r, prov, &f.path) {
+            if loc.file.is_file() {
+                f.source.file = Some(shown(&loc.file));
+                f.source.line = Some(loc.line);
+            }
         }
     }
 }

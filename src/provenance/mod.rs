@@ -524,3 +524,20 @@ pub fn find<'a>(
         )),
     }
 }
+
+/// Where the value at `field` (a finding's path, `spec.containers[0].image`) of `r` was
+/// set: the origin of the field, or of its nearest recorded parent when it is missing.
+pub fn field_location(
+    r: &crate::resource::Resource,
+    prov: &Provenance,
+    field: &str,
+) -> Option<Loc> {
+    let root = r.prov.as_deref()?;
+    let mut steps = crate::check::lines::split_path(field);
+    loop {
+        if let Some(n) = root.get(&steps) {
+            return prov.location(&n.origin);
+        }
+        steps.pop()?;
+    }
+}

@@ -374,3 +374,49 @@ fn bad_input_is_a_clear_usage_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
 }
+
+#[test]
+fn check_findings_point_at_the_line_that_set_the_value() {
+    // The prod overlay asks for too few replicas: the finding must land on its
+    // `count:` line, not on the base's `replicas: 1`.
+    let t = tree_copy();
+    let k = t.path().join("overlays/prod/kustomization.yaml");
+    let text = std::fs::read_to_string(&k).expect("read");
+    assert!(text.contains("    count: 5\n"));
+    write(
+        t.path(),
+        "overlays/prod/kustomization.yaml",
+        &text.replace("    count: 5\n", "    count: 2\n"),
+    );
+    let run = |format: &str| {
+        let out = kagentctl()
+            .args(["check", "--env", "prod", "--format", format, "--root"])
+            .arg(t.path())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let want = t.path().join("overlays/prod/kustomization.yaml");
+    let want = want.to_string_lossy();
+    let text = run("text");
+    assert!(
+        text.contains(&format!("--> {want}:28\n")),
+        "text output:\n{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    let f = json["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["rule"] == "replicas-minimum"))
+        .expect("replicas finding");
+    assert_eq!(f["file"], *want);
+    assert_eq!(f["line"], 28);
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("sarif");
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["ruleId"] == "replicas-minimum"))
+        .expect("replicas result");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], *want);
+    assert_eq!(loc["region"]["startLine"], 28);
+}
