@@ -11,6 +11,7 @@ use super::source::{self, GitTree};
 use super::{diff_sets_with, Key};
 use crate::build::BuildOptions;
 use crate::error::{Error, Result};
+use crate::provenance::why::{self, Side};
 use crate::tree::{Found, KagentTree};
 
 /// When to colour the output.
@@ -65,6 +66,10 @@ pub struct DiffArgs {
     /// Exit 0 even when there are differences.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Name, for each changed field, the source line that set it on each side (with
+    /// --base or --against-env).
+    #[arg(long)]
+    pub explain: bool,
     /// Lines of context around each change.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub context: usize,
@@ -96,6 +101,9 @@ struct Comparison {
     old: Vec<Value>,
     new: Vec<Value>,
     text_differs: bool,
+    /// With --explain: both sides built with provenance.
+    why_old: Option<Side>,
+    why_new: Option<Side>,
 }
 
 /// Runs `kagentctl diff`; returns the exit code (0 same, 1 differences). Errors (bad
@@ -156,6 +164,11 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
         ),
         f => format::render(&sections, f, &opts),
     };
+    let out = if args.explain {
+        explained(out, &sections, &comparisons, args.format)?
+    } else {
+        out
+    };
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -177,6 +190,54 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
         }
     }
     Ok(i32::from(different && !args.exit_zero))
+}
+
+/// `out` with, for each section, the source lines responsible for each changed field on
+/// each side (`--explain`): a block after a text diff, a table after a markdown one, an
+/// `explain` list in a JSON report.
+fn explained(
+    out: String,
+    sections: &[Section],
+    comparisons: &[Comparison],
+    format: Format,
+) -> Result<String> {
+    let whys: Vec<(&str, Vec<why::FieldWhy>)> = sections
+        .iter()
+        .zip(comparisons)
+        .map(|(s, c)| {
+            let w = why::explain(&s.report, c.why_old.as_ref(), c.why_new.as_ref());
+            (s.label.as_str(), w)
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    Ok(match format {
+        Format::Json => {
+            let mut v: Value = serde_json::from_str(&out)
+                .map_err(|e| Error::Build(format!("diff report: {e}")))?;
+            let list: Vec<Value> = whys.iter().map(|(l, w)| why::json(l, w)).collect();
+            if let Value::Object(m) = &mut v {
+                m.insert("explain".into(), Value::Array(list));
+            }
+            let mut s = serde_json::to_string_pretty(&v)
+                .map_err(|e| Error::Build(format!("diff report: {e}")))?;
+            s.push('\n');
+            s
+        }
+        Format::Markdown => {
+            let mut s = out;
+            for (l, w) in &whys {
+                s.push_str(&why::markdown(l, w));
+            }
+            s
+        }
+        _ => {
+            let mut s = out;
+            for (l, w) in &whys {
+                s.push_str(&why::text(l, w));
+            }
+            s
+        }
+    })
 }
 
 /// The command line of this run with `--format text` instead of markdown and without
@@ -261,6 +322,11 @@ fn comparisons(args: &DiffArgs) -> Result<(Vec<Comparison>, Option<IgnoreRules>)
         file_rules(tree.root())?
     };
     if let Some(dir) = &args.check {
+        if args.explain {
+            return Err(Error::Usage(
+                "--explain needs two builds: use --env with --base or --against-env".into(),
+            ));
+        }
         return Ok((check_snapshots(&tree, dir, &args.envs)?, rules));
     }
     if args.envs.is_empty() && !args.all_envs {
@@ -271,8 +337,13 @@ fn comparisons(args: &DiffArgs) -> Result<(Vec<Comparison>, Option<IgnoreRules>)
         ));
     }
     let comparisons = match &args.against_env {
-        Some(against) => against_env(&tree, &args.envs, args.all_envs, against)?,
-        None => against_ref(&tree, &args.envs, args.base.as_deref().unwrap_or("HEAD"))?,
+        Some(against) => against_env(&tree, &args.envs, args.all_envs, against, args.explain)?,
+        None => against_ref(
+            &tree,
+            &args.envs,
+            args.base.as_deref().unwrap_or("HEAD"),
+            args.explain,
+        )?,
     };
     Ok((comparisons, rules))
 }
@@ -469,6 +540,7 @@ fn against_env(
     envs: &[String],
     all_envs: bool,
     against: &str,
+    explain: bool,
 ) -> Result<Vec<Comparison>> {
     let envs: Vec<String> = if all_envs {
         tree.envs()?.into_iter().filter(|e| e != against).collect()
@@ -476,12 +548,20 @@ fn against_env(
         envs.to_vec()
     };
     let old = render(tree, against)?;
+    let side = |env: &str| -> Result<Option<Side>> {
+        if !explain {
+            return Ok(None);
+        }
+        Side::build(&tree.overlay(env)?, tree.root(), &BuildOptions::default()).map(Some)
+    };
     envs.iter()
         .map(|env| {
             Ok(Comparison {
                 label: format!("{against} -> {env}"),
                 old: old.clone(),
                 new: render(tree, env)?,
+                why_old: side(against)?,
+                why_new: side(env)?,
                 ..Comparison::default()
             })
         })
@@ -498,7 +578,12 @@ fn envs_if_any(tree: &KagentTree) -> Result<Vec<String>> {
 }
 
 /// `diff --env ENV --base REF`: the tree at REF is the old side, the working tree the new.
-fn against_ref(tree: &KagentTree, envs: &[String], git_ref: &str) -> Result<Vec<Comparison>> {
+fn against_ref(
+    tree: &KagentTree,
+    envs: &[String],
+    git_ref: &str,
+    explain: bool,
+) -> Result<Vec<Comparison>> {
     let snapshot: GitTree = source::tree_at_ref(tree.root(), git_ref)?;
     let base = KagentTree::at(&snapshot.root);
     let base_envs = envs_if_any(&base)?;
@@ -524,6 +609,10 @@ fn against_ref(tree: &KagentTree, envs: &[String], git_ref: &str) -> Result<Vec<
         };
         if in_base {
             c.old = render(&base, env).map_err(|e| at_ref(e, &snapshot, git_ref))?;
+            if explain {
+                let side = Side::build(&base.overlay(env)?, base.root(), &BuildOptions::default());
+                c.why_old = Some(side.map_err(|e| at_ref(e, &snapshot, git_ref))?);
+            }
         } else {
             c.notes.push(format!(
                 "environment {env} does not exist at {git_ref}: it is new, everything is added"
@@ -531,6 +620,10 @@ fn against_ref(tree: &KagentTree, envs: &[String], git_ref: &str) -> Result<Vec<
         }
         if in_work {
             c.new = render(tree, env)?;
+            if explain {
+                let side = Side::build(&tree.overlay(env)?, tree.root(), &BuildOptions::default());
+                c.why_new = Some(side?);
+            }
         } else {
             c.notes.push(format!(
                 "environment {env} no longer exists in the working tree: everything is removed"

@@ -14,6 +14,7 @@ pub mod cli;
 mod locate;
 pub mod path;
 mod record;
+pub mod why;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -420,3 +420,52 @@ fn check_findings_point_at_the_line_that_set_the_value() {
     assert_eq!(loc["artifactLocation"]["uri"], *want);
     assert_eq!(loc["region"]["startLine"], 28);
 }
+
+#[test]
+fn diff_explain_names_the_line_on_each_side_in_every_format() {
+    let root = tree();
+    let run = |format: &str| {
+        let out = kagentctl()
+            .args(["diff", "--env", "prod", "--against-env", "dev", "--explain"])
+            .args(["--color", "never", "--format", format, "--root"])
+            .arg(&root)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let text = run("text");
+    assert!(
+        text.contains(
+            "    spec.replicas: 1 -> 5\n      old: base/statefulset.yaml:10\n      \
+             new: overlays/prod/kustomization.yaml:28 replicas[kagent]\n"
+        ),
+        "{text}"
+    );
+    let md = run("markdown");
+    assert!(
+        md.contains(
+            "| StatefulSet kagent/kagent | `spec.replicas: 1 -> 5` | base/statefulset.yaml:10 | overlays/prod/kustomization.yaml:28 replicas[kagent] |"
+        ),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    let fields = json["explain"][0]["fields"].as_array().expect("fields");
+    let f = fields
+        .iter()
+        .find(|f| f["path"] == "spec.replicas")
+        .expect("replicas");
+    assert_eq!(f["old"]["file"], "base/statefulset.yaml");
+    assert_eq!(f["old"]["line"], 10);
+    assert_eq!(f["new"]["file"], "overlays/prod/kustomization.yaml");
+    assert_eq!(f["new"]["line"], 28);
+    assert_eq!(f["new"]["step"], "replicas");
+    // One build per side is needed.
+    let out = kagentctl()
+        .args(["diff", "--check", "/nonexistent", "--explain", "--root"])
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--explain needs two builds"));
+}
