@@ -180,28 +180,35 @@ fn target_port_number(svc_port: &Value, workloads: &[&Object]) -> Option<i64> {
     }
 }
 
-/// Whether `list` (strings) is absent, or holds `want` (`*` and `prefix*` / `*suffix` match).
-fn list_allows(v: Option<&Value>, want: &str) -> bool {
-    let Some(list) = v.and_then(Value::as_array) else {
-        return true;
-    };
-    list.iter().filter_map(Value::as_str).any(|p| {
-        p == "*"
-            || p == want
-            || p.strip_suffix('*').is_some_and(|pre| want.starts_with(pre))
-            || p.strip_prefix('*').is_some_and(|suf| want.ends_with(suf))
+/// Whether an AuthorizationPolicy value (`*`, `prefix*`, `*suffix` or exact) matches `want`.
+fn value_matches(pattern: &str, want: &str) -> bool {
+    pattern == "*"
+        || pattern == want
+        || pattern
+            .strip_suffix('*')
+            .is_some_and(|pre| want.starts_with(pre))
+        || pattern
+            .strip_prefix('*')
+            .is_some_and(|suf| want.ends_with(suf))
+}
+
+/// Whether `list` (strings) holds a value matching `want`.
+fn list_has(v: Option<&Value>, want: &str) -> bool {
+    v.and_then(Value::as_array).is_some_and(|l| {
+        l.iter()
+            .filter_map(Value::as_str)
+            .any(|p| value_matches(p, want))
     })
 }
 
+/// Whether a positive field (`ports`, `principals`...) allows `want`: absent, or matching.
+fn list_allows(v: Option<&Value>, want: &str) -> bool {
+    v.is_none_or(|_| list_has(v, want))
+}
+
+/// Whether a negative field (`notPorts`, `notPrincipals`...) excludes `want`.
 fn list_excludes(v: Option<&Value>, want: &str) -> bool {
-    v.and_then(Value::as_array).is_some_and(|l| {
-        l.iter().filter_map(Value::as_str).any(|p| {
-            p == "*"
-                || p == want
-                || p.strip_suffix('*').is_some_and(|pre| want.starts_with(pre))
-                || p.strip_prefix('*').is_some_and(|suf| want.ends_with(suf))
-        })
-    })
+    list_has(v, want)
 }
 
 /// Whether one AuthorizationPolicy rule matches a scrape (`GET path` on `port` by
@@ -364,5 +371,56 @@ fn scraper(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn istio_port_names() {
+        for ok in [
+            "http",
+            "http-metrics",
+            "grpc-web",
+            "grpc-web-x",
+            "tcp-db",
+            "https",
+        ] {
+            assert!(name_declares_protocol(ok), "{ok}");
+        }
+        for bad in ["a2a", "metrics", "httpx", "web-http", ""] {
+            assert!(!name_declares_protocol(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn authorization_rules_match_like_istio() {
+        let scraper = Some("cluster.local/ns/monitoring/sa/prometheus");
+        let rule = json!({"from": [{"source": {"principals": ["cluster.local/ns/monitoring/*"]}}],
+                          "to": [{"operation": {"ports": ["9090"], "paths": ["/metrics"]}}]});
+        assert!(rule_matches(&rule, scraper, "9090", "/metrics"));
+        assert!(!rule_matches(&rule, scraper, "8080", "/metrics"));
+        assert!(!rule_matches(&rule, scraper, "9090", "/debug"));
+        assert!(!rule_matches(
+            &rule,
+            Some("cluster.local/ns/other/sa/x"),
+            "9090",
+            "/metrics"
+        ));
+        let by_ns = json!({"from": [{"source": {"namespaces": ["monitoring"]}}],
+                           "to": [{"operation": {"notPorts": ["8080"]}}]});
+        assert!(rule_matches(&by_ns, scraper, "9090", "/metrics"));
+        assert!(!rule_matches(&by_ns, scraper, "8080", "/metrics"));
+        // No from/to: every request; a `when` condition is not evaluated, so not counted.
+        assert!(rule_matches(&json!({}), scraper, "9090", "/metrics"));
+        assert!(!rule_matches(
+            &json!({"when": [{"key": "request.headers[x]", "values": ["1"]}]}),
+            scraper,
+            "9090",
+            "/metrics"
+        ));
     }
 }
