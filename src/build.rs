@@ -20,7 +20,7 @@ use crate::schema::{default_config, FieldSpec, TransformerConfig};
 use crate::transform::builtin::{self, Builtin};
 use crate::transform::namespace::NsOptions;
 use crate::transform::patch::{self as patching, PatchBody};
-use crate::transform::{hash, nameref, replacements, vars};
+use crate::transform::{hash, nameref, vars};
 use crate::yaml::Limits;
 
 /// Options of a build.
@@ -946,7 +946,7 @@ impl Ctx {
         }
         // Replacements, the last builtin transformer
         if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
-            let reps = replacements::load(entries, ldr, kfile)?;
+            let reps = crate::plugins::decode_replacements(entries, ldr, kfile)?;
             if rec.is_some() {
                 // One replacement at a time, to tell which one wrote which value.
                 let one_per_entry = reps.len() == entries.len();

@@ -20,6 +20,8 @@ use crate::schema::FieldSpec;
 use crate::transform::builtin::Builtin;
 use crate::transform::namespace;
 use crate::transform::patch::{self as patching, LoadedPatch, PatchBody, PatchOptions};
+use crate::transform::replacements::{self, Replacement};
+use crate::yaml::{parse_documents, Limits};
 
 fn parse<T: DeserializeOwned>(cfg: &Map<String, Value>, kfile: &Path) -> Result<T> {
     let mut c = cfg.clone();
@@ -311,7 +313,7 @@ pub fn decode_transformer(
             Builtin::StrategicMergeById(docs)
         }
         "ReplacementTransformer" => Builtin::Replacement(Cow::Owned(
-            crate::transform::replacements::load_plugin_config(cfg, ldr, kfile)?,
+            decode_replacement_config(cfg, ldr, kfile)?,
         )),
         "HashTransformer" => Builtin::HashSuffix,
         "SortOrderTransformer" => return Err(e(
@@ -361,6 +363,103 @@ pub fn decode_patch(ldr: &Loader, kfile: &Path, p: &Patch) -> Result<LoadedPatch
         },
         source,
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// Replacements: entries and the files they name, decoded before any transformer runs.
+
+/// Reads the `replacements:` entries of a kustomization: inline replacements (decoded
+/// strictly, as Kustomize decodes the kustomization file) and `path:` entries naming a
+/// file that holds one replacement or a list of them (decoded leniently).
+pub fn decode_replacements(
+    entries: &[Value],
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<Vec<Replacement>> {
+    load_entries(entries, true, ldr, kfile)
+}
+
+/// Reads the configuration of a builtin `ReplacementTransformer` listed under
+/// `transformers:` (its `replacements:` list, decoded leniently as Kustomize decodes
+/// plugin configurations). `cfg_file` names the configuration for errors.
+pub fn decode_replacement_config(
+    cfg: &Map<String, Value>,
+    ldr: &Loader,
+    cfg_file: &Path,
+) -> Result<Vec<Replacement>> {
+    match cfg.get("replacements") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(entries)) => load_entries(entries, false, ldr, cfg_file),
+        Some(other) => Err(Error::invalid(
+            cfg_file,
+            format!(
+                "ReplacementTransformer: `replacements` must be a list, got {}",
+                crate::gojson::type_name(other)
+            ),
+        )),
+    }
+}
+
+fn load_entries(
+    entries: &[Value],
+    strict: bool,
+    ldr: &Loader,
+    kfile: &Path,
+) -> Result<Vec<Replacement>> {
+    let mut out = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let what = format!("replacements[{i}]");
+        let (rep, path) = replacements::decode_replacement(entry, strict, true, &what)
+            .map_err(|e| Error::invalid(kfile, e))?;
+        if path.is_empty() {
+            out.push(rep);
+            continue;
+        }
+        if rep.source.is_some() || rep.targets.as_ref().is_some_and(|t| !t.is_empty()) {
+            return Err(Error::invalid(
+                kfile,
+                format!("{what}: cannot specify both path and inline replacement"),
+            ));
+        }
+        let (file, text) = ldr.read_string(&path)?;
+        // Read with sigs.k8s.io/yaml, that is go-yaml v2: YAML 1.1 booleans, and a
+        // repeated key overrides the earlier one.
+        let limits = Limits {
+            allow_duplicate_keys: true,
+            yaml11_booleans: true,
+            ..Limits::default()
+        };
+        let doc = parse_documents(&text, limits)
+            .map_err(|e| Error::yaml(&file, e))?
+            .into_iter()
+            .next()
+            .map(|d| d.value)
+            .unwrap_or(Value::Null);
+        match &doc {
+            Value::Array(items) => {
+                for (j, item) in items.iter().enumerate() {
+                    let (rep, _) = replacements::decode_replacement(item, false, false, &format!("[{j}]"))
+                        .map_err(|e| Error::invalid(&file, e))?;
+                    out.push(rep);
+                }
+            }
+            Value::Object(_) => {
+                let (rep, _) = replacements::decode_replacement(&doc, false, false, "replacement")
+                    .map_err(|e| Error::invalid(&file, e))?;
+                out.push(rep);
+            }
+            other => {
+                return Err(Error::invalid(
+                    &file,
+                    format!(
+                        "unsupported replacement type encountered within replacement path: {}; expected a replacement or a list of them",
+                        crate::gojson::type_name(other)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Runs one builtin generator configuration.
@@ -451,4 +550,43 @@ fn iam_policy(cfg: &Map<String, Value>, kfile: &Path) -> Result<Resource> {
             line: 0,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn loads_replacements_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("one.yaml"),
+            "source:\n  name: a\ntargets:\n- select:\n    name: b\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("many.yaml"),
+            "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets:\n  - options: {create: yes}\n",
+        )
+        .unwrap();
+        let ldr = Loader::new(dir.path(), crate::load::LoadRestrictor::RootOnly).unwrap();
+        let k = dir.path().join("kustomization.yaml");
+        let got = decode_replacements(
+            &[json!({"path": "one.yaml"}), json!({"path": "many.yaml"})],
+            &ldr,
+            &k,
+        )
+        .unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2].source.as_ref().unwrap().id.name, "c");
+        assert!(got[2].targets.as_ref().unwrap()[0].options.create);
+        assert!(decode_replacements(
+            &[json!({"path": "one.yaml", "source": {"name": "x"}})],
+            &ldr,
+            &k
+        )
+        .is_err());
+        assert!(decode_replacements(&[json!({"path": "../escape.yaml"})], &ldr, &k).is_err());
+    }
 }

@@ -13,8 +13,6 @@
 //! is a literal kind, not a pattern), against the current and every previous id of an
 //! object; labels and annotations narrow targets further.
 
-use std::path::Path;
-
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -25,12 +23,9 @@ use super::fieldpath::{
 use super::metadata::stringify_annotations;
 use super::selector::{effective_namespace, plain_namespace, LabelSelector};
 use super::TransformResult;
-use crate::error::{Error, Result};
 use crate::gojson::{type_name, Fields};
-use crate::load::Loader;
 use crate::resource::{ResId, ResMap, Resource};
 use crate::yaml::parse::resolve_plain;
-use crate::yaml::{parse_documents, Limits};
 
 /// Group/version/kind/name/namespace to compare ids with; empty parts match anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -254,7 +249,7 @@ fn decode_target(v: &Value, strict: bool, what: &str) -> std::result::Result<Tar
 
 /// Decodes one replacement (`source` and `targets`); with `allow_path`, also `path`,
 /// which is returned when set.
-fn decode_replacement(
+pub(crate) fn decode_replacement(
     v: &Value,
     strict: bool,
     allow_path: bool,
@@ -288,96 +283,6 @@ fn decode_replacement(
         String::new()
     };
     Ok((Replacement { source, targets }, path))
-}
-
-/// Reads the `replacements:` entries of a kustomization: inline replacements (decoded
-/// strictly, as Kustomize decodes the kustomization file) and `path:` entries naming a
-/// file that holds one replacement or a list of them (decoded leniently).
-pub fn load(entries: &[Value], ldr: &Loader, kfile: &Path) -> Result<Vec<Replacement>> {
-    load_entries(entries, true, ldr, kfile)
-}
-
-/// Reads the configuration of a builtin `ReplacementTransformer` listed under
-/// `transformers:` (its `replacements:` list, decoded leniently as Kustomize decodes
-/// plugin configurations). `cfg_file` names the configuration for errors.
-pub fn load_plugin_config(
-    cfg: &Map<String, Value>,
-    ldr: &Loader,
-    cfg_file: &Path,
-) -> Result<Vec<Replacement>> {
-    match cfg.get("replacements") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(entries)) => load_entries(entries, false, ldr, cfg_file),
-        Some(other) => Err(Error::invalid(
-            cfg_file,
-            format!(
-                "ReplacementTransformer: `replacements` must be a list, got {}",
-                type_name(other)
-            ),
-        )),
-    }
-}
-
-fn load_entries(
-    entries: &[Value],
-    strict: bool,
-    ldr: &Loader,
-    kfile: &Path,
-) -> Result<Vec<Replacement>> {
-    let mut out = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let what = format!("replacements[{i}]");
-        let (rep, path) =
-            decode_replacement(entry, strict, true, &what).map_err(|e| Error::invalid(kfile, e))?;
-        if path.is_empty() {
-            out.push(rep);
-            continue;
-        }
-        if rep.source.is_some() || rep.targets.as_ref().is_some_and(|t| !t.is_empty()) {
-            return Err(Error::invalid(
-                kfile,
-                format!("{what}: cannot specify both path and inline replacement"),
-            ));
-        }
-        let (file, text) = ldr.read_string(&path)?;
-        // Read with sigs.k8s.io/yaml, that is go-yaml v2: YAML 1.1 booleans, and a
-        // repeated key overrides the earlier one.
-        let limits = Limits {
-            allow_duplicate_keys: true,
-            yaml11_booleans: true,
-            ..Limits::default()
-        };
-        let doc = parse_documents(&text, limits)
-            .map_err(|e| Error::yaml(&file, e))?
-            .into_iter()
-            .next()
-            .map(|d| d.value)
-            .unwrap_or(Value::Null);
-        match &doc {
-            Value::Array(items) => {
-                for (j, item) in items.iter().enumerate() {
-                    let (rep, _) = decode_replacement(item, false, false, &format!("[{j}]"))
-                        .map_err(|e| Error::invalid(&file, e))?;
-                    out.push(rep);
-                }
-            }
-            Value::Object(_) => {
-                let (rep, _) = decode_replacement(&doc, false, false, "replacement")
-                    .map_err(|e| Error::invalid(&file, e))?;
-                out.push(rep);
-            }
-            other => {
-                return Err(Error::invalid(
-                    &file,
-                    format!(
-                        "unsupported replacement type encountered within replacement path: {}; expected a replacement or a list of them",
-                        type_name(other)
-                    ),
-                ))
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// What kind of node to create for a missing path part.
@@ -1413,38 +1318,5 @@ mod tests {
         let (r, _) = decode_replacement(&mixed, true, true, "r").unwrap();
         let s = r.source.unwrap();
         assert_eq!((s.id.kind.as_str(), s.field_path.as_str()), ("X", "data.a"));
-    }
-
-    #[test]
-    fn loads_replacements_from_files() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("one.yaml"),
-            "source:\n  name: a\ntargets:\n- select:\n    name: b\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("many.yaml"),
-            "- source:\n    name: a\n  targets: []\n- source:\n    name: c\n  targets:\n  - options: {create: yes}\n",
-        )
-        .unwrap();
-        let ldr = Loader::new(dir.path(), crate::load::LoadRestrictor::RootOnly).unwrap();
-        let k = dir.path().join("kustomization.yaml");
-        let got = load(
-            &[json!({"path": "one.yaml"}), json!({"path": "many.yaml"})],
-            &ldr,
-            &k,
-        )
-        .unwrap();
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[2].source.as_ref().unwrap().id.name, "c");
-        assert!(got[2].targets.as_ref().unwrap()[0].options.create);
-        assert!(load(
-            &[json!({"path": "one.yaml", "source": {"name": "x"}})],
-            &ldr,
-            &k
-        )
-        .is_err());
-        assert!(load(&[json!({"path": "../escape.yaml"})], &ldr, &k).is_err());
     }
 }
