@@ -191,8 +191,10 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             }
             point_in_file(&mut fs, &shown, &src);
             findings.extend(fs);
-            for o in &objects {
-                kept.keep(o);
+            if checker.reads_whole_objects() {
+                for o in &objects {
+                    kept.keep(o);
+                }
             }
             drop(objects);
             out.checked.push(shown.display().to_string());

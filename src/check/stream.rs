@@ -110,6 +110,12 @@ impl<'p> Checker<'p> {
         })
     }
 
+    /// Whether [`Checker::cross`] reads whole objects (the policy's rules, and the rules
+    /// across objects of an environment); when not, a streaming caller need keep none.
+    pub fn reads_whole_objects(&self) -> bool {
+        self.policy.is_some() || self.env.is_some()
+    }
+
     /// Checks one object alone and remembers what the rules across objects need of it.
     pub fn observe(&mut self, obj: &Object) -> Vec<Finding> {
         // A custom resource of a known CRD by its schema, anything else by the API's.

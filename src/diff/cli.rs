@@ -88,7 +88,8 @@ pub struct DiffArgs {
     pub max_bytes: Option<usize>,
     /// Show a removed and an added object of the same kind that are at least PCT percent
     /// similar (name and namespace aside) as one renamed or moved resource (default 80).
-    #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "80",
+    #[arg(long, value_name = "PCT", num_args = 0..=1, require_equals = true,
+          default_missing_value = "80",
           value_parser = clap::value_parser!(u8).range(0..=100))]
     pub detect_renames: Option<u8>,
 }

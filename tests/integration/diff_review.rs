@@ -374,13 +374,14 @@ fn renames_are_detected_on_request() {
         .starts_with("old.yaml -> new.yaml: 0 changed, 2 added, 2 removed\n"));
     let r = run_in(
         d.path(),
+        // The threshold is given with `=` only: a path after the flag stays a path.
         &[
             "diff",
+            "--detect-renames",
             "old.yaml",
             "new.yaml",
             "--format",
             "paths",
-            "--detect-renames",
         ],
     );
     assert!(
