@@ -391,6 +391,14 @@ impl Ctx {
         component: bool,
         parent: &Path,
     ) -> Result<Option<Acc>> {
+        // Kustomize refuses a new root named by an absolute path, whatever the load
+        // restrictor (an absolute file is only subject to the restrictor).
+        if Path::new(rel).is_absolute() {
+            return Err(Error::invalid(
+                parent,
+                format!("kustomization directory {rel:?}: a new root cannot be absolute; name it relative to this kustomization's directory"),
+            ));
+        }
         let ldr = Loader::new(dir, self.opts.load_restrictor)?;
         let canon = ldr.canonical().to_path_buf();
         if let Some(pos) = self.stack.iter().position(|p| *p == canon) {

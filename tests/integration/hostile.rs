@@ -1209,3 +1209,71 @@ fn mappings_as_mapping_keys_are_refused_fast() {
         start.elapsed()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Kustomization directories named by absolute paths: Kustomize refuses a new root that is
+// absolute, whatever the load restrictor (an absolute *file* is only a load restriction).
+
+/// `base/` beside `k/`, a kustomization with one ConfigMap.
+fn tree_with_base() -> Tree {
+    let t = Tree::new();
+    t.file("base/cm.yaml", CM)
+        .file("base/kustomization.yaml", "resources:\n- cm.yaml\n");
+    t
+}
+
+#[test]
+fn resource_directory_by_absolute_path_is_refused() {
+    let t = tree_with_base();
+    let base = t.path("base").display().to_string();
+    t.kust(&format!("resources:\n- {base}\n"));
+    t.fails(&["k/kustomization.yaml", "cannot be absolute", &base]);
+    t.fails_in(
+        "k",
+        &["--load-restrictor", "LoadRestrictionsNone"],
+        &["cannot be absolute"],
+        Some(false),
+    );
+}
+
+#[test]
+fn component_directory_by_absolute_path_is_refused() {
+    let t = Tree::new();
+    t.file(
+        "comp/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  a: b\n",
+    );
+    let comp = t.path("comp").display().to_string();
+    t.file("k/cm.yaml", CM)
+        .kust(&format!("resources:\n- cm.yaml\ncomponents:\n- {comp}\n"));
+    t.fails(&["k/kustomization.yaml", "cannot be absolute", &comp]);
+}
+
+#[test]
+fn transformer_directory_by_absolute_path_is_refused() {
+    let t = Tree::new();
+    t.file(
+        "tr/ns.yaml",
+        "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: x\n",
+    )
+    .file("tr/kustomization.yaml", "resources:\n- ns.yaml\n");
+    let tr = t.path("tr").display().to_string();
+    t.file("k/cm.yaml", CM)
+        .kust(&format!("resources:\n- cm.yaml\ntransformers:\n- {tr}\n"));
+    t.fails_in(
+        "k",
+        &["--load-restrictor", "LoadRestrictionsNone"],
+        &["cannot be absolute"],
+        Some(false),
+    );
+}
+
+#[test]
+fn resource_file_by_absolute_path_is_only_a_load_restriction() {
+    let t = tree_with_base();
+    let cm = t.path("base/cm.yaml").display().to_string();
+    t.kust(&format!("resources:\n- {cm}\n"));
+    t.fails(&["k/kustomization.yaml", "security"]);
+    let a = t.passes(&["--load-restrictor", "LoadRestrictionsNone"]);
+    assert!(a.contains("name: cm"), "{a}");
+}
