@@ -5,6 +5,7 @@
 pub mod emit;
 mod fast;
 pub mod parse;
+mod resolve;
 
 pub use emit::{emit_document, emit_documents, emit_object};
 pub use parse::{parse_documents, parse_first_document, Document, Limits, YamlError};
