@@ -10,6 +10,37 @@ use super::{Body, Follow, Loc, Node, Origin, Prior, Provenance, StepDesc, StepIn
 use crate::check::lines::{split_path, Step as Seg};
 use crate::resource::Resource;
 
+/// The path to the value being compared, as links on the stack: nothing is allocated
+/// unless an origin is computed.
+#[derive(Clone, Copy)]
+enum Link<'a> {
+    Root,
+    Key(&'a Link<'a>, &'a str),
+    Index(&'a Link<'a>, usize),
+}
+
+impl Link<'_> {
+    fn steps(&self) -> Vec<Seg> {
+        let mut out = Vec::new();
+        let mut cur = self;
+        loop {
+            match cur {
+                Link::Root => break,
+                Link::Key(p, k) => {
+                    out.push(Seg::Key((*k).to_string()));
+                    cur = p;
+                }
+                Link::Index(p, i) => {
+                    out.push(Seg::Index(*i));
+                    cur = p;
+                }
+            }
+        }
+        out.reverse();
+        out
+    }
+}
+
 /// Fewest objects worth comparing on several threads.
 const PARALLEL_MIN: usize = 256;
 
@@ -111,11 +142,11 @@ impl Recorder {
                 prov,
                 names: &names,
             };
-            let mut path = Vec::new();
+            let path = Link::Root;
             match &mut r.prov {
-                Some(node) => update_map(node, &r.obj, &mut path, &cx),
+                Some(node) => update_map(node, &r.obj, &path, &cx),
                 None => {
-                    let node = fresh_map(&r.obj, &mut path, &cx);
+                    let node = fresh_map(&r.obj, &path, &cx);
                     r.prov = Some(Box::new(node));
                 }
             }
@@ -201,13 +232,15 @@ fn patch_doc(p: &Parsed, r: &Resource) -> usize {
 impl Cx<'_> {
     /// Whether this step wrote `v` at `path` though the value did not change: an image
     /// entry that sets the tag an image already had.
-    fn rewrites(&self, path: &[Seg], v: &Value) -> bool {
+    fn rewrites(&self, path: &Link, v: &Value) -> bool {
         self.kind == StepKind::Images
-            && matches!(path.last(), Some(Seg::Key(k)) if k == "image")
+            && matches!(path, Link::Key(_, k) if *k == "image")
             && v.as_str().is_some_and(|s| image_name(s) == self.label)
     }
 
-    fn origin(&self, path: &[Seg], old: Option<&Origin>, new: &Value) -> Origin {
+    fn origin(&self, link: &Link, old: Option<&Origin>, new: &Value) -> Origin {
+        let steps = link.steps();
+        let path = steps.as_slice();
         let mut follows = None;
         let at = match self.lookup {
             Lookup::None => None,
@@ -279,16 +312,14 @@ fn shift(l: Loc, offset: usize) -> Loc {
     }
 }
 
-fn fresh(v: &Value, path: &mut Vec<Seg>, cx: &Cx) -> Node {
+fn fresh(v: &Value, path: &Link, cx: &Cx) -> Node {
     let origin = cx.origin(path, None, v);
     let body = match v {
         Value::Object(m) => return fresh_map_with(m, path, cx, origin),
         Value::Array(a) => {
             let mut items = Vec::with_capacity(a.len());
             for (i, x) in a.iter().enumerate() {
-                path.push(Seg::Index(i));
-                items.push(fresh(x, path, cx));
-                path.pop();
+                items.push(fresh(x, &Link::Index(path, i), cx));
             }
             Body::Seq(items)
         }
@@ -301,17 +332,15 @@ fn fresh(v: &Value, path: &mut Vec<Seg>, cx: &Cx) -> Node {
     }
 }
 
-fn fresh_map(m: &Map<String, Value>, path: &mut Vec<Seg>, cx: &Cx) -> Node {
+fn fresh_map(m: &Map<String, Value>, path: &Link, cx: &Cx) -> Node {
     let origin = cx.origin(path, None, &Value::Null);
     fresh_map_with(m, path, cx, origin)
 }
 
-fn fresh_map_with(m: &Map<String, Value>, path: &mut Vec<Seg>, cx: &Cx, origin: Origin) -> Node {
+fn fresh_map_with(m: &Map<String, Value>, path: &Link, cx: &Cx, origin: Origin) -> Node {
     let mut fields = BTreeMap::new();
     for (k, x) in m {
-        path.push(Seg::Key(k.clone()));
-        fields.insert(k.clone(), fresh(x, path, cx));
-        path.pop();
+        fields.insert(k.clone(), fresh(x, &Link::Key(path, k), cx));
     }
     Node {
         origin,
@@ -320,7 +349,7 @@ fn fresh_map_with(m: &Map<String, Value>, path: &mut Vec<Seg>, cx: &Cx, origin: 
     }
 }
 
-fn update_map(node: &mut Node, m: &Map<String, Value>, path: &mut Vec<Seg>, cx: &Cx) {
+fn update_map(node: &mut Node, m: &Map<String, Value>, path: &Link, cx: &Cx) {
     let Body::Map(fields) = &mut node.body else {
         replace(node, &Value::Object(m.clone()), path, cx);
         return;
@@ -329,18 +358,17 @@ fn update_map(node: &mut Node, m: &Map<String, Value>, path: &mut Vec<Seg>, cx: 
         fields.retain(|k, _| m.contains_key(k));
     }
     for (k, x) in m {
-        path.push(Seg::Key(k.clone()));
+        let path = Link::Key(path, k);
         match fields.get_mut(k) {
-            Some(n) => update(n, x, path, cx),
+            Some(n) => update(n, x, &path, cx),
             None => {
-                fields.insert(k.clone(), fresh(x, path, cx));
+                fields.insert(k.clone(), fresh(x, &path, cx));
             }
         }
-        path.pop();
     }
 }
 
-fn update(node: &mut Node, v: &Value, path: &mut Vec<Seg>, cx: &Cx) {
+fn update(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
     match (&mut node.body, v) {
         (Body::Leaf(old), new) if !new.is_object() && !new.is_array() => {
             if old != new || cx.rewrites(path, new) {
@@ -359,7 +387,7 @@ fn update(node: &mut Node, v: &Value, path: &mut Vec<Seg>, cx: &Cx) {
 }
 
 /// A value of another shape took the place of `node`'s.
-fn replace(node: &mut Node, v: &Value, path: &mut Vec<Seg>, cx: &Cx) {
+fn replace(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
     let mut new = fresh(v, path, cx);
     let old = std::mem::replace(
         node,
@@ -402,7 +430,7 @@ fn node_identity(n: &Node) -> Option<(&'static str, &Value)> {
 
 /// Matches new list items to recorded ones (same merge key or equal scalar, else the same
 /// position), so items a patch inserted do not shift the origins of the others.
-fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &mut Vec<Seg>, cx: &Cx) {
+fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx) {
     let same_ids = items.len() == a.len()
         && items
             .iter()
@@ -410,15 +438,13 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &mut Vec<Seg>, cx: &Cx) 
             .all(|(n, v)| node_identity(n) == locate::identity(v));
     if same_ids {
         for (i, (n, v)) in items.iter_mut().zip(a).enumerate() {
-            path.push(Seg::Index(i));
-            update(n, v, path, cx);
-            path.pop();
+            update(n, v, &Link::Index(path, i), cx);
         }
         return;
     }
     let mut old: Vec<Option<Node>> = std::mem::take(items).into_iter().map(Some).collect();
     for (i, v) in a.iter().enumerate() {
-        path.push(Seg::Index(i));
+        let path = &Link::Index(path, i);
         let id = locate::identity(v);
         let found = match id {
             Some(id) => old
@@ -440,7 +466,6 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &mut Vec<Seg>, cx: &Cx) 
             None => fresh(v, path, cx),
         };
         items.push(node);
-        path.pop();
     }
 }
 
