@@ -261,7 +261,11 @@ impl<'a> DocParser<'a> {
                     }
                     _ => {
                         self.record_empty_null();
-                        Value::Null
+                        if self.in_annotation() {
+                            Value::String(String::new())
+                        } else {
+                            Value::Null
+                        }
                     }
                 }
             } else {
@@ -271,6 +275,26 @@ impl<'a> DocParser<'a> {
             map.insert(key, value);
         }
         Ok(Value::Object(map))
+    }
+
+    /// A plain scalar's value; in resources, timestamps read as Go prints them.
+    fn resolve(&self, s: &str) -> Value {
+        match resolve_plain(s) {
+            Value::String(t) if !self.limits.yaml11_booleans => {
+                Value::String(super::timestamp::normalize(&t).unwrap_or(t))
+            }
+            v => v,
+        }
+    }
+
+    /// Whether the value being read is one of the document's `metadata.annotations`,
+    /// which Kustomize reads as the text written (resources only).
+    fn in_annotation(&self) -> bool {
+        !self.limits.yaml11_booleans
+            && self.in_sequence == 0
+            && self.path.len() == 3
+            && self.path[0] == "metadata"
+            && self.path[1] == "annotations"
     }
 
     /// Records the key path of a value written as nothing (`key:`), as the full parser
@@ -316,10 +340,13 @@ impl<'a> DocParser<'a> {
             }
             _ => {
                 let s = self.plain(text, parent)?;
+                if self.in_annotation() {
+                    return Ok(Value::String(s));
+                }
                 Ok(
                     match yaml11_bool(&s).filter(|_| self.limits.yaml11_booleans) {
                         Some(b) => Value::Bool(b),
-                        None => resolve_plain(&s),
+                        None => self.resolve(&s),
                     },
                 )
             }
@@ -369,7 +396,7 @@ impl<'a> DocParser<'a> {
                     items.push(
                         match yaml11_bool(s).filter(|_| self.limits.yaml11_booleans) {
                             Some(b) => Value::Bool(b),
-                            None => resolve_plain(s),
+                            None => self.resolve(s),
                         },
                     );
                     rest = &rest[end..];

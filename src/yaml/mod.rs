@@ -4,6 +4,7 @@
 
 pub mod emit;
 mod fast;
+mod timestamp;
 pub mod parse;
 mod resolve;
 

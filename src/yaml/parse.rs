@@ -242,6 +242,21 @@ impl Builder {
         }
     }
 
+    /// Whether the value being added is one of a document's `metadata.annotations`.
+    fn in_annotation(&self) -> bool {
+        let key = |i: usize, want: Option<&str>| match self.stack.get(i) {
+            Some(Frame::Map {
+                key: Some((k, false)),
+                ..
+            }) => want.is_none_or(|w| k == w),
+            _ => false,
+        };
+        self.stack.len() == 3
+            && key(0, Some("metadata"))
+            && key(1, Some("annotations"))
+            && key(2, None)
+    }
+
     /// The mapping keys leading to the value being added, if no list is on the way.
     fn key_path(&self) -> Option<Vec<String>> {
         let mut path = Vec::with_capacity(self.stack.len());
@@ -426,8 +441,22 @@ pub(super) fn parse_events(
                         Some(b) => Value::Bool(b),
                         None => resolve_scalar(text, style, tag.as_deref(), &span)?,
                     }
+                } else if !limits.yaml11_booleans && !expecting_key && b.in_annotation() {
+                    // Kustomize reads annotations as the text written (`0x1F`, `~`).
+                    Value::String(text.into_owned())
                 } else {
-                    resolve_scalar(text, style, tag.as_deref(), &span)?
+                    let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
+                    match v {
+                        Value::String(s)
+                            if !limits.yaml11_booleans
+                                && style == ScalarStyle::Plain
+                                && tag.is_none()
+                                && looks_like_timestamp(&s) =>
+                        {
+                            Value::String(super::timestamp::normalize(&s).unwrap_or(s))
+                        }
+                        v => v,
+                    }
                 };
                 if tag.is_some() && v.is_string() && !expecting_key {
                     b.record_tagged_string();
@@ -547,7 +576,13 @@ fn resolve_scalar(
     if let Some(tag) = tag {
         if tag.is_yaml_core_schema() || tag.handle == "!!" {
             return match tag.suffix.as_str() {
-                "str" | "binary" | "timestamp" => Ok(Value::String(text.into_owned())),
+                "binary" => Ok(Value::String(
+                    super::timestamp::decode_binary(&text).unwrap_or_else(|| text.into_owned()),
+                )),
+                "timestamp" => Ok(Value::String(
+                    super::timestamp::normalize(&text).unwrap_or_else(|| text.into_owned()),
+                )),
+                "str" => Ok(Value::String(text.into_owned())),
                 "null" => Ok(Value::Null),
                 "bool" => match resolve_plain(&text) {
                     v @ Value::Bool(_) => Ok(v),
@@ -751,7 +786,15 @@ mod tests {
         assert_eq!(one("a: ~"), json!({"a": null}));
         assert_eq!(one("a: '12'"), json!({"a": "12"}));
         assert_eq!(one("a: !!str 12"), json!({"a": "12"}));
-        assert_eq!(one("a: 2001-12-14"), json!({"a": "2001-12-14"}));
+        // Timestamps reach the output as Go prints a time (checked with kubectl).
+        assert_eq!(one("a: 2001-12-14"), json!({"a": "2001-12-14T00:00:00Z"}));
+        assert_eq!(one("a: '2001-12-14'"), json!({"a": "2001-12-14"}));
+        assert_eq!(one("a: 2001-12-14 21:59:43.10 -5"), json!({"a": "2001-12-14 21:59:43.10 -5"}));
+        // Annotations are read as the text written.
+        assert_eq!(
+            one("metadata:\n  annotations:\n    a: 0x1F\n    b: ~\n    c:\n"),
+            json!({"metadata": {"annotations": {"a": "0x1F", "b": "~", "c": ""}}})
+        );
         assert_eq!(one("a: 1_000"), json!({"a": 1000}));
         assert_eq!(one("a: -5"), json!({"a": -5}));
         assert_eq!(one("a: 1.5"), json!({"a": 1.5}));
