@@ -292,7 +292,23 @@ pub fn decode_transformer(
                 target: c.target,
                 options: c.options,
             };
-            Builtin::Patch(decode_patch(ldr, kfile, &p)?)
+            let lp = decode_patch(ldr, kfile, &p)?;
+            match (lp.body, lp.target) {
+                // Like `patchesJson6902:` (no internal annotations on the objects).
+                (body @ PatchBody::Json(_), Some(target)) if kind == "PatchJson6902Transformer" => {
+                    Builtin::Json6902 {
+                        body,
+                        target,
+                        options: lp.options,
+                    }
+                }
+                (body, target) => Builtin::Patch(patching::LoadedPatch {
+                    body,
+                    target,
+                    options: lp.options,
+                    source: lp.source,
+                }),
+            }
         }
         "PatchStrategicMergeTransformer" => {
             let c: SmpCfg = parse(cfg, kfile)?;

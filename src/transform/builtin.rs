@@ -120,7 +120,7 @@ pub fn apply(m: &mut ResMap, b: &Builtin<'_>, api: OpenApi<'_>) -> TransformResu
             target,
             options,
         } => match body {
-            PatchBody::Json(ops) => patch::apply_json6902(m, ops, target),
+            PatchBody::Json(ops) => patch::apply_json6902_legacy(m, ops, target),
             PatchBody::Strategic(docs) => {
                 for d in docs {
                     patch::apply_smp_to_target(m, d, target, *options, api)?;

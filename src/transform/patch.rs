@@ -237,19 +237,40 @@ pub fn apply_smp_to_target(
     Ok(())
 }
 
-/// Applies a JSON 6902 patch to every resource `target` selects.
+/// Applies a JSON 6902 patch to every resource `target` selects (a `patches:` entry or a
+/// PatchTransformer).
 pub fn apply_json6902(
     m: &mut ResMap,
     ops: &json_patch::Patch,
     target: &Selector,
 ) -> TransformResult {
+    json6902(m, ops, target, true)
+}
+
+/// Applies a JSON 6902 patch as `patchesJson6902:` and the PatchJson6902Transformer do:
+/// to the object without Kustomize's internal annotations, so a patch adding under a
+/// missing `metadata.annotations` fails.
+pub fn apply_json6902_legacy(
+    m: &mut ResMap,
+    ops: &json_patch::Patch,
+    target: &Selector,
+) -> TransformResult {
+    json6902(m, ops, target, false)
+}
+
+fn json6902(
+    m: &mut ResMap,
+    ops: &json_patch::Patch,
+    target: &Selector,
+    internal_annotations: bool,
+) -> TransformResult {
     let selected = select(m, target)?;
     for i in selected {
         let Some(r) = m.get_mut(i) else { continue };
         r.remember_id();
-        // Kustomize's objects always carry internal annotations while building, so
+        // The PatchTransformer's objects carry internal annotations while building, so
         // `metadata.annotations` exists for the patch; restore that, then tidy up.
-        let added = !r.metadata_mut().contains_key("annotations");
+        let added = internal_annotations && !r.metadata_mut().contains_key("annotations");
         if added {
             r.metadata_mut()
                 .insert("annotations".into(), Value::Object(Map::new()));
@@ -261,6 +282,9 @@ pub fn apply_json6902(
         // (a `move` that removed its source but could not add) and then panics. A
         // failure fails the build, so the half-patched object is never used.
         let res = apply_ops(&mut v, ops);
+        // Kustomize patches the object's JSON and reads it back through Go's float64:
+        // integers beyond 2^53 lose precision.
+        round_big_integers(&mut v);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
@@ -275,8 +299,32 @@ pub fn apply_json6902(
         }
         res.map_err(|e| format!("{}: applying JSON 6902 patch: {e}", r.id()))?;
     }
+    // Annotations the patch wrote as other scalars read back as strings.
+    super::metadata::stringify_annotations(m);
     m.reindex();
     Ok(())
+}
+
+/// Rounds integers that a float64 cannot hold exactly, as a JSON round trip in Go does.
+fn round_big_integers(v: &mut Value) {
+    const EXACT: u64 = 1 << 53;
+    match v {
+        Value::Number(n) => {
+            let big = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.unsigned_abs() > EXACT,
+                (None, Some(u)) => u > EXACT,
+                _ => false,
+            };
+            if big {
+                if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                    *n = f;
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(round_big_integers),
+        Value::Object(o) => o.values_mut().for_each(round_big_integers),
+        _ => {}
+    }
 }
 
 /// A patch as loaded: its body and where it came from, for messages.

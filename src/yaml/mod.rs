@@ -4,9 +4,9 @@
 
 pub mod emit;
 mod fast;
-mod timestamp;
 pub mod parse;
 mod resolve;
+mod timestamp;
 
 pub use emit::{emit_document, emit_documents, emit_object};
 pub use parse::{parse_documents, parse_first_document, Document, Limits, YamlError};

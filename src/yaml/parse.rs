@@ -789,7 +789,10 @@ mod tests {
         // Timestamps reach the output as Go prints a time (checked with kubectl).
         assert_eq!(one("a: 2001-12-14"), json!({"a": "2001-12-14T00:00:00Z"}));
         assert_eq!(one("a: '2001-12-14'"), json!({"a": "2001-12-14"}));
-        assert_eq!(one("a: 2001-12-14 21:59:43.10 -5"), json!({"a": "2001-12-14 21:59:43.10 -5"}));
+        assert_eq!(
+            one("a: 2001-12-14 21:59:43.10 -5"),
+            json!({"a": "2001-12-14 21:59:43.10 -5"})
+        );
         // Annotations are read as the text written.
         assert_eq!(
             one("metadata:\n  annotations:\n    a: 0x1F\n    b: ~\n    c:\n"),

@@ -127,7 +127,10 @@ impl Cursor<'_> {
         if self.at == start {
             return None;
         }
-        std::str::from_utf8(&self.b[start..self.at]).ok()?.parse().ok()
+        std::str::from_utf8(&self.b[start..self.at])
+            .ok()?
+            .parse()
+            .ok()
     }
 }
 
@@ -156,8 +159,14 @@ mod tests {
 
     #[test]
     fn timestamps_print_as_go_prints_time_values() {
-        assert_eq!(normalize("2024-01-01").as_deref(), Some("2024-01-01T00:00:00Z"));
-        assert_eq!(normalize("2024-1-1").as_deref(), Some("2024-01-01T00:00:00Z"));
+        assert_eq!(
+            normalize("2024-01-01").as_deref(),
+            Some("2024-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            normalize("2024-1-1").as_deref(),
+            Some("2024-01-01T00:00:00Z")
+        );
         assert_eq!(
             normalize("2024-01-01 10:00:00").as_deref(),
             Some("2024-01-01T10:00:00Z")
