@@ -24,11 +24,20 @@ pub enum PatchBody {
 pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
     let docs = parse_documents(text, Limits::default())
         .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
+    // Kustomize also reads the text as a JSON patch through its first document only: an
+    // empty first document (`---` then `---`) is a null JSON patch, so a file with objects
+    // after it qualifies as both kinds of patch.
+    let empty_first = docs.len() > 1 && docs[0].value.is_null();
     let docs: Vec<Value> = docs
         .into_iter()
         .map(|d| d.value)
         .filter(|v| !v.is_null())
         .collect();
+    if empty_first && !docs.is_empty() {
+        return Err(format!(
+            "illegally qualifies as both an SM and JSON patch (its first document is empty): {source}"
+        ));
+    }
     if docs.len() == 1 && docs[0].is_array() {
         let ops: json_patch::Patch = serde_json::from_value(docs[0].clone())
             .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
@@ -267,10 +276,12 @@ fn json6902(
     let selected = select(m, target)?;
     for i in selected {
         let Some(r) = m.get_mut(i) else { continue };
-        r.remember_id();
-        // The PatchTransformer's objects carry internal annotations while building, so
+        // The PatchTransformer's objects carry internal annotations while building, and
+        // so does any object whose id was recorded before (namespace, prefix, suffix):
         // `metadata.annotations` exists for the patch; restore that, then tidy up.
-        let added = internal_annotations && !r.metadata_mut().contains_key("annotations");
+        let with_internal = internal_annotations || !r.prev_ids.is_empty();
+        r.remember_id();
+        let added = with_internal && !r.metadata_mut().contains_key("annotations");
         if added {
             r.metadata_mut()
                 .insert("annotations".into(), Value::Object(Map::new()));
