@@ -188,6 +188,26 @@ struct SmpCfg {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct ValueAddCfg {
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    targets: Vec<ValueAddTarget>,
+    target_file_path: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValueAddTarget {
+    selector: Option<Selector>,
+    #[serde(default)]
+    field_path: String,
+    #[serde(default)]
+    file_path_position: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct GenCfg {
     metadata: Option<Meta>,
     name: Option<String>,
@@ -331,12 +351,63 @@ pub fn decode_transformer(
         "ReplacementTransformer" => Builtin::Replacement(Cow::Owned(
             decode_replacement_config(cfg, ldr, kfile)?,
         )),
+        "ValueAddTransformer" => {
+            let c: ValueAddCfg = parse(cfg, kfile)?;
+            let mut value = c.value.trim().to_string();
+            if value.is_empty() {
+                value = ldr
+                    .root()
+                    .canonicalize()
+                    .unwrap_or_else(|_| ldr.root().to_path_buf())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            }
+            let mut targets = c.targets;
+            if let Some(p) = c.target_file_path.filter(|p| !p.is_empty()) {
+                let (path, text) = ldr.read_string(&p)?;
+                let doc = crate::yaml::parse_first_document(&text, crate::yaml::Limits::default())
+                    .map_err(|err| Error::yaml(&path, err))?;
+                #[derive(Deserialize)]
+                struct File {
+                    #[serde(default)]
+                    targets: Vec<ValueAddTarget>,
+                }
+                let f: File = serde_json::from_value(doc.map(|d| d.value).unwrap_or(Value::Null))
+                    .map_err(|err| Error::invalid(&path, format!("ValueAddTransformer targets: {err}")))?;
+                targets.extend(f.targets);
+            }
+            if targets.is_empty() {
+                return Err(e("ValueAddTransformer: must specify at least one target".into()));
+            }
+            let mut out = Vec::with_capacity(targets.len());
+            for t in targets {
+                if t.field_path.is_empty() {
+                    return Err(e("ValueAddTransformer: fieldPath cannot be empty".into()));
+                }
+                if t.file_path_position < 0 {
+                    return Err(e(format!(
+                        "ValueAddTransformer: value of FilePathPosition ({}) cannot be negative",
+                        t.file_path_position
+                    )));
+                }
+                out.push(crate::transform::valueadd::Target {
+                    selector: t.selector,
+                    field_path: t.field_path,
+                    file_path_position: t.file_path_position.unsigned_abs() as usize,
+                });
+            }
+            Builtin::ValueAdd {
+                value,
+                targets: out,
+            }
+        }
         "HashTransformer" => Builtin::HashSuffix,
         "SortOrderTransformer" => return Err(e(
             "SortOrderTransformer cannot be used under `transformers:`; use the kustomization's `sortOptions:` field".into(),
         )),
         _ => return Err(e(format!(
-            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, ReplacementTransformer, HashTransformer"
+            "builtin transformer {kind:?} is not supported by kagentctl; supported: PrefixSuffixTransformer, LabelTransformer, AnnotationsTransformer, NamespaceTransformer, ImageTagTransformer, ReplicaCountTransformer, PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer, ReplacementTransformer, ValueAddTransformer, HashTransformer"
         ))),
     })
 }
@@ -515,6 +586,10 @@ pub fn run_generator(
             Ok(vec![generate::generate(gk, &args, None, ldr, kfile)?])
         }
         "IAMPolicyGenerator" => iam_policy(cfg, kfile).map(|r| vec![r]),
+        "HelmChartInflationGenerator" => Err(Error::invalid(
+            kfile,
+            "builtin HelmChartInflationGenerator needs helm, which kagentctl does not run; render the chart to YAML and list it under resources".to_string(),
+        )),
         _ => Err(Error::invalid(
             kfile,
             format!("builtin generator {kind:?} is not supported by kagentctl; supported: ConfigMapGenerator, SecretGenerator, IAMPolicyGenerator"),

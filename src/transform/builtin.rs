@@ -17,7 +17,7 @@ use super::namespace::NsOptions;
 use super::patch::{self, LoadedPatch, PatchBody, PatchOptions};
 use super::replacements::Replacement;
 use super::TransformResult;
-use super::{hash, images, metadata, namespace, prefix_suffix, replacements, replicas};
+use super::{hash, images, metadata, namespace, prefix_suffix, replacements, replicas, valueadd};
 use crate::kustomization::{Image, Replica, Selector};
 use crate::resource::ResMap;
 use crate::schema::openapi::OpenApi;
@@ -83,6 +83,14 @@ pub enum Builtin<'a> {
     },
     /// `ReplacementTransformer` (`replacements:`).
     Replacement(Cow<'a, [Replacement]>),
+    /// `ValueAddTransformer`: a value written into (or inserted as a path part of) a field
+    /// of the selected objects.
+    ValueAdd {
+        /// The value.
+        value: String,
+        /// Where it goes.
+        targets: Vec<valueadd::Target>,
+    },
     /// `HashTransformer`: the content-hash suffix of generated names.
     HashSuffix,
 }
@@ -102,6 +110,7 @@ impl Builtin<'_> {
             Builtin::ReplicaCount { .. } => "ReplicaCountTransformer",
             Builtin::ImageTag { .. } => "ImageTagTransformer",
             Builtin::Replacement(_) => "ReplacementTransformer",
+            Builtin::ValueAdd { .. } => "ValueAddTransformer",
             Builtin::HashSuffix => "HashTransformer",
         }
     }
@@ -151,6 +160,7 @@ pub fn apply(m: &mut ResMap, b: &Builtin<'_>, api: OpenApi<'_>) -> TransformResu
             field_specs,
         } => images::apply_all(m, list, field_specs),
         Builtin::Replacement(reps) => replacements::apply(m, reps),
+        Builtin::ValueAdd { value, targets } => valueadd::apply(m, value, targets),
         Builtin::HashSuffix => hash::apply(m),
     }
 }

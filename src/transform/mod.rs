@@ -15,6 +15,7 @@ pub mod replacements;
 pub mod replicas;
 pub mod selector;
 pub mod smp;
+pub mod valueadd;
 pub mod vars;
 
 /// A transformer failure, with the resource or field it concerns.
