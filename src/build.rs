@@ -737,7 +737,7 @@ impl Ctx {
                 Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
                 _ => (entry.clone(), None),
             };
-            let b = match patching::parse(&text, entry).map_err(e)? {
+            let b = match patching::parse_legacy_smp(&text, entry).map_err(e)? {
                 PatchBody::Strategic(docs) => Builtin::StrategicMergeById(docs),
                 PatchBody::Json(_) => {
                     return Err(e(format!(

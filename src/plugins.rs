@@ -341,7 +341,7 @@ pub fn decode_transformer(
             }
             let mut docs = Vec::new();
             for t in texts {
-                match patching::parse(&t, "PatchStrategicMergeTransformer").map_err(e)? {
+                match patching::parse_legacy_smp(&t, "PatchStrategicMergeTransformer").map_err(e)? {
                     PatchBody::Strategic(d) => docs.extend(d),
                     PatchBody::Json(_) => return Err(e("PatchStrategicMergeTransformer got a JSON patch".into())),
                 }

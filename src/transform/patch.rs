@@ -22,7 +22,22 @@ pub enum PatchBody {
 
 /// Parses patch text, deciding like Kustomize whether it is strategic-merge or JSON 6902.
 pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
-    let docs = parse_documents(text, Limits::default())
+    parse_with(text, source, false)
+}
+
+/// Parses a patch listed under `patchesStrategicMerge:` (or given to the builtin
+/// PatchStrategicMergeTransformer): Kustomize reads its labels and annotations as the
+/// text written, and a null there is the text `null`, not a deletion.
+pub fn parse_legacy_smp(text: &str, source: &str) -> Result<PatchBody, String> {
+    parse_with(text, source, true)
+}
+
+fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, String> {
+    let limits = Limits {
+        raw_labels: legacy,
+        ..Limits::default()
+    };
+    let docs = parse_documents(text, limits)
         .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
     // Kustomize also reads the text as a JSON patch through its first document only: an
     // empty first document (`---` then `---`) is a null JSON patch, so a file with objects
@@ -51,11 +66,31 @@ pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
     let mut out = Vec::with_capacity(docs.len());
     for d in docs {
         match d {
-            Value::Object(m) => expand_list(m, &mut out),
+            Value::Object(mut m) => {
+                if !legacy {
+                    null_annotations_delete(&mut m);
+                }
+                expand_list(m, &mut out)
+            }
             _ => return Err(format!("unable to parse SM or JSON patch from {source}")),
         }
     }
     Ok(PatchBody::Strategic(out))
+}
+
+/// Annotations are read as the text written, but in a strategic-merge patch an annotation
+/// written as null (`~`, `null`, nothing) deletes, as in Kustomize.
+fn null_annotations_delete(m: &mut Map<String, Value>) {
+    if let Some(Value::Object(a)) = m
+        .get_mut("metadata")
+        .and_then(|md| md.get_mut("annotations"))
+    {
+        for v in a.values_mut() {
+            if matches!(v.as_str(), Some("" | "~" | "null" | "Null" | "NULL")) {
+                *v = Value::Null;
+            }
+        }
+    }
 }
 
 fn expand_list(m: Map<String, Value>, out: &mut Vec<Map<String, Value>>) {
@@ -152,6 +187,15 @@ fn apply_smp_at(
     r.drop_empty_nulls();
     // The merge writes scalars in place: fields sharing a value change together.
     r.sync_shared();
+    // Kustomize keeps annotations as a string map: one the patch emptied disappears.
+    if let Some(Value::Object(md)) = r.obj.get_mut("metadata") {
+        if md
+            .get("annotations")
+            .is_some_and(|a| a.as_object().is_some_and(Map::is_empty))
+        {
+            md.remove("annotations");
+        }
+    }
     if outcome == Outcome::Deleted || r.obj.is_empty() {
         return Ok(false);
     }

@@ -294,7 +294,8 @@ impl<'a> DocParser<'a> {
             && self.in_sequence == 0
             && self.path.len() == 3
             && self.path[0] == "metadata"
-            && self.path[1] == "annotations"
+            && (self.path[1] == "annotations"
+                || (self.limits.raw_labels && self.path[1] == "labels"))
     }
 
     /// Records the key path of a value written as nothing (`key:`), as the full parser

@@ -28,6 +28,9 @@ pub struct Limits {
     /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
     /// Kustomize's kyaml does to resources and patches).
     pub keep_quoted_merge_keys: bool,
+    /// Read `metadata.labels` as the text written, as annotations always are (what
+    /// Kustomize does to the patches listed under `patchesStrategicMerge:`).
+    pub raw_labels: bool,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             allow_duplicate_keys: false,
             yaml11_booleans: false,
             keep_quoted_merge_keys: false,
+            raw_labels: false,
         }
     }
 }
@@ -242,8 +246,9 @@ impl Builder {
         }
     }
 
-    /// Whether the value being added is one of a document's `metadata.annotations`.
-    fn in_annotation(&self) -> bool {
+    /// Whether the value being added is one of a document's `metadata.annotations` (or,
+    /// with [`Limits::raw_labels`], `metadata.labels`).
+    fn in_raw_metadata(&self) -> bool {
         let key = |i: usize, want: Option<&str>| match self.stack.get(i) {
             Some(Frame::Map {
                 key: Some((k, false)),
@@ -253,7 +258,7 @@ impl Builder {
         };
         self.stack.len() == 3
             && key(0, Some("metadata"))
-            && key(1, Some("annotations"))
+            && (key(1, Some("annotations")) || (self.limits.raw_labels && key(1, Some("labels"))))
             && key(2, None)
     }
 
@@ -441,7 +446,7 @@ pub(super) fn parse_events(
                         Some(b) => Value::Bool(b),
                         None => resolve_scalar(text, style, tag.as_deref(), &span)?,
                     }
-                } else if !limits.yaml11_booleans && !expecting_key && b.in_annotation() {
+                } else if !limits.yaml11_booleans && !expecting_key && b.in_raw_metadata() {
                     // Kustomize reads annotations as the text written (`0x1F`, `~`).
                     Value::String(text.into_owned())
                 } else {
