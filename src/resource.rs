@@ -154,6 +154,9 @@ pub struct Resource {
     pub empty_nulls: Vec<Vec<String>>,
     /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
     pub tagged_strings: Vec<Vec<String>>,
+    /// Annotations written as plain scalars in the source (read back as YAML values by a
+    /// JSON 6902 patch).
+    pub plain_annotations: Vec<String>,
     /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
     pub shared: Vec<SharedValue>,
     /// Who wrote each value, when the build records provenance (else `None`).
@@ -217,6 +220,7 @@ impl Resource {
             suffixes: Vec::new(),
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
+            plain_annotations: Vec::new(),
             shared: Vec::new(),
             prov: None,
         }

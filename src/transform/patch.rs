@@ -48,7 +48,7 @@ fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, Strin
         .map(|d| d.value)
         .filter(|v| !v.is_null())
         .collect();
-    if empty_first && !docs.is_empty() {
+    if empty_first && !legacy && !docs.is_empty() {
         return Err(format!(
             "illegally qualifies as both an SM and JSON patch (its first document is empty): {source}"
         ));
@@ -330,8 +330,10 @@ fn json6902(
             r.metadata_mut()
                 .insert("annotations".into(), Value::Object(Map::new()));
         }
-        // Kustomize applies the patch to a JSON copy: no field shares a value afterwards.
+        // Kustomize applies the patch to a JSON copy: no field shares a value afterwards,
+        // and annotations written as plain scalars come back as YAML prints their values.
         r.shared.clear();
+        reread_plain_annotations(r);
         let mut v = Value::Object(std::mem::take(&mut r.obj));
         // Not `json_patch::patch`: its rollback after a failed operation can itself fail
         // (a `move` that removed its source but could not add) and then panics. A
@@ -358,6 +360,56 @@ fn json6902(
     super::metadata::stringify_annotations(m);
     m.reindex();
     Ok(())
+}
+
+/// Annotations written as plain scalars after Kustomize's JSON round trip: the value
+/// go-yaml reads (`~` is null, `1e10` a float, `2024-01-01` a time) printed back as text
+/// (`null`, `1e+10`, `2024-01-01T00:00:00Z`; numbers pass through float64).
+fn reread_plain_annotations(r: &mut crate::resource::Resource) {
+    if r.plain_annotations.is_empty() {
+        return;
+    }
+    let keys = r.plain_annotations.clone();
+    let Some(Value::Object(a)) = r
+        .obj
+        .get_mut("metadata")
+        .and_then(|md| md.get_mut("annotations"))
+    else {
+        return;
+    };
+    for k in keys {
+        if let Some(Value::String(text)) = a.get_mut(&k) {
+            *text = match crate::yaml::parse::resolve_plain(text) {
+                Value::Null => "null".to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => go_float_text(n.as_f64().unwrap_or(0.0)),
+                Value::String(s) => crate::yaml::timestamp_text(&s).unwrap_or(s),
+                _ => continue,
+            };
+        }
+    }
+}
+
+/// A float64 as go-yaml v3 prints it (`strconv.FormatFloat(f, 'g', -1, 64)`): plain digits
+/// for exponents from -4 to 5, else `d.ddde±XX`.
+fn go_float_text(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let e = format!("{f:e}");
+    let Some((mantissa, exp)) = e.split_once('e') else {
+        return e;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        return format!("{f}");
+    }
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
 }
 
 /// Rounds integers that a float64 cannot hold exactly, as a JSON round trip in Go does.

@@ -96,7 +96,7 @@ fn finish(
     unterminated: bool,
 ) -> Fast<bool> {
     let first = lines.iter().position(|l| !l.is_empty());
-    let (value, line, empty_nulls) = match first {
+    let (value, line, empty_nulls, plain_annotations) = match first {
         // An empty document after `---`: its line is where the full parser's next token
         // starts, which the full parser knows best.
         None => match opened_at {
@@ -111,6 +111,7 @@ fn finish(
                 path: Vec::new(),
                 in_sequence: 0,
                 empty_nulls: Vec::new(),
+                plain_annotations: Vec::new(),
                 unterminated,
             };
             let number = p.lines[i].number;
@@ -120,7 +121,7 @@ fn finish(
             if p.at < p.lines.len() {
                 return Err("content after the root collection");
             }
-            (v, number, p.empty_nulls)
+            (v, number, p.empty_nulls, p.plain_annotations)
         }
     };
     if docs.len() >= limits.max_documents {
@@ -131,6 +132,7 @@ fn finish(
         line,
         empty_nulls,
         tagged_strings: Vec::new(),
+        plain_annotations,
     });
     Ok(true)
 }
@@ -146,6 +148,8 @@ struct DocParser<'a> {
     in_sequence: usize,
     /// See [`Document::empty_nulls`].
     empty_nulls: Vec<Vec<String>>,
+    /// See [`Document::plain_annotations`].
+    plain_annotations: Vec<String>,
     /// The last line ends the input without a line break.
     unterminated: bool,
 }
@@ -262,6 +266,7 @@ impl<'a> DocParser<'a> {
                     _ => {
                         self.record_empty_null();
                         if self.in_annotation() {
+                            self.record_plain_annotation();
                             Value::String(String::new())
                         } else {
                             Value::Null
@@ -284,6 +289,13 @@ impl<'a> DocParser<'a> {
                 Value::String(super::timestamp::normalize(&t).unwrap_or(t))
             }
             v => v,
+        }
+    }
+
+    /// Records the key of a plain annotation value (see [`Document::plain_annotations`]).
+    fn record_plain_annotation(&mut self) {
+        if self.path[1] == "annotations" && self.plain_annotations.len() < 10_000 {
+            self.plain_annotations.push(self.path[2].clone());
         }
     }
 
@@ -342,6 +354,7 @@ impl<'a> DocParser<'a> {
             _ => {
                 let s = self.plain(text, parent)?;
                 if self.in_annotation() {
+                    self.record_plain_annotation();
                     return Ok(Value::String(s));
                 }
                 Ok(

@@ -11,6 +11,11 @@ mod timestamp;
 pub use emit::{emit_document, emit_documents, emit_object};
 pub use parse::{parse_documents, parse_first_document, Document, Limits, YamlError};
 
+/// The RFC 3339 text Go prints for a YAML timestamp, if `s` is one go-yaml v3 accepts.
+pub fn timestamp_text(s: &str) -> Option<String> {
+    timestamp::normalize(s)
+}
+
 /// Which control characters [`find_control_char`] looks for.
 #[derive(Clone, Copy)]
 pub(crate) enum Controls {

@@ -86,6 +86,9 @@ pub struct Document {
     /// Paths (mapping keys only) of strings written with an explicit tag (`!!str 4`):
     /// Kustomize's replica count keeps a string only when quoting, not a tag, made it one.
     pub tagged_strings: Vec<Vec<String>>,
+    /// Keys of `metadata.annotations` written as plain scalars (`a: 1e10`, not `a: "1e10"`):
+    /// after a JSON 6902 patch Kustomize reads them back as YAML values.
+    pub plain_annotations: Vec<String>,
 }
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -121,6 +124,7 @@ struct Builder {
     stack: Vec<Frame>,
     empty_nulls: Vec<Vec<String>>,
     tagged_strings: Vec<Vec<String>>,
+    plain_annotations: Vec<String>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -133,6 +137,7 @@ impl Builder {
             stack: Vec::new(),
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
+            plain_annotations: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -260,6 +265,24 @@ impl Builder {
             && key(0, Some("metadata"))
             && (key(1, Some("annotations")) || (self.limits.raw_labels && key(1, Some("labels"))))
             && key(2, None)
+    }
+
+    /// Records the key of a plain annotation value being added.
+    fn record_plain_annotation(&mut self) {
+        if let Some(Frame::Map {
+            key: Some((k, false)),
+            ..
+        }) = self.stack.get(2)
+        {
+            let is_annotation = matches!(
+                self.stack.get(1),
+                Some(Frame::Map { key: Some((k, false)), .. }) if k == "annotations"
+            );
+            if is_annotation && self.plain_annotations.len() < 10_000 {
+                let k = k.clone();
+                self.plain_annotations.push(k);
+            }
+        }
     }
 
     /// The mapping keys leading to the value being added, if no list is on the way.
@@ -405,6 +428,7 @@ pub(super) fn parse_events(
                     line: doc_line,
                     empty_nulls: std::mem::take(&mut b.empty_nulls),
                     tagged_strings: std::mem::take(&mut b.tagged_strings),
+                    plain_annotations: std::mem::take(&mut b.plain_annotations),
                 });
                 if first_only {
                     break;
@@ -448,6 +472,9 @@ pub(super) fn parse_events(
                     }
                 } else if !limits.yaml11_booleans && !expecting_key && b.in_raw_metadata() {
                     // Kustomize reads annotations as the text written (`0x1F`, `~`).
+                    if style == ScalarStyle::Plain && tag.is_none() {
+                        b.record_plain_annotation();
+                    }
                     Value::String(text.into_owned())
                 } else {
                     let v = resolve_scalar(text, style, tag.as_deref(), &span)?;
