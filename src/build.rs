@@ -187,6 +187,13 @@ struct BuildMeta {
     managed_by: bool,
 }
 
+impl BuildMeta {
+    /// Whether any build metadata is asked for.
+    fn any(&self) -> bool {
+        self.origin || self.transformers || self.managed_by
+    }
+}
+
 struct Ctx {
     opts: BuildOptions,
     /// Whether a kustomization has chosen the schema (`openapi:`): Kustomize sets it
@@ -896,6 +903,8 @@ impl Ctx {
                 body: lp.body,
                 target,
                 options: lp.options,
+                // With any `buildMetadata`, Kustomize's objects carry build annotations.
+                build_annotations: self.meta.any(),
             };
             run_builtin(m, &b, api, &mut rec, || {
                 patch_step(step, "patchesJson6902", i, json, p, ldr)

@@ -320,6 +320,7 @@ pub fn decode_transformer(
                         body,
                         target,
                         options: lp.options,
+                        build_annotations: false,
                     }
                 }
                 (body, target) => Builtin::Patch(patching::LoadedPatch {

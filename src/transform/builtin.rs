@@ -40,6 +40,9 @@ pub enum Builtin<'a> {
         target: Selector,
         /// Name/kind change options (strategic-merge bodies).
         options: PatchOptions,
+        /// The objects carry build annotations (any `buildMetadata`), so a JSON patch may
+        /// add under `metadata.annotations` even when the object has none.
+        build_annotations: bool,
     },
     /// `NamespaceTransformer` (`namespace:`).
     Namespace {
@@ -128,7 +131,9 @@ pub fn apply(m: &mut ResMap, b: &Builtin<'_>, api: OpenApi<'_>) -> TransformResu
             body,
             target,
             options,
+            build_annotations,
         } => match body {
+            PatchBody::Json(ops) if *build_annotations => patch::apply_json6902(m, ops, target),
             PatchBody::Json(ops) => patch::apply_json6902_legacy(m, ops, target),
             PatchBody::Strategic(docs) => {
                 for d in docs {
