@@ -31,4 +31,5 @@ else
   # Drop klog's time stamp and source location, which change on every run.
   sed -i 's/^E[0-9]\{4\} [0-9:.]* *[0-9]* [a-z_.]*:[0-9]*\] //' "$case_dir/expected.err"
   echo "$case_dir: kubectl failed: $(cat "$case_dir/expected.err")"
+  echo "now write $case_dir/expected.words: one key word a line (the file, kind, option) that kagentctl's message must hold"
 fi
