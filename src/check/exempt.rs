@@ -100,16 +100,20 @@ pub(crate) fn locate(pf: &mut PolicyFile, src: &str, path: &Path) -> crate::Resu
     for (env, p) in pf.environments.iter_mut() {
         let unknown = super::levels::unknown_rules(p);
         if !unknown.is_empty() {
+            let field = format!("environments.{env}.rules");
+            let line = docs.first().map_or(1, |d| d.line_of(&field));
             return Err(crate::Error::invalid(
                 path,
                 format!(
-                    "environments.{env}.rules names unknown rule(s) {}; see docs/check.md for the rule ids",
+                    "line {line}: {field} names unknown rule(s) {}; see docs/check.md for the rule ids",
                     unknown.join(", ")
                 ),
             ));
         }
         for (i, e) in p.exemptions.iter_mut().enumerate() {
-            let at = format!("environments.{env}.exemptions[{i}]");
+            let field = format!("environments.{env}.exemptions[{i}]");
+            let line = docs.first().map_or(1, |d| d.line_of(&field));
+            let at = format!("line {line}: {field}");
             if e.reason.trim().is_empty() {
                 return Err(crate::Error::invalid(
                     path,
@@ -131,7 +135,7 @@ pub(crate) fn locate(pf: &mut PolicyFile, src: &str, path: &Path) -> crate::Resu
             }
             e.origin = Source {
                 file: Some(path.to_path_buf()),
-                line: docs.first().map(|d| d.line_of(&at)),
+                line: Some(line),
             };
         }
     }

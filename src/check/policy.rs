@@ -106,6 +106,15 @@ impl PolicyFile {
             .map(|d| d.value)
             .find(|v| !v.is_null())
             .unwrap_or(Value::Object(Map::new()));
+        if let Some((at, what)) = list_for_mapping(&value) {
+            let line = super::lines::field_lines(src)
+                .first()
+                .map_or(1, |d| d.line_of(&at));
+            return Err(crate::Error::invalid(
+                path,
+                format!("line {line}: {what} is a list; write it as a mapping (see docs/check.md)"),
+            ));
+        }
         let pf: PolicyFile = serde_json::from_value(value)
             .map_err(|e| crate::Error::invalid(path, format!("invalid policy: {e}")))?;
         if let Some(k) = &pf.kind {
@@ -131,6 +140,30 @@ impl PolicyFile {
     pub fn env(&self, env: &str) -> Option<&EnvPolicy> {
         self.environments.get(env)
     }
+}
+
+/// The first place of a policy where a list stands for a mapping (the file, an environment,
+/// an exemption), as (path, description). Serde would read such a list field by field in
+/// declaration order, so `[v1, CheckPolicy]` would pass for a policy: it is refused instead.
+fn list_for_mapping(v: &Value) -> Option<(String, String)> {
+    if v.is_array() {
+        return Some((String::new(), "the policy file".into()));
+    }
+    let envs = v.get("environments")?.as_object()?;
+    for (name, p) in envs {
+        let at = format!("environments.{name}");
+        if p.is_array() {
+            return Some((at.clone(), format!("{at} (the requirements of {name:?})")));
+        }
+        let Some(ex) = p.get("exemptions").and_then(Value::as_array) else {
+            continue;
+        };
+        if let Some(i) = ex.iter().position(Value::is_array) {
+            let at = format!("{at}.exemptions[{i}]");
+            return Some((at.clone(), format!("{at} (rule, resource, reason)")));
+        }
+    }
+    None
 }
 
 /// The rule ids of the policy, with a one-line description (for SARIF and docs).
