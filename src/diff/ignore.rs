@@ -104,9 +104,14 @@ impl Pattern {
                     after_bracket = true;
                     i = end + 1;
                 }
+                b']' => {
+                    return Err(format!(
+                        "unbalanced ] at byte {i}; a key holding ] is written [\"key\"]"
+                    ));
+                }
                 _ => {
                     let start = i;
-                    while i < b.len() && b[i] != b'.' && b[i] != b'[' {
+                    while i < b.len() && !matches!(b[i], b'.' | b'[' | b']') {
                         i += 1;
                     }
                     cur.push_str(&text[start..i]);
@@ -292,14 +297,30 @@ impl IgnoreRules {
             .map(|d| d.value)
             .find(|v| !v.is_null())
             .unwrap_or(Value::Object(Default::default()));
+        if value.is_array() {
+            // Serde would read a list as the fields in order (`- [data]` as `ignore: [data]`).
+            return Err(Error::invalid(
+                path,
+                "the ignore file is a list; write a mapping with the keys ignore and ignoreKinds",
+            ));
+        }
         let f: IgnoreFile = serde_json::from_value(value).map_err(|e| {
             Error::invalid(
                 path,
                 format!("invalid ignore file (keys: ignore, ignoreKinds): {e}"),
             )
         })?;
-        let mut rules = IgnoreRules::new(&f.ignore, &f.ignore_kinds, &path.display().to_string())
-            .map_err(|e| Error::invalid(path, e.to_string()))?;
+        let mut paths = Vec::with_capacity(f.ignore.len());
+        for (i, p) in f.ignore.iter().enumerate() {
+            let pattern = Pattern::parse(p).map_err(|e| {
+                Error::invalid(path, format!("ignore[{i}]: path {p:?} is not valid: {e}"))
+            })?;
+            paths.push(pattern);
+        }
+        let mut rules = IgnoreRules {
+            paths,
+            kinds: f.ignore_kinds,
+        };
         rules.kinds.dedup();
         Ok(rules)
     }
