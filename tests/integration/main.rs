@@ -19,6 +19,7 @@ mod emit;
 mod github_action;
 mod golden;
 mod hostile;
+mod hostile_surfaces;
 mod kubectl_plugin;
 mod phase_rules;
 mod pre_commit;
