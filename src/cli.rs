@@ -48,25 +48,7 @@ pub enum Command {
     Blame(crate::provenance::cli::BlameArgs),
 }
 
-/// The executable name under which kubectl finds kagentctl as its `kagent` plugin.
-pub const KUBECTL_PLUGIN_EXE: &str = "kubectl-kagent";
-
-/// The name kagentctl calls itself in help and errors: `kubectl kagent` when it runs as
-/// kubectl's plugin (executable named [`KUBECTL_PLUGIN_EXE`]), else `kagentctl`.
-pub fn program_name() -> &'static str {
-    static NAME: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
-    NAME.get_or_init(|| program_name_for(std::env::args_os().next().as_deref()))
-}
-
-/// [`program_name`] for a given `argv[0]` (kubectl passes the plugin's full path).
-pub fn program_name_for(argv0: Option<&std::ffi::OsStr>) -> &'static str {
-    let stem = argv0.map(Path::new).and_then(Path::file_stem);
-    if stem.is_some_and(|s| s == KUBECTL_PLUGIN_EXE) {
-        "kubectl kagent"
-    } else {
-        "kagentctl"
-    }
-}
+pub use crate::program::{program_name, program_name_for, KUBECTL_PLUGIN_EXE};
 
 impl Cli {
     /// Parses the process's arguments; help, usage and errors name the program `name`
@@ -242,10 +224,11 @@ pub fn run(cli: &Cli) -> Result<u8> {
             let comps = crate::components::parse_with(&t, &a.with)?;
             let made = crate::new_env::create(&t, &a.name, &a.from, &comps)?;
             eprintln!(
-                "kagentctl: wrote {}; render it with `kagentctl render --env {}`. policy.yaml has no section for it yet: copy the one of {} so `kagentctl check` applies a policy.",
+                "{p}: wrote {}; render it with `{p} render --env {}`. policy.yaml has no section for it yet: copy the one of {} so `{p} check` applies a policy.",
                 made.dir.join("kustomization.yaml").display(),
                 a.name,
-                a.from
+                a.from,
+                p = program_name()
             );
             Ok(0)
         }

@@ -110,8 +110,9 @@ pub fn man(a: &ManArgs) -> Result<Vec<u8>> {
     match pages.into_iter().find(|(name, _)| *name == wanted) {
         Some((_, text)) => Ok(text),
         None => Err(Error::Usage(format!(
-            "no man page for {:?}: name a subcommand (see `kagentctl --help`)",
-            a.command.as_deref().unwrap_or_default()
+            "no man page for {:?}: name a subcommand (see `{} --help`)",
+            a.command.as_deref().unwrap_or_default(),
+            crate::program::program_name()
         ))),
     }
 }

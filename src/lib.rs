@@ -104,6 +104,7 @@ pub mod memory;
 pub mod new_env;
 pub mod order;
 pub mod plugins;
+pub mod program;
 pub mod provenance;
 pub mod resource;
 pub mod schema;

@@ -91,7 +91,8 @@ fn open_tree(args: &CheckArgs) -> Result<crate::tree::KagentTree> {
     let (tree, found) = crate::tree::locate(args.root.as_deref(), env_root.as_deref(), &cwd)?;
     if found == crate::tree::Found::Embedded {
         eprintln!(
-            "kagentctl: no kubernetes/kagent found here or above; checking the tree built into kagentctl"
+            "{}: no kubernetes/kagent found here or above; checking the tree built into kagentctl",
+            crate::program::program_name()
         );
     }
     Ok(tree)

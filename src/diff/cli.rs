@@ -11,6 +11,7 @@ use super::source::{self, GitTree};
 use super::{diff_sets_with, Key};
 use crate::build::BuildOptions;
 use crate::error::{Error, Result};
+use crate::program::program_name;
 use crate::provenance::why::{self, Side};
 use crate::tree::{Found, KagentTree};
 
@@ -184,9 +185,10 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
     if different {
         if let Some(dir) = &args.check {
             eprintln!(
-                "kagentctl: the snapshots in {d} are stale; refresh them with \
-                 `kagentctl render --all-envs --out-dir {d}` and commit the result",
-                d = dir.display()
+                "{p}: the snapshots in {d} are stale; refresh them with \
+                 `{p} render --all-envs --out-dir {d}` and commit the result",
+                d = dir.display(),
+                p = program_name()
             );
         }
     }
@@ -244,7 +246,7 @@ fn explained(
 /// The command line of this run with `--format text` instead of markdown and without
 /// `--max-bytes`: what a reader runs to see everything a comment left out.
 fn rerun_command() -> String {
-    let mut out = vec!["kagentctl".to_string()];
+    let mut out = vec![program_name().to_string()];
     let mut args = std::env::args().skip(1).peekable();
     while let Some(a) = args.next() {
         if a == "--max-bytes" || a == "--format" {
@@ -364,7 +366,8 @@ fn open_tree(args: &DiffArgs) -> Result<KagentTree> {
             )));
         }
         eprintln!(
-            "kagentctl: no kubernetes/kagent found here or above; using the tree built into kagentctl"
+            "{}: no kubernetes/kagent found here or above; using the tree built into kagentctl",
+            program_name()
         );
     }
     Ok(tree)
@@ -472,8 +475,9 @@ fn compare_dirs(old: &Path, new: &Path, label: String) -> Result<Vec<Comparison>
 fn check_snapshots(tree: &KagentTree, dir: &Path, only: &[String]) -> Result<Vec<Comparison>> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
-            "{}: no such directory; create it with `kagentctl render --all-envs --out-dir {}`",
+            "{}: no such directory; create it with `{} render --all-envs --out-dir {}`",
             dir.display(),
+            program_name(),
             dir.display()
         )));
     }
@@ -500,9 +504,10 @@ fn check_snapshots(tree: &KagentTree, dir: &Path, only: &[String]) -> Result<Vec
             if c.old == new && text != crate::yaml::emit_documents(&new) {
                 c.text_differs = true;
                 c.notes.push(format!(
-                    "{} has the same objects but not the text `kagentctl render` writes \
+                    "{} has the same objects but not the text `{} render` writes \
                      (formatting or order)",
-                    path.display()
+                    path.display(),
+                    program_name()
                 ));
             }
         } else {

@@ -277,3 +277,46 @@ fn the_fill_script_produces_a_complete_manifest() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no archive for"));
 }
+
+/// The commands kagentctl's messages suggest name it as the user called it.
+#[cfg(unix)]
+#[test]
+fn messages_suggest_commands_under_the_plugin_name() {
+    let dir = plugin_dir();
+    let link = dir.path().join("kubectl-kagent");
+    let empty = tempfile::tempdir().expect("tmp");
+
+    let check = run(Command::new(&link)
+        .args(["check", "--env", "dev"])
+        .current_dir(empty.path())
+        .env_remove("KAGENTCTL_ROOT"));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with("kubectl kagent: no kubernetes/kagent found here or above"),
+        "{err}"
+    );
+
+    let missing = empty.path().join("snapshots");
+    let diff = run(Command::new(&link)
+        .args(["diff", "--root"])
+        .arg(tree())
+        .arg("--check")
+        .arg(&missing));
+    assert_eq!(diff.status.code(), Some(2), "{diff:?}");
+    let err = String::from_utf8_lossy(&diff.stderr);
+    assert!(
+        err.contains("create it with `kubectl kagent render --all-envs --out-dir"),
+        "{err}"
+    );
+
+    let plain = run(Command::new(kagentctl_bin())
+        .args(["diff", "--root"])
+        .arg(tree())
+        .arg("--check")
+        .arg(&missing));
+    let err = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        err.contains("create it with `kagentctl render --all-envs --out-dir"),
+        "{err}"
+    );
+}
