@@ -10,14 +10,22 @@
 //!   `kubectl kustomize` printed them.
 //! * `emit::<file>`: each `tests/fixtures/emit/*.yaml` (exact kubectl output) parses and
 //!   re-emits to the same bytes.
+//! * `smp::<case>`: strategic merge on its own: `tests/smp/<case>/patch.yaml` merged into
+//!   `target.yaml` with the built-in schema gives the object in `expected.yaml`, which
+//!   `kubectl kustomize` produced from the same resource and patch (the patch file's
+//!   leading comment says what the case is about).
 //! * `kubectl::<case>` (ignored: slow, needs kubectl): each conformance fixture still
 //!   agrees with a live `kubectl kustomize`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use kagentctl::resource::Gvk;
+use kagentctl::schema::openapi::OpenApi;
+use kagentctl::transform::smp::{merge, Outcome};
 use kagentctl::yaml::{emit_documents, parse_documents, Limits};
 use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{Map, Value};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -170,6 +178,44 @@ fn emit_round_trip(path: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
+/// The one mapping document of a YAML file.
+fn yaml_map(path: &Path) -> Result<Map<String, Value>, Failed> {
+    let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let docs =
+        parse_documents(&src, Limits::default()).map_err(|e| format!("{}: {e}", path.display()))?;
+    match docs.into_iter().next().map(|d| d.value) {
+        Some(Value::Object(m)) => Ok(m),
+        other => Err(format!("{}: not a map: {other:?}", path.display()).into()),
+    }
+}
+
+fn smp_case(case: &Path) -> Result<(), Failed> {
+    let mut target = yaml_map(&case.join("target.yaml"))?;
+    let patch = yaml_map(&case.join("patch.yaml"))?;
+    let want = yaml_map(&case.join("expected.yaml"))?;
+    let field = |k: &str| target.get(k).and_then(Value::as_str).unwrap_or("");
+    let gvk = Gvk::from_api_version(field("apiVersion"), field("kind"));
+    let outcome = merge(&mut target, &patch, &gvk, OpenApi::BUILTIN)
+        .map_err(|e| format!("merge failed: {e}"))?;
+    if outcome != Outcome::Merged {
+        return Err(format!("expected a merge, got {outcome:?}").into());
+    }
+    if target != want {
+        let pretty = |m: Map<String, Value>| {
+            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+        };
+        let (want, got) = (pretty(want), pretty(target));
+        let diff = similar::TextDiff::from_lines(&want, &got);
+        return Err(diff
+            .unified_diff()
+            .context_radius(3)
+            .header("expected.yaml", "merged")
+            .to_string()
+            .into());
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
@@ -200,6 +246,14 @@ fn main() {
         trials.push(Trial::test(format!("emit::{name}"), move || {
             emit_round_trip(&path)
         }));
+    }
+    let smp = entries(&repo().join("tests/smp"), |p| {
+        p.join("patch.yaml").is_file()
+    });
+    assert!(smp.len() >= 10, "strategic-merge cases missing");
+    for case in smp {
+        let name = name_of(&case);
+        trials.push(Trial::test(format!("smp::{name}"), move || smp_case(&case)));
     }
     libtest_mimic::run(&args, trials).exit();
 }
