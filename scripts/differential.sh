@@ -3,13 +3,14 @@
 # with `kubectl kustomize` and with kagentctl, two at a time, and reports every divergence.
 #
 # Usage: scripts/differential.sh [--count N] [--seed S] [--keep-failures DIR] [--bin PATH]
-#                                [--jobs J] [--no-minimise]
+#                                [--jobs J] [--gen PATH] [--no-minimise]
 #
 #   --count N            trees to try (default 200)
 #   --seed S             first tree's seed; trees use seeds S*1000000 + 0..N-1 (default 1)
 #   --keep-failures DIR  copy each diverging tree (minimised) there, with both outputs
 #   --bin PATH           kagentctl binary (default target/release/kagentctl, else target/debug)
 #   --jobs J             trees built in parallel (default 2)
+#   --gen PATH           tree generator binary (default: build examples/difftree)
 #   --no-minimise        report trees as generated
 #
 # A tree passes when both tools print the same bytes, or both fail. Per divergence it
@@ -20,7 +21,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 
-count=200 seed=1 keep= bin= jobs=2 minimise=1
+count=200 seed=1 keep= bin= jobs=2 minimise=1 gen=
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count="$2"; shift 2 ;;
@@ -28,8 +29,9 @@ while [ $# -gt 0 ]; do
     --keep-failures) keep="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
+    --gen) gen="$2"; shift 2 ;;
     --no-minimise) minimise=0; shift ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,8 +41,11 @@ if [ -z "$bin" ]; then
   else bin="$repo/target/debug/kagentctl"; fi
 fi
 [ -x "$bin" ] || { echo "$bin: not built (cargo build)" >&2; exit 2; }
-(cd "$repo" && cargo build -q --example difftree) >&2
-gen="$repo/target/debug/examples/difftree"
+if [ -z "$gen" ]; then
+  (cd "$repo" && cargo build -q --example difftree) >&2
+  gen="$repo/target/debug/examples/difftree"
+fi
+[ -x "$gen" ] || { echo "$gen: not an executable generator" >&2; exit 2; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -350,8 +350,15 @@ impl Ctx {
     }
 
     /// Appends a transformation record (`configuredBy` lines, two-space indented) to
-    /// every resource of `m`.
+    /// every resource of `m` (with `transformerAnnotations`).
     fn record_transformation(&self, m: &mut ResMap, kfile: &Path, configured_by: &str) {
+        if self.meta.any() {
+            // With any build metadata Kustomize records each transformer on every object
+            // by setting all its annotations again, as strings: none is plain any more.
+            for r in m.iter_mut() {
+                r.plain_annotations.clear();
+            }
+        }
         if !self.meta.transformers {
             return;
         }

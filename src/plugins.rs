@@ -434,7 +434,12 @@ pub fn decode_patch(ldr: &Loader, kfile: &Path, p: &Patch) -> Result<LoadedPatch
         (false, true) => (inline.to_string(), format!("[patch: {inline:?}]")),
         (true, false) => (ldr.read_string(path)?.1, format!("[path: {path:?}]")),
     };
-    let body = patching::parse(&text, &source).map_err(|e| Error::invalid(kfile, e))?;
+    let body = if p.target.is_some() {
+        patching::parse_targeted(&text, &source)
+    } else {
+        patching::parse(&text, &source)
+    }
+    .map_err(|e| Error::invalid(kfile, e))?;
     let opt = |k: &str| {
         p.options
             .as_ref()

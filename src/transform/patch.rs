@@ -22,19 +22,34 @@ pub enum PatchBody {
 
 /// Parses patch text, deciding like Kustomize whether it is strategic-merge or JSON 6902.
 pub fn parse(text: &str, source: &str) -> Result<PatchBody, String> {
-    parse_with(text, source, false)
+    parse_with(text, source, false, false)
+}
+
+/// Parses the patch of a `patches:` entry (or `PatchTransformer`) that has a `target`:
+/// Kustomize copies such a patch's labels and annotations as text onto a copy per selected
+/// object, so they are read as the text written (a null is the text `null`), as under
+/// `patchesStrategicMerge:`.
+pub fn parse_targeted(text: &str, source: &str) -> Result<PatchBody, String> {
+    parse_with(text, source, true, false)
 }
 
 /// Parses a patch listed under `patchesStrategicMerge:` (or given to the builtin
 /// PatchStrategicMergeTransformer): Kustomize reads its labels and annotations as the
 /// text written, and a null there is the text `null`, not a deletion.
 pub fn parse_legacy_smp(text: &str, source: &str) -> Result<PatchBody, String> {
-    parse_with(text, source, true)
+    parse_with(text, source, true, true)
 }
 
-fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, String> {
+/// `raw_metadata`: labels and annotations read as text; `legacy`: a `patchesStrategicMerge`
+/// file (an empty first document is allowed).
+fn parse_with(
+    text: &str,
+    source: &str,
+    raw_metadata: bool,
+    legacy: bool,
+) -> Result<PatchBody, String> {
     let limits = Limits {
-        raw_labels: legacy,
+        raw_labels: raw_metadata,
         ..Limits::default()
     };
     let docs = parse_documents(text, limits)
@@ -43,20 +58,18 @@ fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, Strin
     // empty first document (`---` then `---`) is a null JSON patch, so a file with objects
     // after it qualifies as both kinds of patch.
     let empty_first = docs.len() > 1 && docs[0].value.is_null();
-    let docs: Vec<Value> = docs
+    let docs: Vec<(Value, Vec<String>)> = docs
         .into_iter()
-        .map(|d| d.value)
-        .filter(|v| !v.is_null())
+        .filter(|d| !d.value.is_null())
+        .map(|d| (d.value, d.plain_annotations))
         .collect();
     if empty_first && !legacy && !docs.is_empty() {
         return Err(format!(
             "illegally qualifies as both an SM and JSON patch (its first document is empty): {source}"
         ));
     }
-    if docs.len() == 1 && docs[0].is_array() {
-        let ops: json_patch::Patch = serde_json::from_value(docs[0].clone())
-            .map_err(|e| format!("unable to parse SM or JSON patch from {source}: {e}"))?;
-        return Ok(PatchBody::Json(ops));
+    if docs.len() == 1 && docs[0].0.is_array() {
+        return json_ops(text, source).map(PatchBody::Json);
     }
     if docs.is_empty() {
         return Err(format!(
@@ -64,11 +77,13 @@ fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, Strin
         ));
     }
     let mut out = Vec::with_capacity(docs.len());
-    for d in docs {
+    for (d, plain) in docs {
         match d {
             Value::Object(mut m) => {
-                if !legacy {
-                    null_annotations_delete(&mut m);
+                if raw_metadata {
+                    drop_empty_metadata_maps(&mut m);
+                } else {
+                    null_annotations_delete(&mut m, &plain);
                 }
                 expand_list(m, &mut out)
             }
@@ -78,16 +93,50 @@ fn parse_with(text: &str, source: &str, legacy: bool) -> Result<PatchBody, Strin
     Ok(PatchBody::Strategic(out))
 }
 
+/// A JSON 6902 operation list as Kustomize reads it: text that starts with `[` is JSON;
+/// anything else is YAML read by go-yaml v2 (YAML 1.1 booleans, timestamps kept as
+/// written, repeated keys allowed), first document only.
+fn json_ops(text: &str, source: &str) -> Result<json_patch::Patch, String> {
+    let bad = |e: String| format!("unable to parse SM or JSON patch from {source}: {e}");
+    let value: Value = if text.starts_with('[') {
+        serde_json::from_str(text).map_err(|e| bad(e.to_string()))?
+    } else {
+        crate::yaml::parse::parse_first_document(text, Limits::kustomization())
+            .map_err(|e| bad(e.to_string()))?
+            .map(|d| d.value)
+            .unwrap_or(Value::Null)
+    };
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
 /// Annotations are read as the text written, but in a strategic-merge patch an annotation
-/// written as null (`~`, `null`, nothing) deletes, as in Kustomize.
-fn null_annotations_delete(m: &mut Map<String, Value>) {
+/// written as a plain null (`~`, `null`, nothing) deletes, as in Kustomize; a quoted or
+/// tagged one (`""`, `!!str null`) stays text.
+fn null_annotations_delete(m: &mut Map<String, Value>, plain: &[String]) {
     if let Some(Value::Object(a)) = m
         .get_mut("metadata")
         .and_then(|md| md.get_mut("annotations"))
     {
-        for v in a.values_mut() {
-            if matches!(v.as_str(), Some("" | "~" | "null" | "Null" | "NULL")) {
+        for (k, v) in a.iter_mut() {
+            let null_text = matches!(v.as_str(), Some("" | "~" | "null" | "Null" | "NULL"));
+            if null_text && plain.iter().any(|p| p == k) {
                 *v = Value::Null;
+            }
+        }
+    }
+}
+
+/// Kustomize copies the labels and annotations of a patch it applies to selected objects
+/// as string maps, and an empty map (or a null, or no map) removes the field from the patch,
+/// so it leaves the target's labels or annotations alone.
+fn drop_empty_metadata_maps(m: &mut Map<String, Value>) {
+    if let Some(Value::Object(md)) = m.get_mut("metadata") {
+        for key in ["labels", "annotations"] {
+            let empty = md
+                .get(key)
+                .is_some_and(|v| v.as_object().is_none_or(Map::is_empty));
+            if empty {
+                md.remove(key);
             }
         }
     }
@@ -352,6 +401,15 @@ fn json6902(
                 .is_some_and(|a| a.as_object().is_some_and(Map::is_empty))
             {
                 md.remove("annotations");
+            }
+            // Kustomize reads the annotations back through Go's float64 and prints
+            // numbers as Go does (`1e+10`, `1.234567e+06`).
+            if let Some(Value::Object(a)) = md.get_mut("annotations") {
+                for v in a.values_mut() {
+                    if let Value::Number(n) = v {
+                        *v = Value::String(go_float_text(n.as_f64().unwrap_or(0.0)));
+                    }
+                }
             }
         }
         res.map_err(|e| format!("{}: applying JSON 6902 patch: {e}", r.id()))?;
