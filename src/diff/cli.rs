@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::format::{self, Format, Options, Section};
 use super::ignore::{self, IgnoreRules};
+use super::immutable;
 use super::source::{self, GitTree};
 use super::{diff_sets_with, Key};
 use crate::build::BuildOptions;
@@ -143,12 +144,17 @@ pub fn run(args: &DiffArgs) -> Result<i32> {
     let sections: Vec<Section> = comparisons
         .iter()
         .zip(ignored)
-        .map(|(c, ignored)| Section {
-            label: c.label.clone(),
-            notes: c.notes.clone(),
-            report: diff_sets_with(&c.old, &c.new, args.detect_renames),
-            text_differs: c.text_differs,
-            ignored,
+        .map(|(c, ignored)| {
+            let report = diff_sets_with(&c.old, &c.new, args.detect_renames);
+            let mut notes = c.notes.clone();
+            notes.extend(immutable::notes(&report.entries));
+            Section {
+                label: c.label.clone(),
+                notes,
+                report,
+                text_differs: c.text_differs,
+                ignored,
+            }
         })
         .collect();
     let opts = Options {

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Map, Value};
 
+use super::immutable::immutable_changes;
 use super::paths::{key_path, Change};
 use super::{Entry, Report, Status};
 
@@ -146,6 +147,13 @@ fn text(sections: &[Section], paths: bool, opts: &Options) -> String {
         }
         for e in &sec.report.entries {
             push_line(&mut out, &e.header(), color(header_style(e.status)));
+            for c in immutable_changes(e) {
+                push_line(
+                    &mut out,
+                    &format!("  ! {}: {}", c.path, c.reason),
+                    color(RED),
+                );
+            }
             if paths {
                 for line in path_lines(e) {
                     out.push_str("  ");
@@ -261,8 +269,17 @@ fn summary_table(sections: &[Section]) -> String {
 fn details(e: &Entry, opts: &Options) -> String {
     let body = e.unified(opts.context);
     let fence = fence_for(&body);
+    let mut warnings = String::new();
+    for c in immutable_changes(e) {
+        let _ = writeln!(
+            warnings,
+            "> :warning: <code>{}</code>: {}\n",
+            html_escape(&c.path),
+            html_escape(&c.reason)
+        );
+    }
     format!(
-        "\n<details>\n<summary><code>{}</code></summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
+        "\n<details>\n<summary><code>{}</code></summary>\n\n{warnings}{fence}diff\n{body}{fence}\n\n</details>\n",
         html_escape(&e.header())
     )
 }
@@ -374,6 +391,14 @@ fn entry_json(e: &Entry, opts: &Options) -> Value {
             })
             .collect();
         obj.insert("fields".into(), fields.into());
+    }
+    let fixed = immutable_changes(e);
+    if !fixed.is_empty() {
+        let fixed: Vec<Value> = fixed
+            .into_iter()
+            .map(|c| json!({"path": c.path, "reason": c.reason}))
+            .collect();
+        obj.insert("immutable".into(), fixed.into());
     }
     if !e.secret_keys.is_empty() {
         let keys: Vec<Value> = e

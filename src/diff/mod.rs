@@ -14,10 +14,14 @@
 //! the same kind and namespace differ only in that suffix, they are reported as one changed
 //! resource (`~ ConfigMap kagent/kagent-config-742d79c4gt -> kagent-config-...`) instead
 //! of a removal plus an addition. Every other rename is a removal plus an addition.
+//!
+//! [`immutable`] names the changes `kubectl apply` cannot make to a live object (a
+//! selector, a StatefulSet's volume claim templates, a binding's `roleRef`, ...).
 
 pub mod cli;
 pub mod format;
 pub mod ignore;
+pub mod immutable;
 pub mod mask;
 pub mod paths;
 pub mod rename;

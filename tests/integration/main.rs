@@ -14,6 +14,7 @@ mod cli;
 mod components;
 mod diff;
 mod diff_bench;
+mod diff_immutable;
 mod diff_review;
 mod emit;
 mod github_action;
