@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${1:-60}
 shift 2>/dev/null || true
-targets=${*:-"kustomization resources smp json6902 emit yaml_paths"}
+targets=${*:-"kustomization resources smp json6902 emit yaml_paths policy crd names ignore argocd"}
 mkdir -p logs
 for t in $targets; do
   mkdir -p "corpus/$t"
