@@ -108,6 +108,7 @@ pub mod program;
 pub mod provenance;
 pub mod resource;
 pub mod schema;
+pub mod settings;
 pub mod transform;
 pub mod tree;
 pub mod version;

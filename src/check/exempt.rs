@@ -95,13 +95,17 @@ impl SuppressionKind {
 }
 
 /// Validates the exemptions of a freshly parsed policy and records the line of each.
-pub(crate) fn locate(pf: &mut PolicyFile, src: &str, path: &Path) -> crate::Result<()> {
-    let docs = super::lines::field_lines(src);
+pub(crate) fn locate(
+    pf: &mut PolicyFile,
+    lines: &super::lines::DocLines,
+    path: &Path,
+) -> crate::Result<()> {
     for (env, p) in pf.environments.iter_mut() {
         let unknown = super::levels::unknown_rules(p);
         if !unknown.is_empty() {
-            let field = format!("environments.{env}.rules");
-            let line = docs.first().map_or(1, |d| d.line_of(&field));
+            let at = crate::settings::key_step("environments", env);
+            let field = format!("{at}.rules");
+            let line = lines.line_of(&field).max(1);
             return Err(crate::Error::invalid(
                 path,
                 format!(
@@ -111,8 +115,11 @@ pub(crate) fn locate(pf: &mut PolicyFile, src: &str, path: &Path) -> crate::Resu
             ));
         }
         for (i, e) in p.exemptions.iter_mut().enumerate() {
-            let field = format!("environments.{env}.exemptions[{i}]");
-            let line = docs.first().map_or(1, |d| d.line_of(&field));
+            let field = format!(
+                "{}.exemptions[{i}]",
+                crate::settings::key_step("environments", env)
+            );
+            let line = lines.line_of(&field).max(1);
             let at = format!("line {line}: {field}");
             if e.reason.trim().is_empty() {
                 return Err(crate::Error::invalid(

@@ -99,34 +99,62 @@ pub struct EnvPolicy {
 impl PolicyFile {
     /// Parses a policy file's text.
     pub fn parse(src: &str, path: &FsPath) -> crate::Result<PolicyFile> {
-        let docs = crate::yaml::parse_documents(src, crate::yaml::Limits::default())
-            .map_err(|e| crate::Error::yaml(path, e))?;
-        let value = docs
-            .into_iter()
-            .map(|d| d.value)
-            .find(|v| !v.is_null())
-            .unwrap_or(Value::Object(Map::new()));
+        let (value, lines) = crate::settings::one_document(src, path, "a policy file")?;
         if let Some((at, what)) = list_for_mapping(&value) {
-            let line = super::lines::field_lines(src)
-                .first()
-                .map_or(1, |d| d.line_of(&at));
+            let line = lines.line_of(&at).max(1);
             return Err(crate::Error::invalid(
                 path,
                 format!("line {line}: {what} is a list; write it as a mapping (see docs/check.md)"),
             ));
         }
-        let pf: PolicyFile = serde_json::from_value(value)
-            .map_err(|e| crate::Error::invalid(path, format!("invalid policy: {e}")))?;
-        if let Some(k) = &pf.kind {
-            if k != "CheckPolicy" {
+        let pf: PolicyFile = crate::settings::from_value(value, &lines, path, "policy", bad_field)?;
+        let line = |f: &str| lines.line_of(f).max(1);
+        if let Some(k) = pf.kind.as_deref().filter(|k| *k != "CheckPolicy") {
+            return Err(crate::Error::invalid(
+                path,
+                format!(
+                    "line {}: kind is {k:?}; a policy file has kind: CheckPolicy",
+                    line("kind")
+                ),
+            ));
+        }
+        if let Some(v) = pf.api_version.as_deref().filter(|v| *v != API_VERSION) {
+            return Err(crate::Error::invalid(
+                path,
+                format!(
+                    "line {}: apiVersion is {v:?}; a policy file has apiVersion: {API_VERSION}",
+                    line("apiVersion")
+                ),
+            ));
+        }
+        for (env, p) in &pf.environments {
+            let at = crate::settings::key_step("environments", env);
+            if let Some(n) = p.min_replicas.filter(|n| *n < 0) {
+                let f = format!("{at}.minReplicas");
                 return Err(crate::Error::invalid(
                     path,
-                    format!("kind is {k:?}; a policy file has kind: CheckPolicy"),
+                    format!(
+                        "line {}: {f} is {n}; a replica count is 0 or more",
+                        line(&f)
+                    ),
+                ));
+            }
+            if p.pod_anti_affinity
+                .as_deref()
+                .is_some_and(|k| k.trim().is_empty())
+            {
+                let f = format!("{at}.podAntiAffinity");
+                return Err(crate::Error::invalid(
+                    path,
+                    format!(
+                        "line {}: {f} is empty; give a topology key (kubernetes.io/hostname)",
+                        line(&f)
+                    ),
                 ));
             }
         }
         let mut pf = pf;
-        super::exempt::locate(&mut pf, src, path)?;
+        super::exempt::locate(&mut pf, &lines, path)?;
         Ok(pf)
     }
 
@@ -142,6 +170,44 @@ impl PolicyFile {
     }
 }
 
+/// The policy file's `apiVersion`.
+pub const API_VERSION: &str = "kagentctl.vapora.io/v1alpha1";
+
+/// The path of the field of a policy that serde refuses: a top-level key, a key of an
+/// environment, or an exemption.
+fn bad_field(v: &Value) -> Option<String> {
+    use crate::settings::{first_bad_key, key_step};
+    let top = first_bad_key::<PolicyFile>(v)?;
+    if top != "environments" {
+        return Some(key_step("", top));
+    }
+    let envs = v.get("environments");
+    let Some(envs) = envs.and_then(Value::as_object) else {
+        return Some(top.to_string());
+    };
+    for (name, p) in envs {
+        let at = key_step("environments", name);
+        let Some(k) = first_bad_key::<EnvPolicy>(p) else {
+            if serde_json::from_value::<EnvPolicy>(p.clone()).is_err() {
+                return Some(at);
+            }
+            continue;
+        };
+        let at = key_step(&at, k);
+        if k == "exemptions" {
+            if let Some(i) = p[k].as_array().and_then(|ex| {
+                ex.iter().position(|e| {
+                    serde_json::from_value::<super::exempt::Exemption>(e.clone()).is_err()
+                })
+            }) {
+                return Some(format!("{at}[{i}]"));
+            }
+        }
+        return Some(at);
+    }
+    Some(top.to_string())
+}
+
 /// The first place of a policy where a list stands for a mapping (the file, an environment,
 /// an exemption), as (path, description). Serde would read such a list field by field in
 /// declaration order, so `[v1, CheckPolicy]` would pass for a policy: it is refused instead.
@@ -151,7 +217,7 @@ fn list_for_mapping(v: &Value) -> Option<(String, String)> {
     }
     let envs = v.get("environments")?.as_object()?;
     for (name, p) in envs {
-        let at = format!("environments.{name}");
+        let at = crate::settings::key_step("environments", name);
         if p.is_array() {
             return Some((at.clone(), format!("{at} (the requirements of {name:?})")));
         }

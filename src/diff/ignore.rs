@@ -290,13 +290,7 @@ impl IgnoreRules {
     /// Reads an ignore file.
     pub fn load(path: &Path) -> Result<IgnoreRules> {
         let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let docs = crate::yaml::parse_documents(&src, crate::yaml::Limits::default())
-            .map_err(|e| Error::yaml(path, e))?;
-        let value = docs
-            .into_iter()
-            .map(|d| d.value)
-            .find(|v| !v.is_null())
-            .unwrap_or(Value::Object(Default::default()));
+        let (value, lines) = crate::settings::one_document(&src, path, "the ignore file")?;
         if value.is_array() {
             // Serde would read a list as the fields in order (`- [data]` as `ignore: [data]`).
             return Err(Error::invalid(
@@ -304,16 +298,28 @@ impl IgnoreRules {
                 "the ignore file is a list; write a mapping with the keys ignore and ignoreKinds",
             ));
         }
-        let f: IgnoreFile = serde_json::from_value(value).map_err(|e| {
-            Error::invalid(
-                path,
-                format!("invalid ignore file (keys: ignore, ignoreKinds): {e}"),
-            )
-        })?;
+        let f: IgnoreFile = crate::settings::from_value(
+            value,
+            &lines,
+            path,
+            "ignore file (keys: ignore, ignoreKinds)",
+            |v| {
+                let k = crate::settings::first_bad_key::<IgnoreFile>(v)?;
+                let items = v[k].as_array().into_iter().flatten();
+                Some(match items.enumerate().find(|(_, x)| !x.is_string()) {
+                    Some((i, _)) => format!("{k}[{i}]"),
+                    None => k.to_string(),
+                })
+            },
+        )?;
         let mut paths = Vec::with_capacity(f.ignore.len());
         for (i, p) in f.ignore.iter().enumerate() {
             let pattern = Pattern::parse(p).map_err(|e| {
-                Error::invalid(path, format!("ignore[{i}]: path {p:?} is not valid: {e}"))
+                let line = lines.line_of(&format!("ignore[{i}]")).max(1);
+                Error::invalid(
+                    path,
+                    format!("line {line}: ignore[{i}]: path {p:?} is not valid: {e}"),
+                )
             })?;
             paths.push(pattern);
         }

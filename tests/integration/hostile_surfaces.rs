@@ -90,6 +90,69 @@ fn policy_errors_name_the_file_and_line() {
 }
 
 #[test]
+fn wrong_types_and_unknown_keys_in_a_policy_name_their_line() {
+    for (policy, want) in [
+        (
+            "environments:\n  prod:\n    minReplica: 3\n",
+            "line 3: environments.prod.minReplica: invalid policy: unknown field",
+        ),
+        (
+            "kind: CheckPolicy\nenvironments:\n  prod:\n    livenessProbe: true\n    minReplicas: three\n",
+            "line 5: environments.prod.minReplicas: invalid policy: invalid type",
+        ),
+        ("\nbogus: 1\n", "line 2: bogus: invalid policy: unknown field"),
+        (
+            "environments:\n  a.b:\n    pinnedImages: 1\n",
+            "line 3: environments[\"a.b\"].pinnedImages:",
+        ),
+        (
+            "environments:\n  prod:\n    exemptions:\n      - {rule: r, resource: a/b, reason: r}\n      - rule: r\n        resource: a/b\n        reason: r\n        extra: 1\n",
+            "line 5: environments.prod.exemptions[1]: invalid policy: unknown field `extra`",
+        ),
+        (
+            "environments:\n  prod:\n    rules: {network-policy: fatal}\n",
+            "line 3: environments.prod.rules: invalid policy: unknown variant `fatal`",
+        ),
+        (
+            "environments:\n  prod:\n    minReplicas: -5\n",
+            "line 3: environments.prod.minReplicas is -5",
+        ),
+        (
+            "environments:\n  prod:\n    podAntiAffinity: ' '\n",
+            "line 3: environments.prod.podAntiAffinity is empty",
+        ),
+        (
+            "apiVersion: kagentctl.vapora.io/v2\n",
+            "line 1: apiVersion is \"kagentctl.vapora.io/v2\"",
+        ),
+        ("\n\nkind: Other\n", "line 3: kind is \"Other\""),
+    ] {
+        let (code, err) = check_policy(policy.as_bytes());
+        assert_eq!(code, Some(2), "{policy}: {err}");
+        assert!(err.contains(&format!("policy.yaml: {want}")), "{policy}: {err}");
+    }
+}
+
+#[test]
+fn a_second_document_in_a_policy_is_refused_not_ignored() {
+    // Only the first non-empty document was read: the requirements below were dropped.
+    let (code, err) =
+        check_policy(b"---\n---\nenvironments: {}\n---\nenvironments: {prod: {minReplicas: 9}}\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("policy.yaml: line 5: a second YAML document"),
+        "{err}"
+    );
+    // Lines count from the document that is read, not from an empty first one.
+    let (code, err) = check_policy(b"---\n---\nenvironments:\n  prod:\n    minReplicas: x\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("line 5: environments.prod.minReplicas"),
+        "{err}"
+    );
+}
+
+#[test]
 fn deep_huge_binary_and_recursive_policies_are_errors() {
     let deep = format!(
         "environments: {}{}\n",
@@ -342,6 +405,39 @@ fn unbalanced_or_empty_ignore_patterns_are_usage_errors() {
 }
 
 #[test]
+fn ignore_file_errors_name_their_line_and_a_second_document_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join(".kagentctl-diff.yaml");
+    for (text, want) in [
+        (
+            "ignore:\n  - data.x\nignoreKind: [Secret]\n",
+            "line 3: ignoreKind: invalid ignore file",
+        ),
+        (
+            "ignore:\n  - data.x\n  - {a: b}\n",
+            "line 3: ignore[1]: invalid ignore file",
+        ),
+        ("\nignore: data.k\n", "line 2: ignore: invalid ignore file"),
+        (
+            "ignore: [data.x]\n---\nignore: [data.k]\n",
+            "line 3: a second YAML document",
+        ),
+        (
+            "ignore:\n  - data.x\n  - \"a[\"\n",
+            "line 3: ignore[1]: path \"a[\"",
+        ),
+    ] {
+        std::fs::write(&file, text).expect("write");
+        let (code, err) = diff(tmp.path(), &[]);
+        assert_eq!(code, Some(2), "{text}: {err}");
+        assert!(
+            err.contains(&format!(".kagentctl-diff.yaml: {want}")),
+            "{text}: {err}"
+        );
+    }
+}
+
+#[test]
 fn a_hostile_ignore_file_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().expect("tmp");
     let file = tmp.path().join(".kagentctl-diff.yaml");
@@ -356,7 +452,7 @@ fn a_hostile_ignore_file_is_an_error_naming_it() {
     std::fs::write(&file, "ignore:\n  - data.k\n  - \"a[\"\n").expect("write");
     let (code, err) = diff(tmp.path(), &[]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("ignore[1]: path \"a[\""), "{err}");
+    assert!(err.contains("line 3: ignore[1]: path \"a[\""), "{err}");
     assert_eq!(err.matches(".kagentctl-diff.yaml").count(), 1, "{err}");
     std::fs::write(&file, b"ignore: [\xff]\n").expect("write");
     let (code, err) = diff(tmp.path(), &[]);
