@@ -1,0 +1,108 @@
+//! The build-metadata annotations (`buildMetadata:` of the top kustomization): where
+//! each object came from (`config.kubernetes.io/origin`) and which transformers touched
+//! it (`alpha.config.kubernetes.io/transformations`), with paths relative to the top.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::load;
+use crate::resource::{ResMap, TRANSFORMATIONS_ANNOTATION};
+
+use super::Ctx;
+
+/// `buildMetadata:` of the top-level kustomization (applies to the whole tree).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct BuildMeta {
+    pub(super) origin: bool,
+    pub(super) transformers: bool,
+    pub(super) managed_by: bool,
+}
+
+impl BuildMeta {
+    /// Whether any build metadata is asked for.
+    pub(super) fn any(&self) -> bool {
+        self.origin || self.transformers || self.managed_by
+    }
+}
+
+/// `path` relative to `base` (both absolute), with `..` steps where needed.
+fn pathdiff(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.display().to_string()
+}
+
+impl Ctx {
+    /// A file's path relative to the top kustomization's directory, for origins.
+    pub(super) fn configured_in_path(&self, file: &Path) -> String {
+        let top = self.stack.first().cloned().unwrap_or_default();
+        let canon = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        match canon.strip_prefix(&top) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => pathdiff(&canon, &top),
+        }
+    }
+
+    /// The kustomization file's path relative to the top kustomization, for origins.
+    pub(super) fn configured_in(&self, kfile: &Path) -> String {
+        let name = kfile
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        load::clean(&self.origin_dir.join(name))
+            .display()
+            .to_string()
+    }
+
+    /// Records that builtin transformer `kind` ran on every resource now in `m`.
+    pub(super) fn record_transformer(&self, m: &mut ResMap, kfile: &Path, kind: &str) {
+        self.record_transformation(
+            m,
+            kfile,
+            &format!("  apiVersion: builtin\n  kind: {kind}\n"),
+        );
+    }
+
+    /// Appends a transformation record (`configuredBy` lines, two-space indented) to
+    /// every resource of `m` (with `transformerAnnotations`).
+    pub(super) fn record_transformation(&self, m: &mut ResMap, kfile: &Path, configured_by: &str) {
+        if self.meta.any() {
+            // With any build metadata Kustomize records each transformer on every object
+            // by setting all its annotations again, as strings: none is plain any more.
+            for r in m.iter_mut() {
+                r.plain_annotations.clear();
+            }
+        }
+        if !self.meta.transformers {
+            return;
+        }
+        let mut entry = format!(
+            "- configuredIn: {}\n  configuredBy:\n",
+            self.configured_in(kfile)
+        );
+        for line in configured_by.lines() {
+            entry.push_str("  ");
+            entry.push_str(line);
+            entry.push('\n');
+        }
+        for r in m.iter_mut() {
+            let mut text = r
+                .metadata_map("annotations")
+                .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            text.push_str(&entry);
+            r.set_annotation(TRANSFORMATIONS_ANNOTATION, text);
+        }
+    }
+}

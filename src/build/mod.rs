@@ -1,0 +1,283 @@
+//! The build pipeline (Kustomize's `KustTarget`): accumulate resources depth-first, run
+//! generators, components and transformers per kustomization, then hash suffixes, name
+//! references and ordering at the top.
+//!
+//! This module holds the build's context (`Ctx`: options, schema, recorder, warnings)
+//! and the steps at the top; `accumulate` walks the tree, `transformers` runs one
+//! kustomization's transformer fields and `annotations` writes the `buildMetadata`
+//! annotations.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::kustomization::Kustomization;
+pub use crate::load::LoadRestrictor;
+use crate::load::{self, Loader};
+use crate::provenance::{Provenance, Recorder, StepDesc, StepKind};
+use crate::resource::{ResMap, Resource};
+use crate::schema::custom::{CustomTable, Mode};
+use crate::schema::openapi::OpenApi;
+use crate::schema::{default_config, TransformerConfig};
+use crate::transform::builtin::{self, Builtin};
+use crate::transform::{hash, nameref, vars};
+
+mod accumulate;
+mod annotations;
+mod transformers;
+
+use annotations::BuildMeta;
+
+/// Options of a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// File-system restriction.
+    pub load_restrictor: LoadRestrictor,
+    /// Record who wrote each value ([`crate::provenance`]); off by default (it costs time
+    /// and memory).
+    pub provenance: bool,
+}
+
+/// A finished build: the resources in output order and the warnings to show.
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    /// Resources, sorted for output.
+    pub resources: ResMap,
+    /// Deprecation and other warnings (for stderr).
+    pub warnings: Vec<String>,
+    /// The recorded steps, when the build recorded provenance (the origins themselves are
+    /// on each resource).
+    pub provenance: Option<Provenance>,
+}
+
+/// Builds the kustomization in `dir`, as `kustomize build DIR` does.
+pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
+    build_with_warnings(dir, opts).map(|o| o.resources)
+}
+
+/// Builds `dir` and also returns the warnings Kustomize would print.
+pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    // A missing directory is reported as a missing kustomization, as Kustomize does.
+    load::find_kustomization_file(dir)?;
+    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    ldr.kustomization_file()?;
+    let (kfile, k) = load::load_kustomization(dir)?;
+    let mut meta = BuildMeta::default();
+    for m in k.build_metadata.iter().flatten() {
+        match m.as_str() {
+            "originAnnotations" => meta.origin = true,
+            "transformerAnnotations" => meta.transformers = true,
+            "managedByLabel" => meta.managed_by = true,
+            // Kustomize ignores options it does not know.
+            _ => {}
+        }
+    }
+    let mut ctx = Ctx {
+        opts: opts.clone(),
+        schema_chosen: false,
+        custom_schema: None,
+        meta,
+        origin_dir: PathBuf::new(),
+        stack: Vec::new(),
+        warnings: Vec::new(),
+        rec: opts.provenance.then(Recorder::new),
+    };
+    ctx.use_openapi(&ldr, &kfile, &k)?;
+    let mut acc = Acc::new();
+    ctx.accumulate(&ldr, &kfile, &k, &mut acc)?;
+    hash::apply(&mut acc.resources).map_err(Error::Build)?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::HashSuffix, &kfile, "")
+    });
+    nameref::fix(&mut acc.resources, &acc.config.name_reference).map_err(Error::Build)?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::NameReference, &kfile, "")
+    });
+    // Vars are resolved once, after names are final (Kustomize's ResolveVars).
+    let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    ctx.observe(acc.resources.as_mut_slice(), || {
+        StepDesc::new(StepKind::Var, &kfile, "")
+    });
+    if !unused.is_empty() {
+        ctx.warn(&format!(
+            "well-defined vars that were never replaced: {}",
+            unused.join(",")
+        ));
+    }
+    // Replacements may rename objects onto each other; Kustomize fails on the duplicate
+    // when it rebuilds the final resource map.
+    if let Some(id) = acc.resources.find_conflict() {
+        return Err(Error::invalid(
+            &kfile,
+            format!("may not add resource with an already registered id: {id}"),
+        ));
+    }
+    acc.resources.retain(|r| {
+        r.metadata_map("annotations")
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .and_then(Value::as_str)
+            != Some("true")
+    });
+    if meta.managed_by {
+        for r in acc.resources.iter_mut() {
+            let md = r.metadata_mut();
+            let labels = md
+                .entry("labels")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(l) = labels {
+                l.insert(
+                    "app.kubernetes.io/managed-by".into(),
+                    Value::String("kustomize-(devel)".into()),
+                );
+            }
+        }
+        ctx.observe(acc.resources.as_mut_slice(), || {
+            StepDesc::new(StepKind::ManagedByLabel, &kfile, "buildMetadata")
+        });
+    }
+    // Fail where kubectl's JSON-to-YAML step fails, rather than print what it cannot
+    // (the first such resource in order; on several threads for large outputs).
+    fn encode_error(r: &Resource) -> Option<(&Resource, String)> {
+        crate::yaml::emit::kubectl_encode_error_in_map(&r.obj).map(|e| (r, e))
+    }
+    let first_error = if acc.resources.len() >= PARALLEL_CHECK_MIN {
+        use rayon::prelude::*;
+        acc.resources
+            .as_slice()
+            .par_iter()
+            .find_map_first(encode_error)
+    } else {
+        acc.resources.iter().find_map(encode_error)
+    };
+    if let Some((r, e)) = first_error {
+        return Err(Error::invalid(
+            r.origin.path.as_path(),
+            format!("{}: cannot be written as YAML: {e}", r.id()),
+        ));
+    }
+    crate::order::apply(&mut acc.resources, k.sort_options.as_ref())
+        .map_err(|e| Error::invalid(&kfile, e))?;
+    Ok(BuildOutput {
+        resources: acc.resources,
+        warnings: ctx.warnings,
+        provenance: ctx.rec.map(Recorder::finish),
+    })
+}
+
+/// What accumulates while walking the tree.
+struct Acc {
+    resources: ResMap,
+    /// The default field specs until a kustomization adds its own (copied on write).
+    config: Cow<'static, TransformerConfig>,
+    /// The vars declared so far.
+    vars: vars::VarSet,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            resources: ResMap::new(),
+            config: Cow::Borrowed(default_config()),
+            vars: vars::VarSet::default(),
+        }
+    }
+}
+
+struct Ctx {
+    opts: BuildOptions,
+    /// Whether a kustomization has chosen the schema (`openapi:`): Kustomize sets it
+    /// once per build, from the first kustomization that names one.
+    schema_chosen: bool,
+    /// The custom OpenAPI schema chosen, if any.
+    custom_schema: Option<(CustomTable, Mode)>,
+    meta: BuildMeta,
+    /// Directory of the kustomization being built, relative to the top one (origins).
+    origin_dir: PathBuf,
+    /// Kustomization directories being built, outermost first (cycle detection).
+    stack: Vec<PathBuf>,
+    warnings: Vec<String>,
+    /// The provenance recorder, when asked for.
+    rec: Option<Recorder>,
+}
+
+impl Ctx {
+    /// Puts a kustomization's `openapi: {path: ...}` schema in force, unless one already
+    /// is: Kustomize sets the schema once, from the first kustomization that names one.
+    fn use_openapi(&mut self, ldr: &Loader, kfile: &Path, k: &Kustomization) -> Result<()> {
+        if self.schema_chosen {
+            return Ok(());
+        }
+        let Some(openapi) = k.openapi.as_ref() else {
+            return Ok(());
+        };
+        let Some(path) = openapi.get("path") else {
+            if openapi.contains_key("version") {
+                // The built-in schema, chosen explicitly, also counts as set.
+                self.schema_chosen = true;
+            }
+            return Ok(());
+        };
+        let (file, text) = ldr.read_string(path)?;
+        let table =
+            crate::schema::openapi::parse_custom(&text).map_err(|e| Error::invalid(&file, e))?;
+        let _ = kfile;
+        // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
+        // one; a base's or component's is added to it.
+        let mode = if self.stack.is_empty() {
+            Mode::Alone
+        } else {
+            Mode::Added
+        };
+        self.schema_chosen = true;
+        self.custom_schema = Some((table, mode));
+        Ok(())
+    }
+
+    /// The merge schema in force.
+    fn api(&self) -> OpenApi<'_> {
+        match &self.custom_schema {
+            Some((table, mode)) => OpenApi::custom(table, *mode),
+            None => OpenApi::BUILTIN,
+        }
+    }
+
+    /// Tells the provenance recorder, when there is one, that a step just ran on `rs`
+    /// (one `None` check otherwise).
+    fn observe(&mut self, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
+        observe(&mut self.rec, rs, desc);
+    }
+
+    fn warn(&mut self, w: &str) {
+        if !self.warnings.iter().any(|x| x == w) {
+            self.warnings.push(w.to_string());
+        }
+    }
+}
+
+/// Applies one builtin transformer step and tells the provenance recorder, when there is
+/// one, what ran and where it was configured: every builtin step of a build, from a
+/// kustomization field or from a plugin configuration, goes through here.
+fn run_builtin(
+    m: &mut ResMap,
+    b: &Builtin<'_>,
+    api: OpenApi<'_>,
+    rec: &mut Option<Recorder>,
+    desc: impl FnOnce() -> StepDesc,
+) -> Result<(), String> {
+    builtin::apply(m, b, api)?;
+    observe(rec, m.as_mut_slice(), desc);
+    Ok(())
+}
+
+/// Tells the provenance recorder, when there is one, that a step just ran on `rs`.
+fn observe(rec: &mut Option<Recorder>, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
+    if let Some(rec) = rec.as_mut() {
+        rec.observe(rs, desc());
+    }
+}
+
+/// Fewest resources worth checking for unprintable text on several threads.
+const PARALLEL_CHECK_MIN: usize = 512;
