@@ -12,7 +12,8 @@
 
 use serde_json::{Map, Value};
 
-use super::parse::{resolve_plain, yaml11_bool, Document, Limits};
+use super::document::{Document, Limits};
+use super::scalar::{resolve_plain, yaml11_bool};
 
 /// Why the fast path gave up (for diagnostics: only the full parser's answer counts).
 pub(super) type GiveUp = &'static str;

@@ -2,10 +2,13 @@
 //! the way Kustomize's kyaml (go-yaml v3) reads it, and an emitter that prints values
 //! byte-for-byte the way go-yaml v2 (and so `kubectl kustomize`) does.
 
+mod document;
 pub mod emit;
 mod fast;
+mod full;
 pub mod parse;
 mod resolve;
+mod scalar;
 mod timestamp;
 
 pub use emit::{emit_document, emit_documents, emit_object};

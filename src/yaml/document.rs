@@ -1,0 +1,90 @@
+//! The reader's shared types: the parsed [`Document`], the [`Limits`] that bound a
+//! parse and the [`YamlError`] it reports. Both readers (the fast path and the full
+//! parser) fill them; [`super::parse`] chooses between the two.
+
+use serde_json::Value;
+
+/// Bounds that protect the parser against hostile input.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may add to a document, beyond
+    /// `alias_ratio` times the nodes written out in the source.
+    pub max_alias_nodes: usize,
+    /// Allowed ratio of alias-expanded nodes to nodes in the source.
+    pub alias_ratio: usize,
+    /// Most documents in one file.
+    pub max_documents: usize,
+    /// Let a repeated mapping key override the earlier one (go-yaml v2, which reads
+    /// kustomization files) instead of failing (go-yaml v3, which reads resources).
+    pub allow_duplicate_keys: bool,
+    /// Read YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) as go-yaml v2 does;
+    /// Kustomize reads kustomization files that way, resources as YAML 1.2.
+    pub yaml11_booleans: bool,
+    /// Keep a `<<` key that is not a merge key (quoted or tagged) as an ordinary key
+    /// (go-yaml v2, kustomization files) instead of dropping it with its value (what
+    /// Kustomize's kyaml does to resources and patches).
+    pub keep_quoted_merge_keys: bool,
+    /// Read `metadata.labels` as the text written, as annotations always are (what
+    /// Kustomize does to the patches listed under `patchesStrategicMerge:`).
+    pub raw_labels: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+            alias_ratio: 10,
+            max_documents: 1_000_000,
+            allow_duplicate_keys: false,
+            yaml11_booleans: false,
+            keep_quoted_merge_keys: false,
+            raw_labels: false,
+        }
+    }
+}
+
+impl Limits {
+    /// The settings Kustomize reads kustomization files with (go-yaml v2): repeated keys
+    /// override, YAML 1.1 booleans, quoted `<<` keys kept; the default bounds.
+    pub fn kustomization() -> Self {
+        Limits {
+            allow_duplicate_keys: true,
+            yaml11_booleans: true,
+            keep_quoted_merge_keys: true,
+            ..Limits::default()
+        }
+    }
+}
+
+/// A parse error with its 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {col}: {message}")]
+pub struct YamlError {
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// 1-based column of the problem.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One YAML document with the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The document's content (`Value::Null` for an empty document).
+    pub value: Value,
+    /// 1-based line where the document's content starts.
+    pub line: usize,
+    /// Paths (mapping keys only) of values written as nothing at all (`key:`), which
+    /// Kustomize's strategic merge drops while it keeps an explicit `null`.
+    pub empty_nulls: Vec<Vec<String>>,
+    /// Paths (mapping keys only) of strings written with an explicit tag (`!!str 4`):
+    /// Kustomize's replica count keeps a string only when quoting, not a tag, made it one.
+    pub tagged_strings: Vec<Vec<String>>,
+    /// Keys of `metadata.annotations` written as plain scalars (`a: 1e10`, not `a: "1e10"`):
+    /// after a JSON 6902 patch Kustomize reads them back as YAML values.
+    pub plain_annotations: Vec<String>,
+}
