@@ -160,7 +160,7 @@ pub struct Resource {
     /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
     pub shared: Vec<SharedValue>,
     /// Who wrote each value, when the build records provenance (else `None`).
-    pub prov: Option<Box<crate::provenance::Node>>,
+    pub prov: Option<Box<crate::provenance::Record>>,
 }
 
 /// One value held by several fields of an object.

@@ -267,8 +267,28 @@ fn run_builtin(
     rec: &mut Option<Recorder>,
     desc: impl FnOnce() -> StepDesc,
 ) -> Result<(), String> {
+    // What the step may change, worked out before it runs (only when recording).
+    let scope = rec.as_ref().map(|_| crate::provenance::scope::scope(m, b));
     builtin::apply(m, b, api)?;
-    observe(rec, m.as_mut_slice(), desc);
+    if let Some(rec) = rec.as_mut() {
+        rec.observe_in(m.as_mut_slice(), scope.unwrap_or_default(), desc());
+    }
+    Ok(())
+}
+
+/// Applies an `images:` list (`b`) in one step and tells the provenance recorder, when
+/// there is one, its entries in order (`entries`, each labelled with its image name).
+fn run_images(
+    m: &mut ResMap,
+    b: &Builtin<'_>,
+    api: OpenApi<'_>,
+    rec: &mut Option<Recorder>,
+    entries: impl FnOnce() -> Vec<StepDesc>,
+) -> Result<(), String> {
+    builtin::apply(m, b, api)?;
+    if let Some(rec) = rec.as_mut() {
+        rec.observe_images(m.as_mut_slice(), entries());
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use crate::transform::builtin::Builtin;
 use crate::transform::namespace::NsOptions;
 use crate::transform::patch::{self as patching, PatchBody};
 
-use super::{run_builtin, Acc, Ctx};
+use super::{run_builtin, run_images, Acc, Ctx};
 
 /// The provenance step of patch `i` of `list` (`patches`, `patchesJson6902`).
 fn patch_step(
@@ -256,34 +256,26 @@ impl Ctx {
             .chain(k.image_tags.iter().flatten())
             .cloned()
             .collect();
-        if rec.is_some() {
-            // One image at a time, to tell which entry wrote which value.
-            let n = k.images.as_ref().map_or(0, Vec::len);
-            for (i, img) in imgs.iter().enumerate() {
-                let b = Builtin::ImageTag {
-                    images: Cow::Borrowed(std::slice::from_ref(img)),
-                    field_specs: Cow::Borrowed(&tc.images),
-                };
-                let field = if i < n {
-                    format!("images[{i}]")
-                } else {
-                    format!("imageTags[{}]", i - n)
-                };
-                run_builtin(m, &b, api, &mut rec, || {
+        // One step for the list; the recorder tells which entry wrote which value.
+        let b = Builtin::ImageTag {
+            images: Cow::Borrowed(&imgs),
+            field_specs: Cow::Borrowed(&tc.images),
+        };
+        let n = k.images.as_ref().map_or(0, Vec::len);
+        run_images(m, &b, api, &mut rec, || {
+            imgs.iter()
+                .enumerate()
+                .map(|(i, img)| {
+                    let field = if i < n {
+                        format!("images[{i}]")
+                    } else {
+                        format!("imageTags[{}]", i - n)
+                    };
                     step(StepKind::Images, field).label(img.name.as_deref().unwrap_or(""))
                 })
-                .map_err(e)?;
-            }
-        } else {
-            let b = Builtin::ImageTag {
-                images: Cow::Borrowed(&imgs),
-                field_specs: Cow::Borrowed(&tc.images),
-            };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Images, "images".into())
-            })
-            .map_err(e)?;
-        }
+                .collect()
+        })
+        .map_err(e)?;
         for _ in &imgs {
             self.record_transformer(m, kfile, "ImageTagTransformer");
         }

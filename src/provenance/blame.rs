@@ -28,7 +28,13 @@ pub fn annotate<'a>(
         }
         let mut doc = String::new();
         crate::yaml::emit_object(&r.obj, &mut doc);
-        annotate_doc(&doc, r.prov.as_deref(), prov, root, &mut out);
+        annotate_doc(
+            &doc,
+            r.prov.as_deref().map(|p| &p.root),
+            prov,
+            root,
+            &mut out,
+        );
     }
     out
 }

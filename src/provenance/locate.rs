@@ -259,3 +259,170 @@ pub(super) fn generator_key(kfile: &Parsed, entry: &[Seg], key: &str) -> Option<
     }
     None
 }
+
+/// The position of each node of one YAML document, in the document's shape: for a map
+/// member the position of its key, for a list item the item's own.
+#[derive(Debug, Default)]
+pub(super) struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// The members' positions.
+    pub kids: Kids,
+}
+
+/// The positions of a map's members (sorted by key) or of a list's items.
+#[derive(Debug, Default)]
+pub(super) enum Kids {
+    /// A scalar or alias.
+    #[default]
+    None,
+    /// A map's members, sorted by key.
+    Map(Vec<(String, Pos)>),
+    /// A list's items.
+    Seq(Vec<Pos>),
+}
+
+impl Pos {
+    /// The position of member `key` of a map.
+    pub fn key(&self, key: &str) -> Option<&Pos> {
+        match &self.kids {
+            Kids::Map(m) => m
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| &m[i].1),
+            _ => None,
+        }
+    }
+
+    /// The position of item `i` of a list.
+    pub fn item(&self, i: usize) -> Option<&Pos> {
+        match &self.kids {
+            Kids::Seq(v) => v.get(i),
+            _ => None,
+        }
+    }
+}
+
+/// An open map or list while reading events.
+enum Open {
+    Map {
+        at: (usize, usize),
+        members: Vec<(String, Pos)>,
+        /// The key read and its position, waiting for its value; `None` when a key is due;
+        /// an empty key for a complex (non-scalar) key.
+        key: Option<(String, (usize, usize))>,
+    },
+    Seq {
+        at: (usize, usize),
+        items: Vec<Pos>,
+    },
+}
+
+/// The position tree of each document of `src` with the line its content starts on (as
+/// [`DocLines::start`]): one pass over the parser's events, no path kept per field.
+/// Documents after a parse error are missing (positions are best effort).
+pub(super) fn positions(src: &str) -> Vec<(usize, Pos)> {
+    use saphyr_parser::{Event, Parser};
+    let mut out = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut start = None;
+    let mut parser = Parser::new_from_str(src);
+    while let Some(Ok((ev, span))) = parser.next_event() {
+        let at = (span.start.line(), span.start.col() + 1);
+        let done = match ev {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                start.get_or_insert(at.0);
+                stack.push(match ev {
+                    Event::MappingStart(..) => Open::Map {
+                        at,
+                        members: Vec::new(),
+                        key: None,
+                    },
+                    _ => Open::Seq {
+                        at,
+                        items: Vec::new(),
+                    },
+                });
+                continue;
+            }
+            Event::Scalar(text, ..) => {
+                start.get_or_insert(at.0);
+                (
+                    Some(text.to_string()),
+                    Pos {
+                        line: at.0,
+                        col: at.1,
+                        kids: Kids::None,
+                    },
+                )
+            }
+            Event::Alias(_) => {
+                start.get_or_insert(at.0);
+                (
+                    None,
+                    Pos {
+                        line: at.0,
+                        col: at.1,
+                        kids: Kids::None,
+                    },
+                )
+            }
+            Event::MappingEnd | Event::SequenceEnd => match stack.pop() {
+                Some(Open::Map {
+                    at, mut members, ..
+                }) => {
+                    members.sort_by(|a, b| a.0.cmp(&b.0));
+                    (
+                        None,
+                        Pos {
+                            line: at.0,
+                            col: at.1,
+                            kids: Kids::Map(members),
+                        },
+                    )
+                }
+                Some(Open::Seq { at, items }) => (
+                    None,
+                    Pos {
+                        line: at.0,
+                        col: at.1,
+                        kids: Kids::Seq(items),
+                    },
+                ),
+                None => continue,
+            },
+            Event::DocumentEnd => {
+                stack.clear();
+                start = None;
+                continue;
+            }
+            _ => continue,
+        };
+        let (text, pos) = done;
+        match stack.last_mut() {
+            Some(Open::Map { members, key, .. }) => match key.take() {
+                None => {
+                    // A key: a scalar's text, or empty for a complex key.
+                    *key = Some((text.unwrap_or_default(), (pos.line, pos.col)));
+                }
+                Some((k, (line, col))) => {
+                    if !k.is_empty() {
+                        members.push((
+                            k,
+                            Pos {
+                                line,
+                                col,
+                                kids: pos.kids,
+                            },
+                        ));
+                    }
+                }
+            },
+            Some(Open::Seq { items, .. }) => items.push(pos),
+            None => out.push((start.unwrap_or(pos.line), pos)),
+        }
+    }
+    out
+}

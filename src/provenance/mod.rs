@@ -14,6 +14,7 @@ pub mod cli;
 mod locate;
 pub mod path;
 mod record;
+pub mod scope;
 pub mod why;
 
 use std::fmt;
@@ -186,13 +187,48 @@ pub struct StepInfo {
     pub component: bool,
 }
 
+/// A place in a file as the record keeps it (smaller than [`Loc`]: one per recorded value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    file: Arc<PathBuf>,
+    line: u32,
+    col: u32,
+}
+
+impl At {
+    /// The place, for readers.
+    pub fn loc(&self) -> Loc {
+        Loc {
+            file: self.file.clone(),
+            line: self.line as usize,
+            col: self.col as usize,
+        }
+    }
+
+    /// `line` and `col` (1-based; column 0 when unknown) of `file`.
+    pub(crate) fn new(file: Arc<PathBuf>, line: usize, col: usize) -> At {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        At {
+            file,
+            line: clamp(line),
+            col: clamp(col),
+        }
+    }
+}
+
+impl From<Loc> for At {
+    fn from(l: Loc) -> At {
+        At::new(l.file, l.line, l.col)
+    }
+}
+
 /// Who wrote a value: the step, and the place the value itself was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// Index of the step in [`Provenance::steps`].
     pub step: u32,
     /// Where the value was read (a resource or patch file position), when known.
-    pub at: Option<Loc>,
+    pub at: Option<At>,
     /// The object whose name this value follows (for name references).
     pub follows: Option<Arc<Follow>>,
 }
@@ -221,8 +257,8 @@ pub struct Prior {
 pub struct Node {
     /// Who wrote (or, for a map or list, created) this value.
     pub origin: Origin,
-    /// The values it replaced, newest first.
-    pub was: Vec<Prior>,
+    /// The values it replaced, newest first (most values replaced none: no list kept).
+    was: Option<Box<[Prior]>>,
     /// The value's own shape.
     pub body: Body,
 }
@@ -232,24 +268,74 @@ pub struct Node {
 pub enum Body {
     /// A scalar, as last recorded.
     Leaf(Value),
-    /// A map's members.
-    Map(std::collections::BTreeMap<String, Node>),
+    /// A map's members, sorted by key (the order of the object's own maps).
+    Map(Vec<(Box<str>, Node)>),
     /// A list's items.
     Seq(Vec<Node>),
 }
 
 impl Node {
+    /// A record of `body` written by `origin`, replacing nothing.
+    pub(crate) fn new(origin: Origin, body: Body) -> Node {
+        Node {
+            origin,
+            was: None,
+            body,
+        }
+    }
+
+    /// The values this one replaced, newest first.
+    pub fn was(&self) -> &[Prior] {
+        self.was.as_deref().unwrap_or(&[])
+    }
+
+    /// Records that this value replaced `prior` (newest first), before the older ones.
+    pub(crate) fn replaced(&mut self, prior: Prior, older: &[Prior]) {
+        let mut all = Vec::with_capacity(1 + older.len() + self.was().len());
+        all.push(prior);
+        all.extend_from_slice(older);
+        all.extend_from_slice(self.was());
+        self.was = Some(all.into_boxed_slice());
+    }
+
+    /// The record of member `key` of a map.
+    pub fn field(&self, key: &str) -> Option<&Node> {
+        match &self.body {
+            Body::Map(m) => m
+                .binary_search_by(|(k, _)| (**k).cmp(key))
+                .ok()
+                .map(|i| &m[i].1),
+            _ => None,
+        }
+    }
+
     /// The record at `steps` under this node.
     pub fn get(&self, steps: &[Seg]) -> Option<&Node> {
         let mut cur = self;
         for s in steps {
             cur = match (&cur.body, s) {
-                (Body::Map(m), Seg::Key(k)) => m.get(k)?,
+                (Body::Map(_), Seg::Key(k)) => cur.field(k)?,
                 (Body::Seq(v), Seg::Index(i)) => v.get(*i)?,
                 _ => return None,
             };
         }
         Some(cur)
+    }
+}
+
+/// The record of one object: the record of its root map, and a fingerprint of the object
+/// as last compared (a step that leaves the fingerprint unchanged changed nothing).
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The root map's record.
+    pub root: Node,
+    pub(crate) fingerprint: u64,
+}
+
+impl std::ops::Deref for Record {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        &self.root
     }
 }
 
@@ -269,7 +355,8 @@ impl Provenance {
     /// Where an origin points a reader: where the value was read, else the kustomization
     /// line that configured the step.
     pub fn location(&self, o: &Origin) -> Option<Loc> {
-        o.at.clone()
+        o.at.as_ref()
+            .map(At::loc)
             .or_else(|| self.step(o).and_then(|s| s.configured.clone()))
     }
 
@@ -336,7 +423,7 @@ impl fmt::Display for StepKind {
 /// (`overlays/prod/kustomization.yaml:28 replicas[kagent] (was 1, base/statefulset.yaml:10)`).
 pub fn describe_with_prior(prov: &Provenance, n: &Node, root: &Path) -> String {
     let mut s = prov.describe(&n.origin, root, false);
-    if let Some(p) = n.was.first() {
+    if let Some(p) = n.was().first() {
         s.push_str(&format!(
             " (was {}, {})",
             show_value(&p.value),
@@ -427,7 +514,7 @@ impl Explanation {
             "  set by {}\n",
             prov.describe(&self.node.origin, root, true)
         ));
-        for p in &self.node.was {
+        for p in self.node.was() {
             s.push_str(&format!(
                 "  replaced {} from {}\n",
                 short(&p.value),
@@ -441,7 +528,7 @@ impl Explanation {
     pub fn json(&self, prov: &Provenance, root: &Path) -> Value {
         let was: Vec<Value> = self
             .node
-            .was
+            .was()
             .iter()
             .map(|p| serde_json::json!({"value": p.value, "origin": origin_json(prov, &p.origin, root)}))
             .collect();

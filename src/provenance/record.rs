@@ -1,12 +1,16 @@
 //! The recorder: attributes what each build step changed in each object to that step.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::locate::{self, Files, Parsed};
-use super::{Body, Follow, Loc, Node, Origin, Prior, Provenance, StepDesc, StepInfo, StepKind};
+use super::locate::{self, Files, Parsed, Pos};
+use super::scope::{Fields, Scope};
+use super::{
+    At, Body, Follow, Loc, Node, Origin, Prior, Provenance, Record, StepDesc, StepInfo, StepKind,
+};
 use crate::check::lines::{split_path, Step as Seg};
 use crate::resource::Resource;
 
@@ -41,6 +45,10 @@ impl Link<'_> {
     }
 }
 
+/// A resource file's name as recorded, and the positions of its documents (with the
+/// line each starts on).
+type FilePositions = (Arc<PathBuf>, Vec<(usize, Pos)>);
+
 /// Fewest objects worth comparing on several threads.
 const PARALLEL_MIN: usize = 256;
 
@@ -55,8 +63,6 @@ pub struct Recorder {
 enum Lookup {
     /// Only the step's kustomization line is known.
     None,
-    /// Objects read from resource files: each at its own document.
-    Resources,
     /// A strategic-merge patch (documents matched to objects by kind and name); `offset`
     /// is the kustomization line an inline patch starts after.
     Patch(Arc<Parsed>, usize),
@@ -71,13 +77,12 @@ enum Lookup {
 struct Cx<'a> {
     step: u32,
     kind: StepKind,
-    label: &'a str,
     lookup: &'a Lookup,
-    /// For resource files: the document of the object being recorded.
-    doc: Option<(Arc<Parsed>, usize)>,
     /// For patches: the patch document matching the object.
     patch_doc: Option<usize>,
     obj: &'a Map<String, Value>,
+    /// For `images:`: each entry's image name and step.
+    images: &'a [(&'a str, u32)],
     prov: &'a Provenance,
     names: &'a HashMap<String, Arc<Follow>>,
 }
@@ -95,6 +100,39 @@ impl Recorder {
 
     /// Records step `desc` on the objects it may have changed.
     pub fn observe(&mut self, rs: &mut [Resource], desc: StepDesc) {
+        self.observe_in(rs, Scope::default(), desc);
+    }
+
+    /// Records step `desc`, which may have changed only what `scope` says.
+    pub fn observe_in(&mut self, rs: &mut [Resource], scope: Scope, desc: StepDesc) {
+        let step = self.push_step(&desc);
+        if desc.kind == StepKind::Resource {
+            self.observe_resources(rs, step);
+            return;
+        }
+        self.compare(rs, scope, &desc, step, &[]);
+    }
+
+    /// Records one `images:` list applied in one go: `entries` describe its entries in
+    /// order, each labelled with its image name; each image value changed (or named by an
+    /// entry) is attributed to the entry naming the image it had.
+    pub fn observe_images(&mut self, rs: &mut [Resource], entries: Vec<StepDesc>) {
+        let Some(first) = entries.first() else {
+            return;
+        };
+        let first = first.clone();
+        let steps: Vec<u32> = entries.iter().map(|d| self.push_step(d)).collect();
+        let table: Vec<(&str, u32)> = entries
+            .iter()
+            .zip(steps)
+            .map(|(d, s)| (d.label.as_str(), s))
+            .collect();
+        let step = table.first().map_or(0, |t| t.1);
+        self.compare(rs, Scope::default(), &first, step, &table);
+    }
+
+    /// Adds a step to the record; its index.
+    fn push_step(&mut self, desc: &StepDesc) -> u32 {
         let configured = match desc.kind {
             StepKind::HashSuffix | StepKind::NameReference | StepKind::Var
                 if desc.field.is_empty() =>
@@ -110,23 +148,50 @@ impl Recorder {
             label: desc.label.clone(),
             component: desc.component,
         });
-        let lookup = self.lookup(&desc);
-        // Resource files, read once before the objects are compared (maybe in parallel).
-        let mut docs: Vec<Option<(Arc<Parsed>, usize)>> = Vec::new();
-        if matches!(lookup, Lookup::Resources) {
-            for r in rs.iter() {
-                let p = self.files.get(&r.origin.path);
-                let doc = p.docs.iter().position(|(_, l)| l.start == r.origin.line);
-                docs.push(doc.map(|d| (p, d)));
-            }
-        }
+        step
+    }
+
+    /// Compares the objects `scope` marks (all when `None`) with their records after step
+    /// `step`, described by `desc`.
+    fn compare(
+        &mut self,
+        rs: &mut [Resource],
+        scope: Scope,
+        desc: &StepDesc,
+        step: u32,
+        images: &[(&str, u32)],
+    ) {
+        let lookup = self.lookup(desc);
         let names = if desc.kind == StepKind::NameReference {
             self.names(rs)
         } else {
             HashMap::new()
         };
         let prov = &self.prov;
+        // An `images:` entry claims the image fields naming its image even when it wrote
+        // the value they had: those objects are compared whatever their fingerprint.
+        let image_names: Vec<&str> = images.iter().map(|(n, _)| *n).collect();
+        let objects = scope.objects.filter(|s| s.len() == rs.len());
+        let fields = scope.fields;
         let one = |(i, r): (usize, &mut Resource)| {
+            let stored = r.prov.as_ref().map(|p| p.fingerprint);
+            if let Some(objects) = &objects {
+                if !objects[i] {
+                    debug_assert!(
+                        stored.is_none_or(|f| f == UNKNOWN || f == fingerprint(&r.obj, &[]).0),
+                        "step {:?} {} changed {} outside its scope",
+                        desc.kind,
+                        desc.field,
+                        r.id()
+                    );
+                    return;
+                }
+            } else if fields.is_none() && stored.is_some_and(|f| f != UNKNOWN) {
+                let (fingerprint, names_image) = fingerprint(&r.obj, &image_names);
+                if !names_image && stored == Some(fingerprint) {
+                    return;
+                }
+            }
             let patch_doc = match &lookup {
                 Lookup::Patch(p, _) => Some(patch_doc(p, r)),
                 _ => None,
@@ -134,20 +199,35 @@ impl Recorder {
             let cx = Cx {
                 step,
                 kind: desc.kind,
-                label: &desc.label,
                 lookup: &lookup,
-                doc: docs.get(i).cloned().flatten(),
                 patch_doc,
                 obj: &r.obj,
+                images,
                 prov,
                 names: &names,
             };
             let path = Link::Root;
+            let mut fp = Fingerprint::new(&[]);
             match &mut r.prov {
-                Some(node) => update_map(node, &r.obj, &path, &cx),
+                Some(rec) => match &fields {
+                    // Only the step's fields are compared: the fingerprint is unknown.
+                    Some(f) => {
+                        let obj = &r.obj;
+                        update_fields(&mut rec.root, obj, f, &path, &cx);
+                        rec.fingerprint = UNKNOWN;
+                    }
+                    None => {
+                        update_map(&mut rec.root, &r.obj, &path, &cx, &mut fp);
+                        rec.fingerprint = fp.hash;
+                    }
+                },
                 None => {
-                    let node = fresh_map(&r.obj, &path, &cx);
-                    r.prov = Some(Box::new(node));
+                    let root = fresh_map(&r.obj, &path, &cx);
+                    fp.map(&r.obj);
+                    r.prov = Some(Box::new(Record {
+                        root,
+                        fingerprint: fp.hash,
+                    }));
                 }
             }
         };
@@ -159,10 +239,47 @@ impl Recorder {
         }
     }
 
+    /// Records objects just read from resource files: each value at its position in its
+    /// document (files read once, for their positions only, and not kept).
+    fn observe_resources(&mut self, rs: &mut [Resource], step: u32) {
+        let mut files: HashMap<Arc<PathBuf>, FilePositions> = HashMap::new();
+        for r in rs.iter() {
+            if !files.contains_key(&r.origin.path) {
+                let text = std::fs::read_to_string(r.origin.path.as_path()).unwrap_or_default();
+                let name = Arc::new(crate::load::clean(&r.origin.path));
+                files.insert(r.origin.path.clone(), (name, locate::positions(&text)));
+            }
+        }
+        for r in rs.iter_mut() {
+            let doc = files.get(&r.origin.path).and_then(|(name, docs)| {
+                let (_, pos) = docs.iter().find(|(start, _)| *start == r.origin.line)?;
+                Some((name, pos))
+            });
+            let origin = Origin {
+                step,
+                at: None,
+                follows: None,
+            };
+            let root = match (&doc, Value::Object(std::mem::take(&mut r.obj))) {
+                (Some((name, pos)), obj) => {
+                    let n = from_source(&obj, Some(pos), name, origin, None);
+                    r.obj = into_map(obj);
+                    n
+                }
+                (None, obj) => {
+                    let n = from_source(&obj, None, &Arc::default(), origin, None);
+                    r.obj = into_map(obj);
+                    n
+                }
+            };
+            let (fingerprint, _) = fingerprint(&r.obj, &[]);
+            r.prov = Some(Box::new(Record { root, fingerprint }));
+        }
+    }
+
     fn lookup(&mut self, desc: &StepDesc) -> Lookup {
         let field = split_path(&desc.field);
         match desc.kind {
-            StepKind::Resource => Lookup::Resources,
             StepKind::StrategicMergePatch | StepKind::Json6902Patch => {
                 let (parsed, offset) = match &desc.source {
                     Some(file) => (self.files.get(file), 0),
@@ -235,19 +352,37 @@ impl Cx<'_> {
     fn rewrites(&self, path: &Link, v: &Value) -> bool {
         self.kind == StepKind::Images
             && matches!(path, Link::Key(_, k) if *k == "image")
-            && v.as_str().is_some_and(|s| image_name(s) == self.label)
+            && v.as_str().is_some_and(|s| self.image_entry(s).is_some())
+    }
+
+    /// The step of the `images:` entry naming the image of `value`.
+    fn image_entry(&self, value: &str) -> Option<u32> {
+        let name = image_name(value);
+        self.images.iter().find(|(n, _)| *n == name).map(|e| e.1)
+    }
+
+    /// The step that wrote `new` over `old`: for an `images:` list, the entry naming the
+    /// image it had (or has), else the first.
+    fn writer(&self, old: &Value, new: &Value) -> u32 {
+        if self.images.is_empty() {
+            return self.step;
+        }
+        [old, new]
+            .iter()
+            .find_map(|v| v.as_str().and_then(|s| self.image_entry(s)))
+            .unwrap_or(self.step)
     }
 
     fn origin(&self, link: &Link, old: Option<&Origin>, new: &Value) -> Origin {
+        self.origin_by(self.step, link, old, new)
+    }
+
+    fn origin_by(&self, step: u32, link: &Link, old: Option<&Origin>, new: &Value) -> Origin {
         let steps = link.steps();
         let path = steps.as_slice();
         let mut follows = None;
         let at = match self.lookup {
             Lookup::None => None,
-            Lookup::Resources => self
-                .doc
-                .as_ref()
-                .and_then(|(p, d)| locate::deepest(p, *d, path)),
             Lookup::Patch(p, offset) => {
                 let doc = self.patch_doc.unwrap_or(0);
                 let ppath = p
@@ -292,8 +427,8 @@ impl Cx<'_> {
             _ => at,
         };
         Origin {
-            step: self.step,
-            at,
+            step,
+            at: at.map(At::from),
             follows,
         }
     }
@@ -312,23 +447,69 @@ fn shift(l: Loc, offset: usize) -> Loc {
     }
 }
 
-fn fresh(v: &Value, path: &Link, cx: &Cx) -> Node {
-    let origin = cx.origin(path, None, v);
+/// The map inside `v` (an object taken out of a resource to be read as a value).
+fn into_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The record of a value read from a file: each member at its position in `pos` (or at
+/// its nearest parent's, `inherited`, when the file has no position for it).
+fn from_source(
+    v: &Value,
+    pos: Option<&Pos>,
+    file: &Arc<PathBuf>,
+    origin: Origin,
+    inherited: Option<&At>,
+) -> Node {
+    let here = match pos {
+        Some(p) => Some(At::new(file.clone(), p.line, p.col)),
+        None => inherited.cloned(),
+    };
+    let child = |x: &Value, p: Option<&Pos>| {
+        let at = match p {
+            Some(p) => Some(At::new(file.clone(), p.line, p.col)),
+            None => here.clone(),
+        };
+        let o = Origin {
+            step: origin.step,
+            at,
+            follows: None,
+        };
+        from_source(x, p, file, o, here.as_ref())
+    };
     let body = match v {
-        Value::Object(m) => return fresh_map_with(m, path, cx, origin),
-        Value::Array(a) => {
-            let mut items = Vec::with_capacity(a.len());
-            for (i, x) in a.iter().enumerate() {
-                items.push(fresh(x, &Link::Index(path, i), cx));
-            }
-            Body::Seq(items)
-        }
+        Value::Object(m) => Body::Map(
+            m.iter()
+                .map(|(k, x)| (k.as_str().into(), child(x, pos.and_then(|p| p.key(k)))))
+                .collect(),
+        ),
+        Value::Array(a) => Body::Seq(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| child(x, pos.and_then(|p| p.item(i))))
+                .collect(),
+        ),
         scalar => Body::Leaf(scalar.clone()),
     };
-    Node {
-        origin,
-        was: Vec::new(),
-        body,
+    Node::new(origin, body)
+}
+
+fn fresh(v: &Value, path: &Link, cx: &Cx) -> Node {
+    let origin = cx.origin(path, None, v);
+    match v {
+        Value::Object(m) => fresh_map_with(m, path, cx, origin),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| fresh(x, &Link::Index(path, i), cx))
+                .collect();
+            Node::new(origin, Body::Seq(items))
+        }
+        scalar => Node::new(origin, Body::Leaf(scalar.clone())),
     }
 }
 
@@ -338,50 +519,120 @@ fn fresh_map(m: &Map<String, Value>, path: &Link, cx: &Cx) -> Node {
 }
 
 fn fresh_map_with(m: &Map<String, Value>, path: &Link, cx: &Cx, origin: Origin) -> Node {
-    let mut fields = BTreeMap::new();
-    for (k, x) in m {
-        fields.insert(k.clone(), fresh(x, &Link::Key(path, k), cx));
-    }
-    Node {
-        origin,
-        was: Vec::new(),
-        body: Body::Map(fields),
+    let fields = m
+        .iter()
+        .map(|(k, x)| (k.as_str().into(), fresh(x, &Link::Key(path, k), cx)))
+        .collect();
+    Node::new(origin, Body::Map(fields))
+}
+
+/// The fingerprint of an object compared only in part.
+const UNKNOWN: u64 = 0;
+
+/// Compares the members of map `m` that `fields` names with their records (everything
+/// under the end of a path).
+fn update_fields(node: &mut Node, m: &Map<String, Value>, fields: &Fields, path: &Link, cx: &Cx) {
+    let Body::Map(have) = &mut node.body else {
+        return update(
+            node,
+            &Value::Object(m.clone()),
+            path,
+            cx,
+            &mut Fingerprint::new(&[]),
+        );
+    };
+    for (key, sub) in &fields.members {
+        let found = have.binary_search_by(|(k, _)| (**k).cmp(key.as_str()));
+        let path = Link::Key(path, key);
+        match (m.get(key), found) {
+            (Some(x), Ok(i)) => update_value_fields(&mut have[i].1, x, sub, &path, cx),
+            (Some(x), Err(i)) => have.insert(i, (key.as_str().into(), fresh(x, &path, cx))),
+            (None, Ok(i)) => {
+                have.remove(i);
+            }
+            (None, Err(_)) => {}
+        }
     }
 }
 
-fn update_map(node: &mut Node, m: &Map<String, Value>, path: &Link, cx: &Cx) {
+/// [`update_fields`] for any value: lists are gone through item by item.
+fn update_value_fields(node: &mut Node, v: &Value, fields: &Fields, path: &Link, cx: &Cx) {
+    if fields.whole {
+        return update(node, v, path, cx, &mut Fingerprint::new(&[]));
+    }
+    match (&mut node.body, v) {
+        (Body::Map(_), Value::Object(m)) => update_fields(node, m, fields, path, cx),
+        (Body::Seq(items), Value::Array(a)) if items.len() == a.len() => {
+            for (i, (n, x)) in items.iter_mut().zip(a).enumerate() {
+                update_value_fields(n, x, fields, &Link::Index(path, i), cx);
+            }
+        }
+        _ => update(node, v, path, cx, &mut Fingerprint::new(&[])),
+    }
+}
+
+/// Compares map `m` with its record, both sorted by key: members in both are compared,
+/// members gone are dropped, new members recorded.
+/// Fingerprints `m` on the way (as [`fingerprint`] does).
+fn update_map(node: &mut Node, m: &Map<String, Value>, path: &Link, cx: &Cx, fp: &mut Fingerprint) {
     let Body::Map(fields) = &mut node.body else {
-        replace(node, &Value::Object(m.clone()), path, cx);
+        let v = Value::Object(m.clone());
+        fp.value(&v);
+        replace(node, &v, path, cx);
         return;
     };
-    if fields.len() != m.len() || fields.keys().zip(m.keys()).any(|(a, b)| a != b) {
-        fields.retain(|k, _| m.contains_key(k));
+    fp.word(9);
+    fp.word(m.len() as u64);
+    // The common case: the same keys; compared in one pass until they differ.
+    let mut same = 0;
+    for ((k, n), (key, x)) in fields.iter_mut().zip(m) {
+        if **k != **key {
+            break;
+        }
+        fp.text(key);
+        update(n, x, &Link::Key(path, key), cx, fp);
+        same += 1;
     }
-    for (k, x) in m {
-        let path = Link::Key(path, k);
-        match fields.get_mut(k) {
-            Some(n) => update(n, x, &path, cx),
+    if same == fields.len() && same == m.len() {
+        return;
+    }
+    let mut old = fields.split_off(same).into_iter().peekable();
+    for (key, x) in m.iter().skip(same) {
+        fp.text(key);
+        while old.next_if(|(k, _)| **k < *key.as_str()).is_some() {}
+        let path = Link::Key(path, key);
+        match old.next_if(|(k, _)| **k == *key.as_str()) {
+            Some((k, mut n)) => {
+                update(&mut n, x, &path, cx, fp);
+                fields.push((k, n));
+            }
             None => {
-                fields.insert(k.clone(), fresh(x, &path, cx));
+                fp.value(x);
+                fields.push((key.as_str().into(), fresh(x, &path, cx)));
             }
         }
     }
 }
 
-fn update(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
+/// Compares value `v` with its record, fingerprinting it on the way.
+fn update(node: &mut Node, v: &Value, path: &Link, cx: &Cx, fp: &mut Fingerprint) {
+    match (&mut node.body, v) {
+        (Body::Map(_), Value::Object(m)) => return update_map(node, m, path, cx, fp),
+        (Body::Seq(items), Value::Array(a)) => return update_seq(items, a, path, cx, fp),
+        _ => fp.value(v),
+    }
     match (&mut node.body, v) {
         (Body::Leaf(old), new) if !new.is_object() && !new.is_array() => {
             if old != new || cx.rewrites(path, new) {
-                let origin = cx.origin(path, Some(&node.origin), new);
+                let step = cx.writer(old, new);
+                let origin = cx.origin_by(step, path, Some(&node.origin), new);
                 let prior = Prior {
                     value: std::mem::replace(old, new.clone()),
                     origin: std::mem::replace(&mut node.origin, origin),
                 };
-                node.was.insert(0, prior);
+                node.replaced(prior, &[]);
             }
         }
-        (Body::Map(_), Value::Object(m)) => update_map(node, m, path, cx),
-        (Body::Seq(items), Value::Array(a)) => update_seq(items, a, path, cx),
         _ => replace(node, v, path, cx),
     }
 }
@@ -389,19 +640,12 @@ fn update(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
 /// A value of another shape took the place of `node`'s.
 fn replace(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
     let mut new = fresh(v, path, cx);
-    let old = std::mem::replace(
-        node,
-        Node {
-            origin: new.origin.clone(),
-            was: Vec::new(),
-            body: Body::Leaf(Value::Null),
-        },
-    );
-    new.was.push(Prior {
+    let old = std::mem::replace(node, Node::new(new.origin.clone(), Body::Leaf(Value::Null)));
+    let prior = Prior {
         value: value_of(&old),
-        origin: old.origin,
-    });
-    new.was.extend(old.was);
+        origin: old.origin.clone(),
+    };
+    new.replaced(prior, old.was());
     *node = new;
 }
 
@@ -409,7 +653,11 @@ fn replace(node: &mut Node, v: &Value, path: &Link, cx: &Cx) {
 fn value_of(n: &Node) -> Value {
     match &n.body {
         Body::Leaf(v) => v.clone(),
-        Body::Map(m) => Value::Object(m.iter().map(|(k, n)| (k.clone(), value_of(n))).collect()),
+        Body::Map(m) => Value::Object(
+            m.iter()
+                .map(|(k, n)| (k.to_string(), value_of(n)))
+                .collect(),
+        ),
         Body::Seq(s) => Value::Array(s.iter().map(value_of).collect()),
     }
 }
@@ -418,9 +666,9 @@ fn value_of(n: &Node) -> Value {
 fn node_identity(n: &Node) -> Option<(&'static str, &Value)> {
     match &n.body {
         Body::Leaf(v) => locate::identity(v),
-        Body::Map(m) => locate::ITEM_KEYS
+        Body::Map(_) => locate::ITEM_KEYS
             .iter()
-            .find_map(|k| match m.get(*k).map(|n| &n.body) {
+            .find_map(|k| match n.field(k).map(|n| &n.body) {
                 Some(Body::Leaf(v)) => Some((*k, v)),
                 _ => None,
             }),
@@ -430,7 +678,9 @@ fn node_identity(n: &Node) -> Option<(&'static str, &Value)> {
 
 /// Matches new list items to recorded ones (same merge key or equal scalar, else the same
 /// position), so items a patch inserted do not shift the origins of the others.
-fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx) {
+fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx, fp: &mut Fingerprint) {
+    fp.word(8);
+    fp.word(a.len() as u64);
     let same_ids = items.len() == a.len()
         && items
             .iter()
@@ -438,7 +688,7 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx) {
             .all(|(n, v)| node_identity(n) == locate::identity(v));
     if same_ids {
         for (i, (n, v)) in items.iter_mut().zip(a).enumerate() {
-            update(n, v, &Link::Index(path, i), cx);
+            update(n, v, &Link::Index(path, i), cx, fp);
         }
         return;
     }
@@ -460,10 +710,13 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx) {
         });
         let node = match found.and_then(|j| old.get_mut(j).and_then(Option::take)) {
             Some(mut n) => {
-                update(&mut n, v, path, cx);
+                update(&mut n, v, path, cx, fp);
                 n
             }
-            None => fresh(v, path, cx),
+            None => {
+                fp.value(v);
+                fresh(v, path, cx)
+            }
         };
         items.push(node);
     }
@@ -475,5 +728,90 @@ fn image_name(s: &str) -> &str {
     match s.rsplit_once(':') {
         Some((n, tag)) if !tag.contains('/') => n,
         _ => s,
+    }
+}
+
+/// A fingerprint of an object (64-bit, word at a time: a value changed in one place always
+/// changes it), and whether an `image` field names image `image`.
+fn fingerprint(obj: &Map<String, Value>, image: &[&str]) -> (u64, bool) {
+    let mut fp = Fingerprint::new(image);
+    fp.map(obj);
+    (fp.hash, fp.names_image)
+}
+
+struct Fingerprint<'a> {
+    hash: u64,
+    image: &'a [&'a str],
+    names_image: bool,
+}
+
+impl<'a> Fingerprint<'a> {
+    fn new(image: &'a [&'a str]) -> Fingerprint<'a> {
+        Fingerprint {
+            hash: 0,
+            image,
+            names_image: false,
+        }
+    }
+
+    fn word(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn text(&mut self, s: &str) {
+        let mut chunks = s.as_bytes().chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.word(u64::from_le_bytes(b));
+        }
+        let mut b = [0u8; 8];
+        let rest = chunks.remainder();
+        b[..rest.len()].copy_from_slice(rest);
+        self.word(u64::from_le_bytes(b));
+        self.word(s.len() as u64);
+    }
+
+    fn map(&mut self, m: &Map<String, Value>) {
+        self.word(9);
+        self.word(m.len() as u64);
+        for (k, v) in m {
+            self.text(k);
+            if let ("image", Value::String(s), false) = (k.as_str(), v, self.image.is_empty()) {
+                self.names_image |= self.image.contains(&image_name(s));
+            }
+            self.value(v);
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.word(1),
+            Value::Bool(b) => self.word(2 + u64::from(*b)),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    self.word(4);
+                    self.word(u);
+                } else if let Some(i) = n.as_i64() {
+                    self.word(5);
+                    self.word(i as u64);
+                } else {
+                    self.word(6);
+                    self.word(n.as_f64().map_or(0, f64::to_bits));
+                }
+            }
+            Value::String(s) => {
+                self.word(7);
+                self.text(s);
+            }
+            Value::Array(a) => {
+                self.word(8);
+                self.word(a.len() as u64);
+                for x in a {
+                    self.value(x);
+                }
+            }
+            Value::Object(m) => self.map(m),
+        }
     }
 }

@@ -50,7 +50,7 @@ fn origin(out: &BuildOutput, root: &Path, target: &str, path: &str) -> (String, 
     let r = provenance::find(&out.resources, target, None).expect("object");
     let e = Explanation::of(r, path).expect("field");
     let now = prov.describe(&e.node.origin, root, true);
-    let was = e.node.was.first().map(|p| {
+    let was = e.node.was().first().map(|p| {
         format!(
             "{} from {}",
             provenance::show_value(&p.value),
