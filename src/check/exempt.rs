@@ -377,7 +377,7 @@ impl Exempter {
                 .as_deref()
                 .map(|c| format!(", container {c}"))
                 .unwrap_or_default();
-            let known = super::output::all_rules().any(|(id, _)| id == e.rule);
+            let known = super::all_rules().any(|(id, _)| id == e.rule);
             let why = if known {
                 String::from("it covers no finding")
             } else {
@@ -410,7 +410,7 @@ impl Exempter {
                 namespace: k.2.clone(),
                 name: k.3.clone(),
             };
-            let known = super::output::all_rules().any(|(id, _)| id == rule);
+            let known = super::all_rules().any(|(id, _)| id == rule);
             let why = if known {
                 "no finding of it on this object".to_string()
             } else {

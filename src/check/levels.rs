@@ -5,45 +5,9 @@
 //! rules that are off in the environment and re-grades the others. A rule whose default is
 //! `off` (e.g. `network-policy`) only reports where an environment turns it on.
 
-use serde::Deserialize;
+use super::{EnvPolicy, Finding};
 
-use super::{EnvPolicy, Finding, Severity};
-
-/// How a rule reports in one environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Not reported.
-    Off,
-    /// Reported as a note.
-    Note,
-    /// Reported as a warning.
-    Warning,
-    /// Reported as an error.
-    Error,
-}
-
-impl Level {
-    /// The severity findings get at this level (`None` when off).
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            Level::Off => None,
-            Level::Note => Some(Severity::Note),
-            Level::Warning => Some(Severity::Warning),
-            Level::Error => Some(Severity::Error),
-        }
-    }
-
-    /// `off`, `note`, `warning` or `error`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Off => "off",
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
+pub use super::Level;
 
 /// The default level of `rule`: the linter rules declare theirs; every other rule reports at
 /// the severity it was emitted with (`None`).
@@ -80,7 +44,7 @@ pub fn unknown_rules(policy: &EnvPolicy) -> Vec<String> {
     policy
         .rules
         .keys()
-        .filter(|r| !super::output::all_rules().any(|(id, _)| id == r.as_str()))
+        .filter(|r| !super::all_rules().any(|(id, _)| id == r.as_str()))
         .cloned()
         .collect()
 }
@@ -88,6 +52,7 @@ pub fn unknown_rules(policy: &EnvPolicy) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Severity;
 
     #[test]
     fn overrides_and_defaults() {

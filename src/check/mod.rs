@@ -26,6 +26,85 @@ use serde_json::Value;
 
 pub use policy::{EnvPolicy, PolicyFile};
 
+/// How a rule reports in one environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Not reported.
+    Off,
+    /// Reported as a note.
+    Note,
+    /// Reported as a warning.
+    Warning,
+    /// Reported as an error.
+    Error,
+}
+
+impl Level {
+    /// The severity findings get at this level (`None` when off).
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Note => Some(Severity::Note),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+
+    /// `off`, `note`, `warning` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// The schema rule ids with a one-line description (for SARIF and docs).
+pub const SCHEMA_RULES: &[(&str, &str)] = &[
+    (
+        "schema-unknown-field",
+        "a field that the Kubernetes API does not know",
+    ),
+    (
+        "schema-type",
+        "a value of the wrong type (e.g. a quoted number)",
+    ),
+    ("schema-required", "a required field is missing"),
+    ("schema-enum", "a value outside the field's allowed set"),
+    ("schema-quantity", "a malformed resource quantity"),
+    (
+        "schema-name",
+        "a name that is not a valid DNS label/subdomain or port name",
+    ),
+    (
+        "schema-label",
+        "an invalid label or annotation key, or label value",
+    ),
+    (
+        "schema-unknown-kind",
+        "an apiVersion/kind that a built-in API group does not serve",
+    ),
+    (
+        "schema-not-checked",
+        "a kind outside the built-in API (custom resource): not checked",
+    ),
+];
+
+/// Every rule id with its one-line description: schema, policy, linter, exemption rules.
+pub fn all_rules() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SCHEMA_RULES
+        .iter()
+        .chain(policy::RULES.iter())
+        .chain(rules::RULES.iter())
+        .chain(crd::RULES.iter())
+        .copied()
+        .chain(lint::RULES.iter().map(|r| (r.id, r.description)))
+        .chain(exempt::RULES.iter().copied())
+}
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

@@ -6,49 +6,6 @@ use serde_json::{json, Value};
 
 use super::{Finding, Severity};
 
-/// The schema rule ids with a one-line description (for SARIF and docs).
-pub const SCHEMA_RULES: &[(&str, &str)] = &[
-    (
-        "schema-unknown-field",
-        "a field that the Kubernetes API does not know",
-    ),
-    (
-        "schema-type",
-        "a value of the wrong type (e.g. a quoted number)",
-    ),
-    ("schema-required", "a required field is missing"),
-    ("schema-enum", "a value outside the field's allowed set"),
-    ("schema-quantity", "a malformed resource quantity"),
-    (
-        "schema-name",
-        "a name that is not a valid DNS label/subdomain or port name",
-    ),
-    (
-        "schema-label",
-        "an invalid label or annotation key, or label value",
-    ),
-    (
-        "schema-unknown-kind",
-        "an apiVersion/kind that a built-in API group does not serve",
-    ),
-    (
-        "schema-not-checked",
-        "a kind outside the built-in API (custom resource): not checked",
-    ),
-];
-
-/// Every rule id with its one-line description: schema, policy, linter, exemption rules.
-pub fn all_rules() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SCHEMA_RULES
-        .iter()
-        .chain(super::policy::RULES.iter())
-        .chain(super::rules::RULES.iter())
-        .chain(super::crd::RULES.iter())
-        .copied()
-        .chain(super::lint::RULES.iter().map(|r| (r.id, r.description)))
-        .chain(super::exempt::RULES.iter().copied())
-}
-
 /// `p` relative to the working directory when inside it, with `a/../` folded away
 /// lexically, `/`-separated (as SARIF URIs want).
 fn display_path(p: &Path) -> String {
@@ -243,7 +200,7 @@ pub fn json_report_at(findings: &[Finding], checked: &[String], min: Severity) -
 /// `schema-not-checked` and `policy-missing`, warning for `exemption-stale`, else error.
 fn default_sarif_level(id: &str) -> (&'static str, bool) {
     match super::levels::default_level(id) {
-        Some(super::levels::Level::Off) => ("warning", false),
+        Some(super::Level::Off) => ("warning", false),
         Some(l) => (l.as_str(), true),
         None => match id {
             "schema-not-checked" | "policy-missing" => ("note", true),
@@ -255,7 +212,7 @@ fn default_sarif_level(id: &str) -> (&'static str, bool) {
 
 /// A SARIF 2.1.0 log with one run, for code-scanning upload.
 pub fn sarif(findings: &[Finding], fallback_file: Option<&Path>) -> Value {
-    let rules: Vec<(&str, &str)> = all_rules().collect();
+    let rules: Vec<(&str, &str)> = super::all_rules().collect();
     let rule_objs: Vec<Value> = rules
         .iter()
         .map(|(id, desc)| {

@@ -81,7 +81,7 @@ pub struct EnvPolicy {
     /// Level of a rule in this environment (`off`, `note`, `warning`, `error`), overriding
     /// its default (see [`super::levels`]).
     #[serde(default)]
-    pub rules: BTreeMap<String, super::levels::Level>,
+    pub rules: BTreeMap<String, super::Level>,
     /// Findings this environment accepts, each with its reason (see [`super::exempt`]).
     #[serde(default)]
     pub exemptions: Vec<super::exempt::Exemption>,

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod architecture;
 mod argocd;
 mod check;
 mod check_cli;

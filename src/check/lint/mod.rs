@@ -17,8 +17,8 @@ mod security;
 
 use serde_json::{Map, Value};
 
-use super::levels::Level;
 use super::schema::{path_of, PathPart};
+use super::Level;
 use super::{Finding, Object, ResourceRef, Severity};
 
 /// A linter rule: its id, default level and a one-line description.
