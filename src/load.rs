@@ -350,7 +350,16 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                 if out.len() == first + 1 {
                     out[first].empty_nulls = d.empty_nulls;
                     out[first].tagged_strings = d.tagged_strings;
-                    out[first].plain_annotations = d.plain_annotations;
+                    let r = &mut out[first];
+                    r.plain_annotations = d
+                        .plain_annotations
+                        .into_iter()
+                        .filter_map(|k| {
+                            let text = r.metadata_map("annotations")?.get(&k)?.as_str()?;
+                            let text = text.to_string();
+                            Some((k, text))
+                        })
+                        .collect();
                 }
             }
             _ => {

@@ -154,9 +154,10 @@ pub struct Resource {
     pub empty_nulls: Vec<Vec<String>>,
     /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
     pub tagged_strings: Vec<Vec<String>>,
-    /// Annotations written as plain scalars in the source (read back as YAML values by a
-    /// JSON 6902 patch).
-    pub plain_annotations: Vec<String>,
+    /// Annotations written as plain scalars in the source, with the text written (read
+    /// back as YAML values by a JSON 6902 patch while they still hold that text; a
+    /// transformer that writes an annotation writes a string).
+    pub plain_annotations: Vec<(String, String)>,
     /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
     pub shared: Vec<SharedValue>,
     /// Who wrote each value, when the build records provenance (else `None`).

@@ -427,7 +427,7 @@ fn reread_plain_annotations(r: &mut crate::resource::Resource) {
     if r.plain_annotations.is_empty() {
         return;
     }
-    let keys = r.plain_annotations.clone();
+    let keys = std::mem::take(&mut r.plain_annotations);
     let Some(Value::Object(a)) = r
         .obj
         .get_mut("metadata")
@@ -435,15 +435,18 @@ fn reread_plain_annotations(r: &mut crate::resource::Resource) {
     else {
         return;
     };
-    for k in keys {
-        if let Some(Value::String(text)) = a.get_mut(&k) {
-            *text = match crate::yaml::parse::resolve_plain(text) {
-                Value::Null => "null".to_string(),
-                Value::Bool(b) => b.to_string(),
-                Value::Number(n) => go_float_text(n.as_f64().unwrap_or(0.0)),
-                Value::String(s) => crate::yaml::timestamp_text(&s).unwrap_or(s),
-                _ => continue,
-            };
+    for (k, written) in keys {
+        match a.get_mut(&k) {
+            Some(Value::String(text)) if *text == written => {
+                *text = match crate::yaml::parse::resolve_plain(text) {
+                    Value::Null => "null".to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => go_float_text(n.as_f64().unwrap_or(0.0)),
+                    Value::String(s) => crate::yaml::timestamp_text(&s).unwrap_or(s),
+                    _ => continue,
+                };
+            }
+            _ => {}
         }
     }
 }
