@@ -350,6 +350,7 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                 if out.len() == first + 1 {
                     out[first].empty_nulls = d.empty_nulls;
                     out[first].tagged_strings = d.tagged_strings;
+                    out[first].quoted_strings = d.quoted_strings;
                     let r = &mut out[first];
                     r.plain_annotations = d
                         .plain_annotations

@@ -154,6 +154,9 @@ pub struct Resource {
     pub empty_nulls: Vec<Vec<String>>,
     /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
     pub tagged_strings: Vec<Vec<String>>,
+    /// Quoted strings of the source that would be strings unquoted too (see
+    /// [`crate::yaml::parse::Document::quoted_strings`]).
+    pub quoted_strings: Vec<Vec<String>>,
     /// Annotations written as plain scalars in the source, with the text written (read
     /// back as YAML values by a JSON 6902 patch while they still hold that text; a
     /// transformer that writes an annotation writes a string).
@@ -221,10 +224,16 @@ impl Resource {
             suffixes: Vec::new(),
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
+            quoted_strings: Vec::new(),
             plain_annotations: Vec::new(),
             shared: Vec::new(),
             prov: None,
         }
+    }
+
+    /// The value at a path of mapping keys, for writing.
+    pub fn value_at_mut(&mut self, path: &[String]) -> Option<&mut Value> {
+        get_path_mut(&mut self.obj, path)
     }
 
     /// Whether a field exists at a path of mapping keys.

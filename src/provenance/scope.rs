@@ -3,13 +3,13 @@
 //! and the fields a namespace, prefix, suffix, label or annotation step writes (its field
 //! specs). Steps not listed here may change anything.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::kustomization::Selector;
 use crate::resource::ResMap;
 use crate::schema::FieldSpec;
 use crate::transform::builtin::Builtin;
-use crate::transform::patch::{self, PatchBody};
+use crate::transform::patch::{self, PatchBody, SmPatch};
 
 /// What a step may change.
 #[derive(Debug, Default)]
@@ -101,11 +101,12 @@ fn may_change(m: &ResMap, b: &Builtin<'_>) -> Option<Vec<bool>> {
 
 /// Objects that have had the name of one of `docs` (patches applied by their own id
 /// find their object among those).
-fn named(m: &ResMap, docs: &[Map<String, Value>]) -> Vec<bool> {
+fn named(m: &ResMap, docs: &[SmPatch]) -> Vec<bool> {
     let names: Vec<&str> = docs
         .iter()
         .map(|d| {
-            d.get("metadata")
+            d.obj
+                .get("metadata")
                 .and_then(|md| md.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or("")

@@ -11,8 +11,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
-
 use super::namespace::NsOptions;
 use super::patch::{self, LoadedPatch, PatchBody, PatchOptions};
 use super::replacements::Replacement;
@@ -28,7 +26,7 @@ use crate::schema::FieldSpec;
 pub enum Builtin<'a> {
     /// `PatchStrategicMergeTransformer` (`patchesStrategicMerge:`): patches that each find
     /// their target by the id they carry.
-    StrategicMergeById(Vec<Map<String, Value>>),
+    StrategicMergeById(Vec<patch::SmPatch>),
     /// `PatchTransformer` (a `patches:` entry).
     Patch(LoadedPatch),
     /// `PatchJson6902Transformer` (a `patchesJson6902:` entry): a JSON 6902 patch, or

@@ -15,9 +15,28 @@ use crate::yaml::{parse_documents, Limits};
 #[derive(Debug, Clone)]
 pub enum PatchBody {
     /// Strategic-merge patches (objects).
-    Strategic(Vec<Map<String, Value>>),
+    Strategic(Vec<SmPatch>),
     /// A JSON 6902 patch.
     Json(json_patch::Patch),
+}
+
+/// A strategic-merge patch document.
+#[derive(Debug, Clone)]
+pub struct SmPatch {
+    /// The patch object.
+    pub obj: Map<String, Value>,
+    /// Plain numbers and booleans written otherwise than they print (`0x1F`), by
+    /// mapping-key path: a value replacing a quoted string keeps this text.
+    pub spellings: Vec<(Vec<String>, String)>,
+}
+
+impl From<Map<String, Value>> for SmPatch {
+    fn from(obj: Map<String, Value>) -> SmPatch {
+        SmPatch {
+            obj,
+            spellings: Vec::new(),
+        }
+    }
 }
 
 /// Parses patch text, deciding like Kustomize whether it is strategic-merge or JSON 6902.
@@ -58,17 +77,14 @@ fn parse_with(
     // empty first document (`---` then `---`) is a null JSON patch, so a file with objects
     // after it qualifies as both kinds of patch.
     let empty_first = docs.len() > 1 && docs[0].value.is_null();
-    let docs: Vec<(Value, Vec<String>)> = docs
-        .into_iter()
-        .filter(|d| !d.value.is_null())
-        .map(|d| (d.value, d.plain_annotations))
-        .collect();
+    let docs: Vec<crate::yaml::Document> =
+        docs.into_iter().filter(|d| !d.value.is_null()).collect();
     if empty_first && !legacy && !docs.is_empty() {
         return Err(format!(
             "illegally qualifies as both an SM and JSON patch (its first document is empty): {source}"
         ));
     }
-    if docs.len() == 1 && docs[0].0.is_array() {
+    if docs.len() == 1 && docs[0].value.is_array() {
         return json_ops(text, source).map(PatchBody::Json);
     }
     if docs.is_empty() {
@@ -77,15 +93,16 @@ fn parse_with(
         ));
     }
     let mut out = Vec::with_capacity(docs.len());
-    for (d, plain) in docs {
-        match d {
+    for doc in docs {
+        let (plain, spellings) = (doc.plain_annotations, doc.plain_spellings);
+        match doc.value {
             Value::Object(mut m) => {
                 if raw_metadata {
                     drop_empty_metadata_maps(&mut m);
                 } else {
                     null_annotations_delete(&mut m, &plain);
                 }
-                expand_list(m, &mut out)
+                expand_list(m, spellings, &mut out)
             }
             _ => return Err(format!("unable to parse SM or JSON patch from {source}")),
         }
@@ -142,20 +159,24 @@ fn drop_empty_metadata_maps(m: &mut Map<String, Value>) {
     }
 }
 
-fn expand_list(m: Map<String, Value>, out: &mut Vec<Map<String, Value>>) {
+fn expand_list(
+    m: Map<String, Value>,
+    spellings: Vec<(Vec<String>, String)>,
+    out: &mut Vec<SmPatch>,
+) {
     let is_list = m
         .get("kind")
         .and_then(Value::as_str)
         .is_some_and(|k| k.ends_with("List"))
         && m.get("items").is_some_and(Value::is_array);
     if !is_list {
-        out.push(m);
+        out.push(SmPatch { obj: m, spellings });
         return;
     }
     if let Some(Value::Array(items)) = m.get("items") {
         for it in items {
             if let Value::Object(o) = it {
-                expand_list(o.clone(), out);
+                expand_list(o.clone(), Vec::new(), out);
             }
         }
     }
@@ -216,6 +237,7 @@ fn apply_smp_at(
     m: &mut ResMap,
     i: usize,
     patch: &Map<String, Value>,
+    spellings: &[(Vec<String>, String)],
     opts: PatchOptions,
     api: OpenApi<'_>,
 ) -> TransformResult<bool> {
@@ -231,8 +253,10 @@ fn apply_smp_at(
         r.remember_id();
     }
     let gvk = r.gvk();
+    let replaced = replaced_strings(&r.obj, patch);
     let outcome =
         smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
+    restyle_replaced(r, replaced, spellings);
     r.drop_empty_nulls();
     // The merge writes scalars in place: fields sharing a value change together.
     r.sync_shared();
@@ -263,14 +287,97 @@ fn apply_smp_at(
     Ok(true)
 }
 
+/// A number or boolean of a patch that lands on a string of the target, by mapping-key
+/// path: the patch's value and the string it replaces.
+struct Replaced {
+    path: Vec<String>,
+    value: Value,
+    old: String,
+}
+
+/// The patch's numbers and booleans (outside lists) whose field in `obj` holds a string.
+fn replaced_strings(obj: &Map<String, Value>, patch: &Map<String, Value>) -> Vec<Replaced> {
+    fn walk(
+        obj: &Map<String, Value>,
+        patch: &Map<String, Value>,
+        path: &mut Vec<String>,
+        out: &mut Vec<Replaced>,
+    ) {
+        for (k, pv) in patch {
+            let Some(dv) = obj.get(k) else { continue };
+            match (dv, pv) {
+                (Value::String(old), Value::Number(_) | Value::Bool(_)) => {
+                    let mut p = path.clone();
+                    p.push(k.clone());
+                    out.push(Replaced {
+                        path: p,
+                        value: pv.clone(),
+                        old: old.clone(),
+                    });
+                }
+                (Value::Object(d), Value::Object(p)) => {
+                    path.push(k.clone());
+                    walk(d, p, path, out);
+                    path.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(obj, patch, &mut Vec::new(), &mut out);
+    out
+}
+
+/// kyaml gives a scalar from a patch the style of the scalar it replaces: a number or
+/// boolean landing on a string written quoted (not tagged) prints as a string, with the
+/// patch's text (`0x1F`); on a plain or tagged one it stays a number.
+fn restyle_replaced(
+    r: &mut crate::resource::Resource,
+    replaced: Vec<Replaced>,
+    spellings: &[(Vec<String>, String)],
+) {
+    for rep in replaced {
+        let quoted = crate::yaml::parse::QuotedScalars {
+            quoted: &r.quoted_strings,
+            tagged: &r.tagged_strings,
+        }
+        .is_quoted(&rep.path, &rep.old);
+        let text = || {
+            spellings
+                .iter()
+                .find(|(p, _)| *p == rep.path)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_else(|| crate::transform::fieldpath::scalar_text(&rep.value))
+        };
+        let Some(cur) = r.value_at_mut(&rep.path) else {
+            continue;
+        };
+        // The merge either put the value or (the target looked quoted) its text.
+        let landed = *cur == rep.value
+            || cur.as_str().is_some_and(|c| {
+                c == crate::transform::fieldpath::scalar_text(&rep.value)
+                    || *c == *rep.value.to_string()
+            });
+        if landed {
+            *cur = if quoted {
+                Value::String(text())
+            } else {
+                rep.value
+            };
+        }
+    }
+}
+
 /// Applies strategic-merge patches without a target: each finds its resource by id.
 pub fn apply_smp_by_id(
     m: &mut ResMap,
-    patches: &[Map<String, Value>],
+    patches: &[SmPatch],
     opts: PatchOptions,
     api: OpenApi<'_>,
 ) -> TransformResult {
-    for p in patches {
+    for sp in patches {
+        let p = &sp.obj;
         let pid = patch_id(p);
         let matches: Vec<usize> = m
             .iter()
@@ -293,7 +400,7 @@ pub fn apply_smp_by_id(
                 ))
             }
         };
-        if !apply_smp_at(m, i, p, opts, api)? {
+        if !apply_smp_at(m, i, p, &sp.spellings, opts, api)? {
             m.remove(i);
         }
     }
@@ -314,7 +421,7 @@ pub fn select(m: &ResMap, target: &Selector) -> TransformResult<Vec<usize>> {
 /// Applies one strategic-merge patch to every resource `target` selects.
 pub fn apply_smp_to_target(
     m: &mut ResMap,
-    patch: &Map<String, Value>,
+    patch: &SmPatch,
     target: &Selector,
     opts: PatchOptions,
     api: OpenApi<'_>,
@@ -322,13 +429,13 @@ pub fn apply_smp_to_target(
     let selected = select(m, target)?;
     let mut deleted = Vec::new();
     for i in selected {
-        let mut p = patch.clone();
+        let mut p = patch.obj.clone();
         if let Some(r) = m.get(i) {
             if let Some(av) = r.obj.get("apiVersion") {
                 p.insert("apiVersion".into(), av.clone());
             }
         }
-        if !apply_smp_at(m, i, &p, opts, api)? {
+        if !apply_smp_at(m, i, &p, &patch.spellings, opts, api)? {
             deleted.push(i);
         }
     }
@@ -561,14 +668,14 @@ mod tests {
     fn strategic_patch_by_id_keeps_the_name_and_needs_a_match() {
         let mut m = two_deployments();
         let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}});
-        let docs = vec![p.as_object().cloned().unwrap()];
+        let docs = vec![SmPatch::from(p.as_object().cloned().unwrap())];
         apply_smp_by_id(&mut m, &docs, PatchOptions::default(), OpenApi::BUILTIN).unwrap();
         assert_eq!(m.get(0).unwrap().obj["spec"]["replicas"], 3);
         let p =
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nope"}});
         let e = apply_smp_by_id(
             &mut m,
-            &[p.as_object().cloned().unwrap()],
+            &[SmPatch::from(p.as_object().cloned().unwrap())],
             PatchOptions::default(),
             OpenApi::BUILTIN,
         )

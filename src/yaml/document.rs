@@ -87,4 +87,29 @@ pub struct Document {
     /// Keys of `metadata.annotations` written as plain scalars (`a: 1e10`, not `a: "1e10"`):
     /// after a JSON 6902 patch Kustomize reads them back as YAML values.
     pub plain_annotations: Vec<String>,
+    /// Paths (mapping keys only, not in annotations) of untagged scalars written quoted or
+    /// as block scalars whose text would be a string unquoted too: a strategic-merge
+    /// patch's number replacing them becomes a string (see [`QuotedScalars`]).
+    pub quoted_strings: Vec<Vec<String>>,
+    /// Plain untagged scalars read as numbers or booleans whose text is not how they
+    /// print (`0x1F`, `1e10`, `True`), by mapping-key path, with the text written.
+    pub plain_spellings: Vec<(Vec<String>, String)>,
+}
+
+/// Whether a string was written quoted (or as a block scalar) without a tag, from what a
+/// parse recorded: not when tagged ([`Document::tagged_strings`]); yes when its path is in
+/// `quoted` ([`Document::quoted_strings`]) or it would not be a string unquoted.
+pub struct QuotedScalars<'a> {
+    /// See [`Document::quoted_strings`].
+    pub quoted: &'a [Vec<String>],
+    /// See [`Document::tagged_strings`].
+    pub tagged: &'a [Vec<String>],
+}
+
+impl QuotedScalars<'_> {
+    /// Whether the string `text` at the mapping-key `path` was written quoted.
+    pub fn is_quoted(&self, path: &[String], text: &str) -> bool {
+        let has = |v: &[Vec<String>]| v.iter().any(|p| p.as_slice() == path);
+        !has(self.tagged) && (has(self.quoted) || !super::scalar::resolve_plain(text).is_string())
+    }
 }

@@ -97,7 +97,8 @@ fn finish(
     unterminated: bool,
 ) -> Fast<bool> {
     let first = lines.iter().position(|l| !l.is_empty());
-    let (value, line, empty_nulls, plain_annotations) = match first {
+    let (value, line, empty_nulls, plain_annotations, quoted_strings, plain_spellings) = match first
+    {
         // An empty document after `---`: its line is where the full parser's next token
         // starts, which the full parser knows best.
         None => match opened_at {
@@ -113,6 +114,8 @@ fn finish(
                 in_sequence: 0,
                 empty_nulls: Vec::new(),
                 plain_annotations: Vec::new(),
+                quoted_strings: Vec::new(),
+                plain_spellings: Vec::new(),
                 unterminated,
             };
             let number = p.lines[i].number;
@@ -122,7 +125,14 @@ fn finish(
             if p.at < p.lines.len() {
                 return Err("content after the root collection");
             }
-            (v, number, p.empty_nulls, p.plain_annotations)
+            (
+                v,
+                number,
+                p.empty_nulls,
+                p.plain_annotations,
+                p.quoted_strings,
+                p.plain_spellings,
+            )
         }
     };
     if docs.len() >= limits.max_documents {
@@ -134,6 +144,8 @@ fn finish(
         empty_nulls,
         tagged_strings: Vec::new(),
         plain_annotations,
+        quoted_strings,
+        plain_spellings,
     });
     Ok(true)
 }
@@ -151,6 +163,10 @@ struct DocParser<'a> {
     empty_nulls: Vec<Vec<String>>,
     /// See [`Document::plain_annotations`].
     plain_annotations: Vec<String>,
+    /// See [`Document::quoted_strings`].
+    quoted_strings: Vec<Vec<String>>,
+    /// See [`Document::plain_spellings`].
+    plain_spellings: Vec<(Vec<String>, String)>,
     /// The last line ends the input without a line break.
     unterminated: bool,
 }
@@ -300,6 +316,19 @@ impl<'a> DocParser<'a> {
         }
     }
 
+    /// Records the key path of a quoted or block string outside lists and annotations
+    /// that would be a string unquoted too (see [`Document::quoted_strings`]).
+    fn record_quoted(&mut self, s: &str) {
+        if self.in_sequence == 0
+            && !self.path.is_empty()
+            && !super::scalar::in_annotations(&self.path)
+            && self.quoted_strings.len() < 10_000
+            && resolve_plain(s).is_string()
+        {
+            self.quoted_strings.push(self.path.clone());
+        }
+    }
+
     /// Whether the value being read is one of the document's `metadata.annotations`,
     /// which Kustomize reads as the text written (resources only).
     fn in_annotation(&self) -> bool {
@@ -331,11 +360,13 @@ impl<'a> DocParser<'a> {
                     return Err("text after a quoted scalar");
                 }
                 self.at += 1 + used;
+                self.record_quoted(&s);
                 Ok(Value::String(s))
             }
             b'|' | b'>' => {
                 self.at += 1;
                 let s = self.block_scalar(text, parent)?;
+                self.record_quoted(&s);
                 Ok(Value::String(s))
             }
             b'[' | b'{' => {
@@ -358,12 +389,18 @@ impl<'a> DocParser<'a> {
                     self.record_plain_annotation();
                     return Ok(Value::String(s));
                 }
-                Ok(
-                    match yaml11_bool(&s).filter(|_| self.limits.yaml11_booleans) {
-                        Some(b) => Value::Bool(b),
-                        None => self.resolve(&s),
-                    },
-                )
+                let v = match yaml11_bool(&s).filter(|_| self.limits.yaml11_booleans) {
+                    Some(b) => Value::Bool(b),
+                    None => self.resolve(&s),
+                };
+                if self.in_sequence == 0 && super::scalar::may_be_spelled(&s) {
+                    if let Some(t) = super::scalar::spelling(&s, &v) {
+                        if self.plain_spellings.len() < 10_000 {
+                            self.plain_spellings.push((self.path.clone(), t));
+                        }
+                    }
+                }
+                Ok(v)
             }
         }
     }

@@ -9,7 +9,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Value};
 
 use super::document::{Document, Limits, YamlError};
-use super::scalar::{looks_like_timestamp, resolve_plain, yaml11_bool};
+use super::scalar::{
+    in_annotations, looks_like_timestamp, may_be_spelled, resolve_plain, spelling, yaml11_bool,
+};
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
     YamlError {
@@ -45,6 +47,8 @@ struct Builder {
     empty_nulls: Vec<Vec<String>>,
     tagged_strings: Vec<Vec<String>>,
     plain_annotations: Vec<String>,
+    quoted_strings: Vec<Vec<String>>,
+    plain_spellings: Vec<(Vec<String>, String)>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -58,6 +62,8 @@ impl Builder {
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
             plain_annotations: Vec::new(),
+            quoted_strings: Vec::new(),
+            plain_spellings: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -167,6 +173,25 @@ impl Builder {
         if let Some(path) = self.key_path() {
             if self.tagged_strings.len() < 10_000 {
                 self.tagged_strings.push(path);
+            }
+        }
+    }
+
+    /// Records the mapping-key path of a quoted string being added (see
+    /// [`Document::quoted_strings`]).
+    fn record_quoted_string(&mut self) {
+        if let Some(path) = self.key_path() {
+            if !in_annotations(&path) && self.quoted_strings.len() < 10_000 {
+                self.quoted_strings.push(path);
+            }
+        }
+    }
+
+    /// Records how a plain number or boolean being added was written.
+    fn record_spelling(&mut self, text: String) {
+        if let Some(path) = self.key_path() {
+            if self.plain_spellings.len() < 10_000 {
+                self.plain_spellings.push((path, text));
             }
         }
     }
@@ -303,6 +328,8 @@ pub(super) fn parse_events(
                     empty_nulls: std::mem::take(&mut b.empty_nulls),
                     tagged_strings: std::mem::take(&mut b.tagged_strings),
                     plain_annotations: std::mem::take(&mut b.plain_annotations),
+                    quoted_strings: std::mem::take(&mut b.quoted_strings),
+                    plain_spellings: std::mem::take(&mut b.plain_spellings),
                 });
                 if first_only {
                     break;
@@ -339,6 +366,9 @@ pub(super) fn parse_events(
                     b.record_empty_null();
                 }
                 let text = trim_block_at_eof(text, style, &span, src, &mut eof_chars);
+                let plain = style == ScalarStyle::Plain;
+                let spelled = (plain && tag.is_none() && !expecting_key && may_be_spelled(&text))
+                    .then(|| text.to_string());
                 let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
                     match yaml11_bool(&text) {
                         Some(b) => Value::Bool(b),
@@ -366,6 +396,21 @@ pub(super) fn parse_events(
                 };
                 if tag.is_some() && v.is_string() && !expecting_key {
                     b.record_tagged_string();
+                }
+                if !expecting_key {
+                    match (&v, spelled) {
+                        (Value::String(s), _)
+                            if !plain && tag.is_none() && resolve_plain(s).is_string() =>
+                        {
+                            b.record_quoted_string()
+                        }
+                        (v, Some(t)) => {
+                            if let Some(t) = spelling(&t, v) {
+                                b.record_spelling(t);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 b.remember(anchor, &v, 1);
                 if let Some(v) = b.push(v, 1, is_merge, &span)? {

@@ -170,3 +170,30 @@ pub(super) fn looks_like_timestamp(s: &str) -> bool {
         && b[4] == b'-'
         && s[5..].chars().any(|c| c == '-')
 }
+
+/// Whether a plain scalar's text might read as a number or boolean (worth keeping to
+/// compare with how the value prints).
+pub(super) fn may_be_spelled(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'T' | b'F'))
+}
+
+/// `text` when a plain scalar written so reads as a number or boolean that prints
+/// otherwise (`0x1F`, `1e10`, `True`, `1.0`).
+pub(super) fn spelling(text: &str, v: &Value) -> Option<String> {
+    let differs = match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => format!("{f}") != text,
+            _ => n.to_string() != text,
+        },
+        Value::Bool(b) => text != if *b { "true" } else { "false" },
+        _ => false,
+    };
+    differs.then(|| text.to_string())
+}
+
+/// Whether a mapping-key path leads into `metadata.annotations` (read as text anyway).
+pub(super) fn in_annotations(path: &[String]) -> bool {
+    path.len() > 2 && path[0] == "metadata" && path[1] == "annotations"
+}

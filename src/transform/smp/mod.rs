@@ -35,9 +35,10 @@
 //!
 //! Known differences, all from information a `serde_json::Value` no longer has: kyaml
 //! drops a target field written as an empty value (`key:`) when it walks it, but keeps
-//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields); a number
-//! replacing a quoted string that would also be a string unquoted (`"x"`) becomes a
-//! string in kyaml; a number's original spelling (`0x10`) is not kept.
+//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields). Outside
+//! lists the caller (`transform::patch`) corrects a number replacing a string from what
+//! the parse recorded: quoted (`"x"`) gives a string with the patch's text (`0x10`), tagged
+//! (`!!str 4`) the number; inside lists a number replacing `"x"` stays a number.
 //!
 //! Merge keys come from the schema the caller passes ([`OpenApi`]): the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in, or a kustomization's own
