@@ -95,6 +95,7 @@ pub mod cli;
 pub mod components;
 pub mod diff;
 pub mod error;
+pub mod fs;
 pub mod generate;
 pub(crate) mod gojson;
 pub mod integrate;

@@ -1,6 +1,7 @@
 //! Loading from the file system: kustomization files, resource files (multi-document,
 //! `kind: List`), and the files generators and patches name, under Kustomize's load
-//! restrictions.
+//! restrictions. Every read goes through the loader's [`FileSystem`] (the disk, or a
+//! tree in memory).
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::fs::{Disk, FileSystem, SharedFs};
 use crate::kustomization::{self, Kustomization, FILE_NAMES};
 use crate::resource::{Origin, Resource};
 use crate::yaml::{parse_documents, parse_first_document, Limits};
@@ -28,6 +30,7 @@ pub struct Loader {
     root: PathBuf,
     canonical: PathBuf,
     restrictor: LoadRestrictor,
+    fs: SharedFs,
 }
 
 /// Whether a resource entry names something remote (a URL or a git reference).
@@ -58,17 +61,38 @@ pub fn clean(p: &Path) -> PathBuf {
 }
 
 impl Loader {
-    /// A loader rooted at directory `root`.
+    /// A loader rooted at directory `root` on the disk.
     pub fn new(root: &Path, restrictor: LoadRestrictor) -> Result<Loader> {
-        let canonical = root.canonicalize().map_err(|e| Error::io(root, e))?;
-        if !canonical.is_dir() {
+        Loader::with_fs(root, restrictor, Disk::shared())
+    }
+
+    /// A loader rooted at directory `root` of file system `fs`.
+    pub fn with_fs(root: &Path, restrictor: LoadRestrictor, fs: SharedFs) -> Result<Loader> {
+        let canonical = fs.canonicalize(root).map_err(|e| Error::io(root, e))?;
+        if !fs.is_dir(&canonical) {
             return Err(Error::invalid(root, "is not a directory"));
         }
         Ok(Loader {
             root: root.to_path_buf(),
             canonical,
             restrictor,
+            fs,
         })
+    }
+
+    /// The file system this loader reads.
+    pub fn fs(&self) -> &dyn FileSystem {
+        &*self.fs
+    }
+
+    /// A handle to the file system, for loaders of other directories.
+    pub fn shared_fs(&self) -> SharedFs {
+        self.fs.clone()
+    }
+
+    /// Reads and checks the root's kustomization (or component).
+    pub fn load_kustomization(&self) -> Result<(PathBuf, Kustomization)> {
+        load_kustomization_in(&*self.fs, &self.root)
     }
 
     /// The directory as given.
@@ -90,15 +114,18 @@ impl Loader {
     pub fn resolve(&self, rel: &str) -> Result<PathBuf> {
         if is_remote(rel) {
             return Err(Error::invalid(
-                self.root.join(kustomization_name(&self.root)),
+                self.root.join(kustomization_name(&*self.fs, &self.root)),
                 format!("remote resource {rel:?} refused: kagentctl never fetches from the network; vendor it into the tree"),
             ));
         }
         let path = self.root.join(rel);
-        let canonical = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+        let canonical = self
+            .fs
+            .canonicalize(&path)
+            .map_err(|e| Error::io(&path, e))?;
         if self.restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&self.canonical) {
             return Err(Error::invalid(
-                self.root.join(kustomization_name(&self.root)),
+                self.root.join(kustomization_name(&*self.fs, &self.root)),
                 format!(
                     "security; file '{}' is not in or below '{}' (load restrictor LoadRestrictionsRootOnly); move it into the kustomization's directory or pass --load-restrictor LoadRestrictionsNone",
                     canonical.display(),
@@ -113,7 +140,7 @@ impl Loader {
     /// Kustomize does: a `kustomization.yaml` that is a symlink leading out of the root
     /// is refused under `LoadRestrictionsRootOnly` (before anything reads it).
     pub fn kustomization_file(&self) -> Result<PathBuf> {
-        let path = find_kustomization_file(&self.root)?;
+        let path = find_kustomization_file_in(&*self.fs, &self.root)?;
         if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
             self.resolve(name)?;
         }
@@ -123,10 +150,10 @@ impl Loader {
     /// Reads a file named relative to the root, within the restriction.
     pub fn read_bytes(&self, rel: &str) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.resolve(rel)?;
-        if path.is_dir() {
+        if self.fs.is_dir(&path) {
             return Err(Error::invalid(&path, "is a directory, expected a file"));
         }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = self.fs.read(&path).map_err(|e| Error::io(&path, e))?;
         crate::memory::note_input(bytes.len());
         Ok((path, bytes))
     }
@@ -140,20 +167,25 @@ impl Loader {
     }
 }
 
-fn kustomization_name(dir: &Path) -> &'static str {
+fn kustomization_name(fs: &dyn FileSystem, dir: &Path) -> &'static str {
     FILE_NAMES
         .iter()
-        .find(|f| dir.join(f).is_file())
+        .find(|f| fs.is_file(&dir.join(f)))
         .copied()
         .unwrap_or("kustomization.yaml")
 }
 
-/// Finds the kustomization file of `dir`.
+/// Finds the kustomization file of `dir` on the disk.
 pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
+    find_kustomization_file_in(&Disk, dir)
+}
+
+/// Finds the kustomization file of `dir` in `fs`.
+pub fn find_kustomization_file_in(fs: &dyn FileSystem, dir: &Path) -> Result<PathBuf> {
     let found: Vec<PathBuf> = FILE_NAMES
         .iter()
         .map(|f| dir.join(f))
-        .filter(|p| p.is_file())
+        .filter(|p| fs.is_file(p))
         .collect();
     match found.len() {
         1 => Ok(found.into_iter().next().unwrap_or_default()),
@@ -168,10 +200,15 @@ pub fn find_kustomization_file(dir: &Path) -> Result<PathBuf> {
     }
 }
 
-/// Reads and checks the kustomization (or component) of `dir`.
+/// Reads and checks the kustomization (or component) of `dir` on the disk.
 pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
-    let path = find_kustomization_file(dir)?;
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    load_kustomization_in(&Disk, dir)
+}
+
+/// Reads and checks the kustomization (or component) of `dir` in `fs`.
+pub fn load_kustomization_in(fs: &dyn FileSystem, dir: &Path) -> Result<(PathBuf, Kustomization)> {
+    let path = find_kustomization_file_in(fs, dir)?;
+    let bytes = fs.read(&path).map_err(|e| Error::io(&path, e))?;
     let text = String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not valid UTF-8"))?;
     let limits = Limits::kustomization();
     // Kustomize unmarshals the file with go-yaml, which reads the first document only.
@@ -238,7 +275,7 @@ pub fn load_kustomization(dir: &Path) -> Result<(PathBuf, Kustomization)> {
         }
         if let Some(p) = openapi.get("path") {
             let full = dir.join(p);
-            if !full.is_file() {
+            if !fs.is_file(&full) {
                 return Err(Error::invalid(
                     &path,
                     format!("openapi: schema file {p:?} not found"),

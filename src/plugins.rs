@@ -357,9 +357,7 @@ pub fn decode_transformer(
             let mut value = c.value.trim().to_string();
             if value.is_empty() {
                 value = ldr
-                    .root()
-                    .canonicalize()
-                    .unwrap_or_else(|_| ldr.root().to_path_buf())
+                    .canonical()
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();

@@ -14,12 +14,19 @@
 //!   `target.yaml` with the built-in schema gives the object in `expected.yaml`, which
 //!   `kubectl kustomize` produced from the same resource and patch (the patch file's
 //!   leading comment says what the case is about).
+//! * `memory::<case>`: each conformance case that builds, read from a copy of its tree
+//!   held in memory ([`kagentctl::fs::Memory`]) instead of the disk, gives the same
+//!   output: the build reads every file through the one file-system interface.
 //! * `kubectl::<case>` (ignored: slow, needs kubectl): each conformance fixture still
 //!   agrees with a live `kubectl kustomize`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use kagentctl::build::{build_in, BuildOptions};
+use kagentctl::cli::{write_resources, Format};
+use kagentctl::fs::Memory;
+use kagentctl::load::LoadRestrictor;
 use kagentctl::resource::Gvk;
 use kagentctl::schema::openapi::OpenApi;
 use kagentctl::transform::smp::{merge, Outcome};
@@ -178,6 +185,50 @@ fn emit_round_trip(path: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
+/// A conformance case built from a copy of its `in/` tree in memory (under `/in`).
+fn memory_build(case: &Path) -> Result<(), Failed> {
+    let want = std::fs::read(case.join("expected.yaml")).map_err(|e| e.to_string())?;
+    let mut tree = Memory::new();
+    for e in walkdir::WalkDir::new(case.join("in")).follow_links(true) {
+        let e = e.map_err(|e| e.to_string())?;
+        if e.file_type().is_file() {
+            let rel = e.path().strip_prefix(case).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(e.path()).map_err(|e| e.to_string())?;
+            tree.insert(Path::new("/").join(rel), bytes);
+        }
+    }
+    let args = build_args(case);
+    let restrictor = if args.iter().any(|a| a.contains("LoadRestrictionsNone")) {
+        LoadRestrictor::None
+    } else {
+        LoadRestrictor::RootOnly
+    };
+    let opts = BuildOptions {
+        load_restrictor: restrictor,
+        ..Default::default()
+    };
+    let dir = Path::new("/").join(args.last().map(String::as_str).unwrap_or("in"));
+    let out = build_in(std::sync::Arc::new(tree), &dir, &opts)
+        .map_err(|e| format!("failed in memory where it builds on disk: {e}"))?;
+    let mut got = Vec::new();
+    write_resources(&out.resources, Format::Yaml, &mut got).map_err(|e| e.to_string())?;
+    if got != want {
+        let (want, got) = (
+            String::from_utf8_lossy(&want),
+            String::from_utf8_lossy(&got),
+        );
+        let diff = similar::TextDiff::from_lines(&*want, &*got);
+        return Err(format!(
+            "output from memory differs:\n{}",
+            diff.unified_diff()
+                .context_radius(2)
+                .header("kubectl", "memory")
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// The one mapping document of a YAML file.
 fn yaml_map(path: &Path) -> Result<Map<String, Value>, Failed> {
     let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -229,6 +280,12 @@ fn main() {
         trials.push(Trial::test(format!("conformance::{name}"), move || {
             conformance(&c)
         }));
+        if case.join("expected.yaml").is_file() {
+            let c = case.clone();
+            trials.push(Trial::test(format!("memory::{name}"), move || {
+                memory_build(&c)
+            }));
+        }
         trials.push(
             Trial::test(format!("kubectl::{name}"), move || kubectl_agrees(&case))
                 .with_ignored_flag(true),

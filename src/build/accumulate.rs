@@ -49,10 +49,7 @@ fn parse_files(ldr: &Loader, entries: &[&String]) -> Vec<Option<Result<Vec<Resou
         if load::is_remote(e) {
             return None;
         }
-        std::fs::metadata(ldr.root().join(e))
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len())
+        ldr.fs().file_len(&ldr.root().join(e))
     };
     let (files, bytes) = entries
         .iter()
@@ -97,8 +94,8 @@ impl Ctx {
                 return Err(Error::invalid(kfile, format!("remote plugin configuration {entry:?} refused: kagentctl never fetches from the network")));
             }
             let path = ldr.root().join(entry);
-            if path.is_dir() {
-                let sub = self.accumulate_dir(&path, entry, None, false, kfile)?;
+            if ldr.fs().is_dir(&path) {
+                let sub = self.accumulate_dir(ldr, &path, entry, None, false, kfile)?;
                 for r in sub.map(|a| a.resources.into_vec()).unwrap_or_default() {
                     let file = r.origin.path.as_ref().clone();
                     inline.push((r.obj, file));
@@ -124,10 +121,11 @@ impl Ctx {
         Ok(inline)
     }
 
-    /// Builds the kustomization at `dir` into a fresh accumulator (a base), or on top
-    /// of `into` (a component).
+    /// Builds the kustomization at `dir` (read from `parent_ldr`'s file system) into a
+    /// fresh accumulator (a base), or on top of `into` (a component).
     pub(super) fn accumulate_dir(
         &mut self,
+        parent_ldr: &Loader,
         dir: &Path,
         rel: &str,
         into: Option<&mut Acc>,
@@ -142,7 +140,7 @@ impl Ctx {
                 format!("kustomization directory {rel:?}: a new root cannot be absolute; name it relative to this kustomization's directory"),
             ));
         }
-        let ldr = Loader::new(dir, self.opts.load_restrictor)?;
+        let ldr = Loader::with_fs(dir, self.opts.load_restrictor, parent_ldr.shared_fs())?;
         let canon = ldr.canonical().to_path_buf();
         if let Some(pos) = self.stack.iter().position(|p| *p == canon) {
             let chain: Vec<String> = self.stack[pos..]
@@ -159,7 +157,7 @@ impl Ctx {
             ));
         }
         ldr.kustomization_file()?;
-        let (kfile, k) = load::load_kustomization(dir)?;
+        let (kfile, k) = ldr.load_kustomization()?;
         let is_component = k.kind.as_deref() == Some("Component");
         if component && !is_component {
             return Err(Error::invalid(
@@ -350,13 +348,13 @@ impl Ctx {
                 ));
             }
             let dir = ldr.root().join(c);
-            if !dir.is_dir() {
+            if !ldr.fs().is_dir(&dir) {
                 return Err(Error::invalid(
                     kfile,
                     format!("component {c:?} is not a directory"),
                 ));
             }
-            self.accumulate_dir(&dir, c, Some(acc), true, kfile)?;
+            self.accumulate_dir(ldr, &dir, c, Some(acc), true, kfile)?;
         }
         self.run_transformers(ldr, kfile, k, acc)?;
         if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
@@ -407,9 +405,9 @@ impl Ctx {
             ));
         }
         let path = ldr.root().join(entry);
-        if path.is_dir() {
+        if ldr.fs().is_dir(&path) {
             let sub = self
-                .accumulate_dir(&path, entry, None, false, kfile)?
+                .accumulate_dir(ldr, &path, entry, None, false, kfile)?
                 .unwrap_or_else(Acc::new);
             // Merging the default config into the default config changes nothing.
             if !matches!(
@@ -427,7 +425,7 @@ impl Ctx {
                 .absorb(sub.vars)
                 .map_err(|e| Error::invalid(kfile, e));
         }
-        if !path.exists() {
+        if !ldr.fs().exists(&path) {
             return Err(Error::invalid(
                 kfile,
                 format!("accumulating resources: '{entry}': no such file or directory"),

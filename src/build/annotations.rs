@@ -45,7 +45,10 @@ impl Ctx {
     /// A file's path relative to the top kustomization's directory, for origins.
     pub(super) fn configured_in_path(&self, file: &Path) -> String {
         let top = self.stack.first().cloned().unwrap_or_default();
-        let canon = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        let canon = self
+            .fs
+            .canonicalize(file)
+            .unwrap_or_else(|_| file.to_path_buf());
         match canon.strip_prefix(&top) {
             Ok(rel) => rel.display().to_string(),
             Err(_) => pathdiff(&canon, &top),

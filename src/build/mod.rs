@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::fs::{Disk, SharedFs};
 use crate::kustomization::Kustomization;
 pub use crate::load::LoadRestrictor;
 use crate::load::{self, Loader};
@@ -59,11 +60,17 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 
 /// Builds `dir` and also returns the warnings Kustomize would print.
 pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    build_in(Disk::shared(), dir, opts)
+}
+
+/// Builds `dir` of file system `fs` (the disk, or a tree in memory): every file the
+/// build reads comes from `fs`.
+pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     // A missing directory is reported as a missing kustomization, as Kustomize does.
-    load::find_kustomization_file(dir)?;
-    let ldr = Loader::new(dir, opts.load_restrictor)?;
+    load::find_kustomization_file_in(&*fs, dir)?;
+    let ldr = Loader::with_fs(dir, opts.load_restrictor, fs)?;
     ldr.kustomization_file()?;
-    let (kfile, k) = load::load_kustomization(dir)?;
+    let (kfile, k) = ldr.load_kustomization()?;
     let mut meta = BuildMeta::default();
     for m in k.build_metadata.iter().flatten() {
         match m.as_str() {
@@ -83,6 +90,7 @@ pub fn build_with_warnings(dir: &Path, opts: &BuildOptions) -> Result<BuildOutpu
         stack: Vec::new(),
         warnings: Vec::new(),
         rec: opts.provenance.then(Recorder::new),
+        fs: ldr.shared_fs(),
     };
     ctx.use_openapi(&ldr, &kfile, &k)?;
     let mut acc = Acc::new();
@@ -201,6 +209,8 @@ struct Ctx {
     warnings: Vec<String>,
     /// The provenance recorder, when asked for.
     rec: Option<Recorder>,
+    /// The file system the build reads (for paths in annotations).
+    fs: SharedFs,
 }
 
 impl Ctx {

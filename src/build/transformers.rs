@@ -66,7 +66,7 @@ impl Ctx {
         // patchesStrategicMerge: file paths or inline patches.
         for (i, entry) in k.patches_strategic_merge.iter().flatten().enumerate() {
             let (text, source) = match ldr.resolve(entry.trim()) {
-                Ok(p) if p.is_file() => (ldr.read_string(entry.trim())?.1, Some(p)),
+                Ok(p) if ldr.fs().is_file(&p) => (ldr.read_string(entry.trim())?.1, Some(p)),
                 Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
                 _ => (entry.clone(), None),
             };
