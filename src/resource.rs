@@ -163,8 +163,56 @@ pub struct Resource {
     pub plain_annotations: Vec<(String, String)>,
     /// Fields that hold one shared value, as in Kustomize (see [`SharedValue`]).
     pub shared: Vec<SharedValue>,
+    /// Scalars written with text their field's type cannot hold (see [`Undecodable`]).
+    pub undecodable: Vec<Undecodable>,
     /// Who wrote each value, when the build records provenance (else `None`).
     pub prov: Option<Box<crate::provenance::Record>>,
+}
+
+/// A scalar a replacement wrote with text its field's type cannot hold (`nginx` into an
+/// integer, `5` over a timestamp): Kustomize keeps the field's type and fails when it
+/// next decodes the object (printing it, a JSON 6902 patch), unless a patch replaced the
+/// field first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undecodable {
+    /// Where the scalar is.
+    pub(crate) at: Vec<crate::transform::fieldpath::Seg>,
+    /// The text written (the field holds it as a string until then).
+    pub text: String,
+    /// The type the field kept (`!!int`, `!!timestamp`, ...).
+    pub tag: &'static str,
+}
+
+impl Resource {
+    /// Fails as Kustomize does when it decodes an object holding an [`Undecodable`]
+    /// scalar that nothing replaced since.
+    pub fn check_decodable(&self) -> Result<(), String> {
+        for u in &self.undecodable {
+            let mut cur = Some(&self.obj);
+            let mut v: Option<&Value> = None;
+            for seg in &u.at {
+                v = match (seg, v) {
+                    (crate::transform::fieldpath::Seg::Key(k), None) => cur.and_then(|m| m.get(k)),
+                    (crate::transform::fieldpath::Seg::Key(k), Some(Value::Object(m))) => m.get(k),
+                    (crate::transform::fieldpath::Seg::Idx(i), Some(Value::Array(a))) => a.get(*i),
+                    _ => None,
+                };
+                cur = None;
+                if v.is_none() {
+                    break;
+                }
+            }
+            if v.and_then(Value::as_str) == Some(u.text.as_str()) {
+                return Err(format!(
+                    "{}: cannot decode {:?} as a {} (a replacement wrote it into a field of that type)",
+                    self.id(),
+                    u.text,
+                    u.tag
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One value held by several fields of an object.
@@ -227,6 +275,7 @@ impl Resource {
             quoted_strings: Vec::new(),
             plain_annotations: Vec::new(),
             shared: Vec::new(),
+            undecodable: Vec::new(),
             prov: None,
         }
     }

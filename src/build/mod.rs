@@ -115,6 +115,11 @@ pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOu
             unused.join(",")
         ));
     }
+    // Kustomize decodes every object to print it: a scalar a replacement wrote with text
+    // its field's type cannot hold, and that nothing replaced since, fails here.
+    for r in acc.resources.iter() {
+        r.check_decodable().map_err(|e| Error::invalid(&kfile, e))?;
+    }
     // Replacements may rename objects onto each other; Kustomize fails on the duplicate
     // when it rebuilds the final resource map.
     if let Some(id) = acc.resources.find_conflict() {

@@ -476,6 +476,9 @@ fn json6902(
     let selected = select(m, target)?;
     for i in selected {
         let Some(r) = m.get_mut(i) else { continue };
+        // The patch works on the object's JSON: decoding it fails as at the end.
+        r.check_decodable()?;
+        r.undecodable.clear();
         // The PatchTransformer's objects carry internal annotations while building, and
         // so does any object whose id was recorded before (namespace, prefix, suffix):
         // `metadata.annotations` exists for the patch; restore that, then tidy up.

@@ -26,7 +26,7 @@ use super::fieldpath::{
 use super::metadata::stringify_annotations;
 use super::selector::{effective_namespace, plain_namespace, LabelSelector};
 use super::TransformResult;
-use crate::resource::{ResId, ResMap, Resource};
+use crate::resource::{ResId, ResMap, Resource, Undecodable};
 use crate::yaml::parse::resolve_plain;
 
 mod decode;
@@ -351,6 +351,8 @@ enum Tag {
     Null,
     /// A scalar created by the replacement: its text decides its type.
     Untyped,
+    /// A string written plain that reads as a timestamp (go-yaml's `!!timestamp`).
+    Timestamp,
 }
 
 fn tag_of(v: &Value, fresh: bool) -> Tag {
@@ -366,12 +368,19 @@ fn tag_of(v: &Value, fresh: bool) -> Tag {
     }
 }
 
-/// A scalar of type `tag` with text `text`, as the YAML decoder reads it back.
-fn typed(text: &str, tag: Tag) -> TransformResult<Value> {
+/// A scalar of type `tag` with text `text`, as the YAML decoder reads it back; `Err` with
+/// the type's name when it cannot hold that text (the field then holds the text, and
+/// Kustomize fails when it next decodes the object: see [`Undecodable`]).
+fn typed(text: &str, tag: Tag) -> Result<Value, &'static str> {
     let plain = resolve_plain(text);
     let ok = match tag {
         Tag::Str => return Ok(Value::String(text.to_string())),
         Tag::Untyped => return Ok(plain),
+        Tag::Timestamp => {
+            return crate::yaml::timestamp_text(text)
+                .map(Value::String)
+                .ok_or("!!timestamp")
+        }
         Tag::Null => plain.is_null(),
         Tag::Int => plain.as_number().is_some_and(|n| n.is_i64() || n.is_u64()),
         Tag::Float => plain.is_number(),
@@ -380,23 +389,63 @@ fn typed(text: &str, tag: Tag) -> TransformResult<Value> {
     if ok {
         Ok(plain)
     } else {
-        let t = match tag {
+        Err(match tag {
             Tag::Int => "!!int",
             Tag::Float => "!!float",
             Tag::Null => "!!null",
             _ => "!!bool",
-        };
-        Err(format!("cannot decode {text:?} as a {t}"))
+        })
     }
+}
+
+/// Whether the string at `at` in `r` was written as a plain timestamp (read as Go prints
+/// it; not quoted, not tagged, outside lists).
+fn is_timestamp(r: &Resource, at: &[Seg], v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let mut path = Vec::with_capacity(at.len());
+    for seg in at {
+        match seg {
+            Seg::Key(k) => path.push(k.clone()),
+            Seg::Idx(_) => return false,
+        }
+    }
+    crate::yaml::timestamp_text(s).as_deref() == Some(s)
+        && !r.quoted_strings.contains(&path)
+        && !r.tagged_strings.contains(&path)
 }
 
 fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-/// Writes `value` into the target field `t` (Kustomize's `setFieldValue`).
-fn set_field(t: &mut Value, fresh: bool, value: &Copied, opts: &FieldOptions) -> TransformResult {
+/// Writes `value` into the target field `t` (Kustomize's `setFieldValue`); `timestamp`:
+/// the field is a plain timestamp. Returns the type the field kept when it cannot hold
+/// the text written (with that text).
+fn set_field(
+    t: &mut Value,
+    fresh: bool,
+    timestamp: bool,
+    value: &Copied,
+    opts: &FieldOptions,
+) -> TransformResult<Option<(String, &'static str)>> {
     let text = value.text();
+    let tag = |t: &Value| {
+        if timestamp && !fresh {
+            Tag::Timestamp
+        } else {
+            tag_of(t, fresh)
+        }
+    };
+    let write = |t: &mut Value, text: String| match typed(&text, tag(t)) {
+        Ok(v) => {
+            *t = v;
+            None
+        }
+        Err(ty) => {
+            *t = Value::String(text.clone());
+            Some((text, ty))
+        }
+    };
     if !opts.delimiter.is_empty() {
         if !is_scalar(t) {
             return Err("delimiter option can only be used with scalar nodes".into());
@@ -409,13 +458,13 @@ fn set_field(t: &mut Value, fresh: bool, value: &Copied, opts: &FieldOptions) ->
             Ok(i) => parts[i] = &text,
         }
         let joined = parts.join(&opts.delimiter);
-        *t = typed(&joined, tag_of(t, fresh))?;
+        Ok(write(t, joined))
     } else if is_scalar(t) {
-        *t = typed(&text, tag_of(t, fresh))?;
+        Ok(write(t, text))
     } else {
         *t = value.node.clone();
+        Ok(None)
     }
-    Ok(())
 }
 
 /// Every id an object has had, current first, each with the effective namespace the
@@ -586,21 +635,26 @@ fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) 
     };
     let create = t.options.create.then(|| kind_of(&live.value.node));
     let mut obj = Value::Object(std::mem::take(&mut r.obj));
-    let result = write_paths(&mut obj, paths, create, live, is_source, t);
+    let result = write_paths(r, &mut obj, paths, create, live, is_source, t);
     if let Value::Object(m) = obj {
         r.obj = m;
     }
-    result
+    r.undecodable.extend(result?);
+    Ok(())
 }
 
+/// Writes the value into every field `paths` name in `obj` (the object of `r`, taken
+/// out); returns the scalars written that their fields' types cannot hold.
 fn write_paths(
+    r: &Resource,
     obj: &mut Value,
     paths: &[String],
     create: Option<NodeKind>,
     live: &mut Live,
     is_source: bool,
     t: &Target,
-) -> TransformResult {
+) -> TransformResult<Vec<Undecodable>> {
+    let mut bad = Vec::new();
     for fp in paths {
         let what = if create.is_some() {
             format!("unable to find or create field {fp:?} in replacement target")
@@ -629,13 +683,21 @@ fn write_paths(
             }
             let Some(at) = f.at else {
                 let mut lost = f.lost;
-                set_field(&mut lost, f.fresh, &live.value, &t.options)?;
+                set_field(&mut lost, f.fresh, false, &live.value, &t.options)?;
                 continue;
             };
             let Some(node) = node_at_mut(obj, &at) else {
                 continue;
             };
-            set_field(node, f.fresh, &live.value, &t.options)?;
+            let timestamp = is_timestamp(r, &at, node);
+            if let Some((text, tag)) = set_field(node, f.fresh, timestamp, &live.value, &t.options)?
+            {
+                bad.push(Undecodable {
+                    at: at.clone(),
+                    text,
+                    tag,
+                });
+            }
             if is_source
                 && live
                     .at
@@ -653,7 +715,7 @@ fn write_paths(
             live.value.node = v.clone();
         }
     }
-    Ok(())
+    Ok(bad)
 }
 
 /// Applies replacements in order, each to the result of the ones before.
@@ -703,9 +765,13 @@ mod tests {
             .collect()
     }
 
+    /// Applies the replacements and decodes the objects, as the end of a build does.
     fn run(objs: Vec<Value>, r: Value) -> TransformResult<Vec<Value>> {
         let mut m = resmap(objs);
         apply(&mut m, &reps(r))?;
+        for r in m.iter() {
+            r.check_decodable()?;
+        }
         Ok(m.to_values())
     }
 
