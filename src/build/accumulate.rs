@@ -64,6 +64,72 @@ fn parse_files(ldr: &Loader, entries: &[&String]) -> Vec<Option<Result<Vec<Resou
         .collect()
 }
 
+/// Kustomize runs helm only for charts; `helmGlobals` alone or empty lists are fine.
+fn refuse_helm(kfile: &Path, k: &Kustomization) -> Result<()> {
+    let has_entries = |v: &Option<Value>| match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    };
+    for field in ["helmCharts", "helmChartInflationGenerator"] {
+        let used = match field {
+            "helmCharts" => has_entries(&k.helm_charts),
+            _ => has_entries(&k.helm_chart_inflation_generator),
+        };
+        if used {
+            return Err(Error::invalid(
+                kfile,
+                format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `configurations:`: field-spec files merged into the accumulated configuration.
+fn load_configurations(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result<()> {
+    for c in k.configurations.iter().flatten() {
+        let (path, text) = ldr.read_string(c)?;
+        let docs = crate::yaml::parse_documents(&text, Limits::default())
+            .map_err(|e| Error::yaml(&path, e))?;
+        for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+            let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
+                Error::invalid(&path, format!("invalid transformer configuration: {e}"))
+            })?;
+            // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
+            // specs take the place of the default `metadata/name` one.
+            let default_name = FieldSpec {
+                path: "metadata/name".into(),
+                ..Default::default()
+            };
+            let config = acc.config.to_mut();
+            if !tc.name_prefix.is_empty() {
+                config.name_prefix.retain(|f| *f != default_name);
+            }
+            if !tc.name_suffix.is_empty() {
+                config.name_suffix.retain(|f| *f != default_name);
+            }
+            config.merge(&tc);
+        }
+    }
+    Ok(())
+}
+
+/// `crds:`: field specs read from CustomResourceDefinitions.
+fn load_crds(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result<()> {
+    for c in k.crds.iter().flatten() {
+        let (path, text) = ldr.read_string(c)?;
+        let docs = crate::yaml::parse_documents(&text, Limits::default())
+            .map_err(|e| Error::yaml(&path, e))?;
+        for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+            acc.config
+                .to_mut()
+                .merge(&crate::schema::crd::config_from_definitions(&d.value));
+        }
+    }
+    Ok(())
+}
+
 impl Ctx {
     /// Plugin configurations named by `transformers:`/`generators:` entries: inline YAML
     /// first, then files and kustomization directories (Kustomize's order), each with the
@@ -192,6 +258,9 @@ impl Ctx {
         result
     }
 
+    /// Accumulates one kustomization into `acc`, in Kustomize's order: its resources,
+    /// field-spec configurations and CRDs, generators, components, transformer fields,
+    /// transformer configurations, then its vars.
     pub(super) fn accumulate(
         &mut self,
         ldr: &Loader,
@@ -205,28 +274,36 @@ impl Ctx {
         for w in kustomization::deprecation_warnings(k) {
             self.warn(w);
         }
-        // Kustomize runs helm only for charts; `helmGlobals` alone or empty lists are fine.
-        let has_entries = |v: &Option<Value>| match v {
-            None | Some(Value::Null) => false,
-            Some(Value::Array(a)) => !a.is_empty(),
-            Some(_) => true,
-        };
-        for field in ["helmCharts", "helmChartInflationGenerator"] {
-            let used = match field {
-                "helmCharts" => has_entries(&k.helm_charts),
-                _ => has_entries(&k.helm_chart_inflation_generator),
-            };
-            if used {
-                return Err(Error::invalid(
-                    kfile,
-                    format!("`{field}` needs helm, which kagentctl does not run; render the chart to YAML and list it under resources"),
-                ));
-            }
-        }
+        refuse_helm(kfile, k)?;
         // A custom OpenAPI schema is a file like any other: inside the root.
         if let Some(p) = k.openapi.as_ref().and_then(|o| o.get("path")) {
             ldr.resolve(p)?;
         }
+        self.accumulate_resources(ldr, kfile, k, acc)?;
+        load_configurations(ldr, k, acc)?;
+        load_crds(ldr, k, acc)?;
+        self.run_generators(ldr, kfile, k, acc)?;
+        self.run_plugin_generators(ldr, kfile, k, acc)?;
+        self.accumulate_components(ldr, kfile, k, acc)?;
+        self.run_transformers(ldr, kfile, k, acc)?;
+        self.run_plugin_transformers(ldr, kfile, k, acc)?;
+        // This kustomization's vars are declared against what it accumulated.
+        if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
+            acc.vars
+                .declare(entries, &acc.resources)
+                .map_err(|e| Error::invalid(kfile, e))?;
+        }
+        Ok(())
+    }
+
+    /// The `resources:` entries (then the deprecated `bases:`), depth first.
+    fn accumulate_resources(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
         // Resources, depth first (deprecated `bases` come after `resources`).
         let entries: Vec<&String> = k
             .resources
@@ -239,40 +316,17 @@ impl Ctx {
             let pre = parsed.get_mut(i).and_then(Option::take);
             self.accumulate_resource(ldr, kfile, entry, acc, pre)?;
         }
-        for c in k.configurations.iter().flatten() {
-            let (path, text) = ldr.read_string(c)?;
-            let docs = crate::yaml::parse_documents(&text, Limits::default())
-                .map_err(|e| Error::yaml(&path, e))?;
-            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
-                let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
-                    Error::invalid(&path, format!("invalid transformer configuration: {e}"))
-                })?;
-                // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
-                // specs take the place of the default `metadata/name` one.
-                let default_name = FieldSpec {
-                    path: "metadata/name".into(),
-                    ..Default::default()
-                };
-                let config = acc.config.to_mut();
-                if !tc.name_prefix.is_empty() {
-                    config.name_prefix.retain(|f| *f != default_name);
-                }
-                if !tc.name_suffix.is_empty() {
-                    config.name_suffix.retain(|f| *f != default_name);
-                }
-                config.merge(&tc);
-            }
-        }
-        for c in k.crds.iter().flatten() {
-            let (path, text) = ldr.read_string(c)?;
-            let docs = crate::yaml::parse_documents(&text, Limits::default())
-                .map_err(|e| Error::yaml(&path, e))?;
-            for d in docs.into_iter().filter(|d| !d.value.is_null()) {
-                acc.config
-                    .to_mut()
-                    .merge(&crate::schema::crd::config_from_definitions(&d.value));
-            }
-        }
+        Ok(())
+    }
+
+    /// `configMapGenerator:` and `secretGenerator:`.
+    fn run_generators(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
         // Generators.
         let global = k.generator_options.as_ref();
         let gens = k
@@ -320,6 +374,17 @@ impl Ctx {
                 self.observe(acc.resources.as_mut_slice(), desc);
             }
         }
+        Ok(())
+    }
+
+    /// The generator configurations named by `generators:`.
+    fn run_plugin_generators(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
         if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
                 for mut r in crate::plugins::run_generator(&cfg, ldr, &cfile)? {
@@ -339,7 +404,17 @@ impl Ctx {
                 }
             }
         }
-        // Components act on everything accumulated so far.
+        Ok(())
+    }
+
+    /// `components:`, each acting on everything accumulated so far.
+    fn accumulate_components(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
         for c in k.components.iter().flatten() {
             if c.is_empty() {
                 return Err(Error::invalid(
@@ -356,7 +431,17 @@ impl Ctx {
             }
             self.accumulate_dir(ldr, &dir, c, Some(acc), true, kfile)?;
         }
-        self.run_transformers(ldr, kfile, k, acc)?;
+        Ok(())
+    }
+
+    /// The transformer configurations named by `transformers:`, after the fields.
+    fn run_plugin_transformers(
+        &mut self,
+        ldr: &Loader,
+        kfile: &Path,
+        k: &Kustomization,
+        acc: &mut Acc,
+    ) -> Result<()> {
         if let Some(entries) = k.transformers.as_ref().filter(|t| !t.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
                 let b = crate::plugins::decode_transformer(&cfg, ldr, &cfile)?;
@@ -372,12 +457,6 @@ impl Ctx {
                     &crate::plugins::configured_by(&cfg),
                 );
             }
-        }
-        // This kustomization's vars are declared against what it accumulated.
-        if let Some(entries) = k.vars.as_deref().filter(|v| !v.is_empty()) {
-            acc.vars
-                .declare(entries, &acc.resources)
-                .map_err(|e| Error::invalid(kfile, e))?;
         }
         Ok(())
     }
