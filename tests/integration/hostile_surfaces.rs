@@ -276,6 +276,54 @@ fn hostile_crds_are_errors_naming_the_file() {
 }
 
 #[test]
+fn a_crd_the_api_server_would_refuse_is_an_error_naming_the_field_and_line() {
+    // Each of these was read as a schema that accepts or refuses everything.
+    let schema = |tail: &str| format!("{CRD_HEAD}        type: object\n{tail}");
+    for (crd, want) in [
+        (
+            format!("{CRD_HEAD}        type: objekt\n"),
+            "line 15: CustomResourceDefinition K: spec.versions[0].schema.openAPIV3Schema.type is \"objekt\"",
+        ),
+        (
+            schema("        propertes: {}\n"),
+            "line 16: CustomResourceDefinition K: spec.versions[0].schema.openAPIV3Schema.propertes is not a schema field",
+        ),
+        (
+            schema("        properties: [spec]\n"),
+            "line 16: CustomResourceDefinition K: spec.versions[0].schema.openAPIV3Schema.properties is not a mapping",
+        ),
+        (
+            schema("        properties:\n          spec:\n            type: object\n            properties:\n              a: {type: string, pattern: '('}\n"),
+            "line 20: CustomResourceDefinition K: spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.a.pattern \"(\" is not a valid regular expression",
+        ),
+        (
+            schema("        properties:\n          spec: {$ref: '#/definitions/s'}\n"),
+            "line 17: CustomResourceDefinition K: spec.versions[0].schema.openAPIV3Schema.properties.spec.$ref is not supported",
+        ),
+        (
+            format!("{}        type: object\n  validation: {{}}\n", CRD_HEAD),
+            "line 16: CustomResourceDefinition K: spec.validation is not a field of spec",
+        ),
+        (
+            format!("{}        type: object\n", CRD_HEAD.replace("served: true", "servd: true")),
+            "line 11: CustomResourceDefinition K: spec.versions[0].servd is not a field",
+        ),
+        (
+            format!("{}        type: object\n", CRD_HEAD.replace("k8s.io/v1\n", "k8s.io/v1beta1\n")),
+            "line 1: CustomResourceDefinition has apiVersion \"apiextensions.k8s.io/v1beta1\"",
+        ),
+        (
+            format!("{CRD_HEAD}        type: object\n---\n{CRD_HEAD}        type: string\n"),
+            "line 17: CustomResourceDefinition g.example/v1 K is defined a second time (first at ",
+        ),
+    ] {
+        let (code, err) = check_crd(crd.as_bytes());
+        assert_eq!(code, Some(2), "{crd}: {err}");
+        assert!(err.contains(&format!("crd.yaml: {want}")), "{crd}: {err}");
+    }
+}
+
+#[test]
 fn a_crd_with_a_huge_schema_or_pattern_is_checked_without_blowing_up() {
     // 50 000 properties, and a pattern too large for the regex engine (left unchecked).
     let mut big = format!("{CRD_HEAD}        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              a: {{type: object, x-kubernetes-preserve-unknown-fields: true}}\n");

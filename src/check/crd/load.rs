@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::CrdSet;
+use super::{structure, CrdSet};
+use crate::check::lines::{field_lines, DocLines};
 use crate::error::{Error, Result};
 
 /// The YAML/JSON files of `path`: the file itself, or those under a directory (sorted).
@@ -38,11 +39,17 @@ pub fn read(paths: &[PathBuf]) -> Result<CrdSet> {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
             let docs = crate::yaml::parse_documents(&text, crate::yaml::Limits::default())
                 .map_err(|e| Error::yaml(&file, e))?;
+            let mut lines: Option<Vec<DocLines>> = None;
             for d in docs {
                 if d.value.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
                     continue;
                 }
-                found += add_crd(&mut set, &d.value, &file, d.line)?;
+                let all = lines.get_or_insert_with(|| field_lines(&text));
+                let doc_lines = all.iter().find(|l| l.start == d.line);
+                let mut fallback = DocLines::default();
+                fallback.start = d.line;
+                let doc_lines = doc_lines.unwrap_or(&fallback);
+                found += add_crd(&mut set, &d.value, &file, doc_lines)?;
             }
         }
         if found == 0 {
@@ -55,7 +62,8 @@ pub fn read(paths: &[PathBuf]) -> Result<CrdSet> {
     Ok(set)
 }
 
-fn add_crd(set: &mut CrdSet, crd: &Value, file: &Path, line: usize) -> Result<usize> {
+fn add_crd(set: &mut CrdSet, crd: &Value, file: &Path, lines: &DocLines) -> Result<usize> {
+    let line = lines.start.max(1);
     let at = format!("{}:{line}", file.display());
     let bad = |what: &str| {
         Error::invalid(
@@ -63,6 +71,13 @@ fn add_crd(set: &mut CrdSet, crd: &Value, file: &Path, line: usize) -> Result<us
             format!("line {line}: CustomResourceDefinition {what}"),
         )
     };
+    let api_version = crd.get("apiVersion").and_then(Value::as_str);
+    if api_version != Some("apiextensions.k8s.io/v1") {
+        return Err(bad(&format!(
+            "has apiVersion {}; only apiextensions.k8s.io/v1 is read (v1beta1 was removed in Kubernetes 1.22)",
+            api_version.map_or("(none)".to_string(), |v| format!("{v:?}"))
+        )));
+    }
     let spec = crd.get("spec").ok_or_else(|| bad("has no spec"))?;
     let group = spec
         .get("group")
@@ -81,8 +96,17 @@ fn add_crd(set: &mut CrdSet, crd: &Value, file: &Path, line: usize) -> Result<us
                 "{kind} has no spec.versions (apiextensions.k8s.io/v1 is required)"
             ))
         })?;
+    let located = |(field, what): structure::Problem| {
+        Error::invalid(
+            file,
+            format!(
+                "line {}: CustomResourceDefinition {kind}: {field} {what}",
+                lines.line_of(&field).max(1)
+            ),
+        )
+    };
     let mut n = 0;
-    for v in versions {
+    for (i, v) in versions.iter().enumerate() {
         let name = v
             .get("name")
             .and_then(Value::as_str)
@@ -99,7 +123,16 @@ fn add_crd(set: &mut CrdSet, crd: &Value, file: &Path, line: usize) -> Result<us
                     "{group}/{name} {kind} has no schema.openAPIV3Schema: its resources cannot be validated"
                 ))
             })?;
-        set.insert(&format!("{group}/{name}"), kind, schema.clone(), at.clone());
+        structure::check_crd(crd).map_err(located)?;
+        let schema_at = format!("spec.versions[{i}].schema.openAPIV3Schema");
+        structure::check_schema(schema, &schema_at).map_err(located)?;
+        let gv = format!("{group}/{name}");
+        if let Some(other) = set.origin(&gv, kind).filter(|o| **o != at) {
+            return Err(bad(&format!(
+                "{gv} {kind} is defined a second time (first at {other})"
+            )));
+        }
+        set.insert(&gv, kind, schema.clone(), at.clone());
         n += 1;
     }
     Ok(n)

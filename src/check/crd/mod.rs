@@ -6,6 +6,7 @@
 //! `openAPIV3Schema` ([`validate`]); CEL rules are reported, not evaluated.
 
 pub mod load;
+pub mod structure;
 pub mod validate;
 
 use std::collections::BTreeMap;
