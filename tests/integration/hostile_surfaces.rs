@@ -355,6 +355,12 @@ fn hostile_environment_names_create_nothing() {
         "-x",
         "",
         "dev\nprod",
+        "a b",
+        "qa;touch pwned",
+        "$(touch pwned)",
+        "qa.",
+        "\u{e9}t\u{e9}",
+        &"a".repeat(64),
     ] {
         let (code, err, _) = run(
             &[
@@ -389,6 +395,7 @@ fn hostile_environment_names_create_nothing() {
         .count();
     assert_eq!(before, after, "nothing created, no staging directory left");
     assert!(!abs.exists() && !root.join("escape").exists());
+    assert!(!root.join("pwned").exists());
 }
 
 #[test]
@@ -561,4 +568,75 @@ fn plugin_parameters_that_look_like_flags_are_values() {
     }
     let out = plugin("prod", "kubernetes/kagent");
     assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn plugin_parameters_with_shell_metacharacters_run_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let marker = tmp.path().join("pwned");
+    let m = marker.to_str().expect("utf-8");
+    for env in [
+        format!("$(touch {m})"),
+        format!("`touch {m}`"),
+        format!("prod; touch {m}"),
+        format!("prod\ntouch {m}"),
+        format!("prod\" --root=\"/\"; touch {m}; \""),
+    ] {
+        let out = plugin(&env, "kubernetes/kagent");
+        assert_eq!(out.status.code(), Some(2), "{env}: {out:?}");
+        assert!(out.stdout.is_empty(), "{env}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("unknown environment"), "{env}: {err}");
+        let out = plugin("prod", &env);
+        assert_eq!(out.status.code(), Some(2), "{env}: {out:?}");
+        assert!(out.stdout.is_empty(), "{env}");
+    }
+    assert!(!marker.exists(), "a parameter ran a command");
+}
+
+#[test]
+fn a_refused_render_leaves_the_output_file_alone() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out.yaml");
+    std::fs::write(&out, "sentinel\n").expect("write");
+    let root = tree();
+    let o = out.to_str().expect("utf-8");
+    let r = root.to_str().expect("utf-8");
+    for args in [
+        &["render", "--env", "../base", "--root", r, "-o", o][..],
+        &[
+            "render",
+            "--env",
+            "dev",
+            "--with",
+            "../../base",
+            "--root",
+            r,
+            "-o",
+            o,
+        ][..],
+        &[
+            "render", "--env", "dev", "--with", "nope", "--root", r, "-o", o,
+        ][..],
+    ] {
+        let (code, err, output) = run(args, tmp.path());
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "sentinel\n");
+    let left = std::fs::read_dir(tmp.path()).expect("ls").count();
+    assert_eq!(left, 1, "no temporary file left beside the output");
+    // An output path that is a directory is an error naming it (an I/O error: exit 1),
+    // and the temporary file written beside it is removed.
+    let dir = tmp.path().join("dir");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let d = dir.to_str().expect("utf-8");
+    let (code, err, _) = run(
+        &["render", "--env", "dev", "--root", r, "-o", d],
+        tmp.path(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(d), "{err}");
+    let left = std::fs::read_dir(tmp.path()).expect("ls").count();
+    assert_eq!(left, 2, "out.yaml and dir only");
 }
