@@ -76,6 +76,13 @@ const SCALARS: &[&str] = &[
     ">-\n    folded\n    text\n",
     "x=y",
     "\"with: colon\"",
+    ".inf",
+    "!!int 5",
+    "!!float 1",
+    "True",
+    "0o17",
+    "+1",
+    ".5",
 ];
 
 /// Names of the features a tree can have, in the order they are written.
@@ -118,6 +125,8 @@ const FEATURES: &[&str] = &[
     "longStrings",
     "customResource",
     "odd",
+    "valueAdd",
+    "refusals",
 ];
 
 struct Tree {
@@ -216,6 +225,13 @@ fn workload(rng: &mut Rng, kind: &str, name: &str) -> String {
         }
         if rng.chance(30) {
             let _ = writeln!(c, "{ind}- name: side\n{ind}  image: {}", rng.pick(&images));
+        }
+        if rng.chance(10) {
+            let _ = writeln!(
+                c,
+                "{ind}ephemeralContainers:\n{ind}- name: debug\n{ind}  image: {}",
+                rng.pick(&images)
+            );
         }
         if rng.chance(30) {
             let _ = writeln!(c, "{ind}volumes:\n{ind}- name: cfg\n{ind}  configMap:\n{ind}    name: cfg\n{ind}- name: sec\n{ind}  secret:\n{ind}    secretName: sec");
@@ -435,11 +451,13 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             }
         }
         "smpDirectives" => {
-            let body = match rng.below(5) {
+            let body = match rng.below(7) {
                 0 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: side\n        $patch: delete\n".to_string(),
                 1 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      $patch: replace\n      containers:\n      - name: only\n        image: only:1\n".to_string(),
                 2 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      $setElementOrder/containers:\n      - name: main\n      containers:\n      - name: main\n        args: [a, b]\n".to_string(),
                 3 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        $retainKeys: [name, image]\n        image: retained:1\n".to_string(),
+                4 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        $deleteFromPrimitiveList/args: [a]\n        args: [b]\n".to_string(),
+                5 => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    $patch: merge\n    metadata:\n      annotations:\n        merged: \"1\"\n".to_string(),
                 _ => "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    $patch: delete\n".to_string(),
             };
             t.add("dir.yaml", body);
@@ -546,7 +564,11 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
                 0 => ("metadata.name", ""),
                 1 => (
                     "spec.template.spec.containers.0.image",
-                    "    options:\n      delimiter: ':'\n      index: 1\n",
+                    *rng.pick(&[
+                        "    options:\n      delimiter: ':'\n      index: 1\n",
+                        "    options:\n      delimiter: '/'\n      index: 0\n",
+                        "    options:\n      delimiter: ':'\n      index: 5\n",
+                    ]),
                 ),
                 2 => ("spec.template.spec.containers.[name=main].image", ""),
                 3 => ("metadata.labels.app", ""),
@@ -574,9 +596,17 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
                 s,
                 "  targets:\n  - select:\n      kind: {kind}\n    fieldPaths:\n    - {tp}\n"
             );
-            if !create.is_empty() {
+            let target_delim = rng.chance(20);
+            if !create.is_empty() || target_delim {
                 s.push_str("    options:\n");
                 s.push_str(create);
+                if target_delim {
+                    let d: &&str = rng.pick(&[
+                        "      delimiter: '-'\n      index: 0\n",
+                        "      delimiter: '.'\n      index: -1\n",
+                    ]);
+                    s.push_str(d);
+                }
             }
             t.root.push_str(&s);
         }
@@ -703,7 +733,13 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             t.root.push_str("resources:\n- long.yaml\n");
         }
         "odd" => {
-            let body = match rng.below(4) {
+            let body = match rng.below(10) {
+                4 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: odd-\ndata:\n  a: b\n".to_string(),
+                5 => "%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n".to_string(),
+                6 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  1: one\n".to_string(),
+                7 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  n: .nan\n  i: -.inf\n".to_string(),
+                8 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  annotations:\n    long: this is a plain annotation value that goes on well past the eighty column mark so it folds\ndata:\n  folded: >\n    folded text\n    over lines\n\n    and a paragraph\n".to_string(),
+                9 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  labels:\n    ~: x\n".to_string(),
                 0 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  t: 2024-01-01\n  n: 0x10\n  o: 0o17\n  f: 1_000\n".to_string(),
                 1 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\nbinaryData:\n  b: !!binary aGVsbG8=\n".to_string(),
                 2 => "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  annotations:\n    n: null\ndata: {}\n".to_string(),
@@ -711,6 +747,51 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             };
             t.add("odd.yaml", body);
             t.root.push_str("resources:\n- odd.yaml\n");
+        }
+        "valueAdd" => {
+            let (fp, pos) = *rng.pick(&[
+                ("metadata/namespace", ""),
+                ("metadata/annotations/va", ""),
+                ("spec/template/spec/containers/0/image", ""),
+                ("metadata/annotations/path", "  filePathPosition: 1\n"),
+            ]);
+            let mut s = format!(
+                "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: va\nvalue: {}\ntargets:\n- fieldPath: {fp}\n",
+                rng.pick(&["added", "dir/sub", "\"5\""])
+            );
+            s.push_str(pos);
+            if rng.chance(60) {
+                let _ = writeln!(s, "  selector:\n    {}", selector(rng));
+            }
+            t.add("va.yaml", s);
+            t.root.push_str("transformers:\n- va.yaml\n");
+        }
+        "refusals" => {
+            // Inputs Kustomize refuses (or accepts oddly): both tools must agree.
+            match rng.below(7) {
+                0 => {
+                    t.add("psf.yaml", "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: psf\nprefix: nf-\n".into());
+                    t.root.push_str("transformers:\n- psf.yaml\n");
+                }
+                1 => {
+                    t.add("nsl.yaml", "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: nsl\n  namespace: x\nfieldSpecs:\n- path: spec/template/spec/containers\n  kind: Deployment\n".into());
+                    t.root.push_str("transformers:\n- nsl.yaml\n");
+                }
+                2 => {
+                    t.add("nokind.yaml", "metadata:\n  name: web\nspec:\n  replicas: 2\n".into());
+                    t.root.push_str("patches:\n- path: nokind.yaml\n");
+                }
+                3 => {
+                    let _ = writeln!(
+                        t.root,
+                        "commonAnnotations:\n  nulled: {}",
+                        rng.pick(&["null", "~", "", "\"\""])
+                    );
+                }
+                4 => t.root.push_str("replicas:\n- name: web\n  count: null\n"),
+                5 => t.root.push_str("configMapGenerator:\n- name: tabbed\n  literals:\n  - |\n    k=line one\n    \tline two\n"),
+                _ => t.root.push_str("commonLabels:\n  1: one\n"),
+            }
         }
         // File-level quirks are applied in `main`; layout features in `build`.
         _ => {}

@@ -374,6 +374,10 @@ fn is_empty(k: &Kustomization) -> bool {
 
 /// Parses a resource file into resources, expanding `kind: List` documents.
 pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Resource>> {
+    let limits = Limits {
+        reject_non_finite: true,
+        ..limits
+    };
     let docs = parse_documents(text, limits).map_err(|e| Error::yaml(path, e))?;
     let origin_path = Arc::new(path.to_path_buf());
     let mut out = Vec::new();
@@ -444,11 +448,8 @@ fn expand(
         ));
     }
     let name = crate::resource::get_str(&m, &["metadata", "name"]).unwrap_or("");
-    if name.is_empty()
-        && m.get("metadata")
-            .and_then(|md| md.get("generateName"))
-            .is_none()
-    {
+    // Kustomize v5.5.0 needs a name even when `generateName` is set.
+    if name.is_empty() {
         return Err(Error::invalid(
             path,
             format!("line {line}: missing metadata.name in object of kind {kind}"),

@@ -69,6 +69,7 @@ fn parse_with(
 ) -> Result<PatchBody, String> {
     let limits = Limits {
         raw_labels: raw_metadata,
+        reject_non_finite: true,
         ..Limits::default()
     };
     let docs = parse_documents(text, limits)

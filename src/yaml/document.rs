@@ -29,6 +29,9 @@ pub struct Limits {
     /// Read `metadata.labels` as the text written, as annotations always are (what
     /// Kustomize does to the patches listed under `patchesStrategicMerge:`).
     pub raw_labels: bool,
+    /// Fail on a plain `.inf` or `.nan` outside annotations: a float JSON cannot hold,
+    /// on which Kustomize fails (resources and patches).
+    pub reject_non_finite: bool,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             yaml11_booleans: false,
             keep_quoted_merge_keys: false,
             raw_labels: false,
+            reject_non_finite: false,
         }
     }
 }

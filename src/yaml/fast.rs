@@ -389,6 +389,9 @@ impl<'a> DocParser<'a> {
                     self.record_plain_annotation();
                     return Ok(Value::String(s));
                 }
+                if self.limits.reject_non_finite && super::scalar::non_finite(&s) {
+                    return Err("infinity or NaN");
+                }
                 let v = match yaml11_bool(&s).filter(|_| self.limits.yaml11_booleans) {
                     Some(b) => Value::Bool(b),
                     None => self.resolve(&s),
@@ -445,6 +448,9 @@ impl<'a> DocParser<'a> {
                         }
                     }
                     let s = rest[..end].trim_end_matches(' ');
+                    if self.limits.reject_non_finite && super::scalar::non_finite(s) {
+                        return Err("infinity or NaN");
+                    }
                     items.push(
                         match yaml11_bool(s).filter(|_| self.limits.yaml11_booleans) {
                             Some(b) => Value::Bool(b),

@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 use super::document::{Document, Limits, YamlError};
 use super::scalar::{
-    in_annotations, looks_like_timestamp, may_be_spelled, resolve_plain, spelling, yaml11_bool,
+    in_annotations, looks_like_timestamp, may_be_spelled, non_finite, resolve_plain, spelling,
+    yaml11_bool,
 };
 
 fn err_at(span: &Span, message: impl Into<String>) -> YamlError {
@@ -369,6 +370,17 @@ pub(super) fn parse_events(
                 let plain = style == ScalarStyle::Plain;
                 let spelled = (plain && tag.is_none() && !expecting_key && may_be_spelled(&text))
                     .then(|| text.to_string());
+                if spelled.as_deref().is_some_and(non_finite)
+                    && limits.reject_non_finite
+                    && !b.in_raw_metadata()
+                {
+                    return Err(err_at(
+                        &span,
+                        format!(
+                            "{text} is a float JSON cannot hold (Kustomize fails: json: unsupported value); quote it to keep it as text"
+                        ),
+                    ));
+                }
                 let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
                     match yaml11_bool(&text) {
                         Some(b) => Value::Bool(b),

@@ -197,3 +197,23 @@ pub(super) fn spelling(text: &str, v: &Value) -> Option<String> {
 pub(super) fn in_annotations(path: &[String]) -> bool {
     path.len() > 2 && path[0] == "metadata" && path[1] == "annotations"
 }
+
+/// Whether a plain scalar is an infinity or NaN (`.inf`, `-.Inf`, `.nan`): go-yaml reads a
+/// float that JSON cannot hold, and Kustomize fails when it converts the object to JSON.
+pub(super) fn non_finite(s: &str) -> bool {
+    matches!(
+        s,
+        ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+    )
+}
