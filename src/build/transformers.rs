@@ -7,8 +7,10 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::kustomization::{Kustomization, Patch};
 use crate::load::Loader;
-use crate::provenance::{StepDesc, StepKind};
-use crate::schema::FieldSpec;
+use crate::provenance::{Recorder, StepDesc, StepKind};
+use crate::resource::ResMap;
+use crate::schema::openapi::OpenApi;
+use crate::schema::{FieldSpec, TransformerConfig};
 use crate::transform::builtin::Builtin;
 use crate::transform::namespace::NsOptions;
 use crate::transform::patch::{self as patching, PatchBody};
@@ -42,7 +44,33 @@ fn push_unique(specs: &mut Vec<FieldSpec>, fs: FieldSpec) {
     }
 }
 
+/// What the transformer steps of one kustomization share.
+struct Fields<'a> {
+    ldr: &'a Loader,
+    kfile: &'a Path,
+    k: &'a Kustomization,
+    /// The field specs in force.
+    tc: &'a TransformerConfig,
+    api: OpenApi<'a>,
+    component: bool,
+}
+
+impl Fields<'_> {
+    /// Describes a step of this kustomization to the provenance recorder.
+    fn step(&self, kind: StepKind, field: String) -> StepDesc {
+        let mut d = StepDesc::new(kind, self.kfile, field);
+        d.component = self.component;
+        d
+    }
+
+    /// An error in this kustomization.
+    fn err(&self, message: String) -> Error {
+        Error::invalid(self.kfile, message)
+    }
+}
+
 impl Ctx {
+    /// Runs the transformer fields of one kustomization on `acc`, in Kustomize's order.
     pub(super) fn run_transformers(
         &mut self,
         ldr: &Loader,
@@ -50,36 +78,54 @@ impl Ctx {
         k: &Kustomization,
         acc: &mut Acc,
     ) -> Result<()> {
-        let e = |m: String| Error::invalid(kfile, m);
-        let m = &mut acc.resources;
-        let tc = &acc.config;
         // The recorder, out of `self` while `api` borrows it (put back at the end).
         let mut rec = self.rec.take();
-        let api = self.api();
-        let component = k.kind.as_deref() == Some("Component");
-        // Describes a step of this kustomization to the provenance recorder.
-        let step = |kind: StepKind, field: String| {
-            let mut d = StepDesc::new(kind, kfile, field);
-            d.component = component;
-            d
+        let f = Fields {
+            ldr,
+            kfile,
+            k,
+            tc: &acc.config,
+            api: self.api(),
+            component: k.kind.as_deref() == Some("Component"),
         };
-        // patchesStrategicMerge: file paths or inline patches.
-        for (i, entry) in k.patches_strategic_merge.iter().flatten().enumerate() {
-            let (text, source) = match ldr.resolve(entry.trim()) {
-                Ok(p) if ldr.fs().is_file(&p) => (ldr.read_string(entry.trim())?.1, Some(p)),
+        let m = &mut acc.resources;
+        self.strategic_merge_patches(&f, m, &mut rec)?;
+        self.patches(&f, m, &mut rec)?;
+        self.namespace(&f, m, &mut rec)?;
+        self.name_prefix_suffix(&f, m, &mut rec)?;
+        self.labels(&f, m, &mut rec)?;
+        self.common_annotations(&f, m, &mut rec)?;
+        self.json6902_patches(&f, m, &mut rec)?;
+        self.replicas(&f, m, &mut rec)?;
+        self.images(&f, m, &mut rec)?;
+        self.replacements(&f, m, &mut rec)?;
+        self.rec = rec;
+        Ok(())
+    }
+
+    /// `patchesStrategicMerge:` (file paths or inline patches).
+    fn strategic_merge_patches(
+        &self,
+        f: &Fields<'_>,
+        m: &mut ResMap,
+        rec: &mut Option<Recorder>,
+    ) -> Result<()> {
+        for (i, entry) in f.k.patches_strategic_merge.iter().flatten().enumerate() {
+            let (text, source) = match f.ldr.resolve(entry.trim()) {
+                Ok(p) if f.ldr.fs().is_file(&p) => (f.ldr.read_string(entry.trim())?.1, Some(p)),
                 Err(err @ Error::Invalid { .. }) if !entry.contains('\n') => return Err(err),
                 _ => (entry.clone(), None),
             };
-            let b = match patching::parse_legacy_smp(&text, entry).map_err(e)? {
+            let b = match patching::parse_legacy_smp(&text, entry).map_err(|msg| f.err(msg))? {
                 PatchBody::Strategic(docs) => Builtin::StrategicMergeById(docs),
                 PatchBody::Json(_) => {
-                    return Err(e(format!(
+                    return Err(f.err(format!(
                         "patchesStrategicMerge entry {entry:?} is a JSON patch"
                     )))
                 }
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                let d = step(
+            run_builtin(m, &b, f.api, rec, || {
+                let d = f.step(
                     StepKind::StrategicMergePatch,
                     format!("patchesStrategicMerge[{i}]"),
                 );
@@ -88,83 +134,116 @@ impl Ctx {
                     None => d,
                 }
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
         }
-        if k.patches_strategic_merge
+        if f.k
+            .patches_strategic_merge
             .as_ref()
             .is_some_and(|p| !p.is_empty())
         {
-            self.record_transformer(m, kfile, "PatchStrategicMergeTransformer");
+            self.record_transformer(m, f.kfile, "PatchStrategicMergeTransformer");
         }
-        for (i, p) in k.patches.iter().flatten().enumerate() {
-            let lp = crate::plugins::decode_patch(ldr, kfile, p)?;
+        Ok(())
+    }
+
+    /// `patches:`.
+    fn patches(&self, f: &Fields<'_>, m: &mut ResMap, rec: &mut Option<Recorder>) -> Result<()> {
+        for (i, p) in f.k.patches.iter().flatten().enumerate() {
+            let lp = crate::plugins::decode_patch(f.ldr, f.kfile, p)?;
             let json = matches!(lp.body, PatchBody::Json(_));
             let b = Builtin::Patch(lp);
-            run_builtin(m, &b, api, &mut rec, || {
-                patch_step(step, "patches", i, json, p, ldr)
+            run_builtin(m, &b, f.api, rec, || {
+                patch_step(
+                    |kind, field| f.step(kind, field),
+                    "patches",
+                    i,
+                    json,
+                    p,
+                    f.ldr,
+                )
             })
-            .map_err(e)?;
-            self.record_transformer(m, kfile, "PatchTransformer");
+            .map_err(|msg| f.err(msg))?;
+            self.record_transformer(m, f.kfile, "PatchTransformer");
         }
-        if let Some(ns) = k.namespace.as_deref() {
+        Ok(())
+    }
+
+    /// `namespace:`.
+    fn namespace(&self, f: &Fields<'_>, m: &mut ResMap, rec: &mut Option<Recorder>) -> Result<()> {
+        if let Some(ns) = f.k.namespace.as_deref() {
             let b = Builtin::Namespace {
                 namespace: Cow::Borrowed(ns),
-                field_specs: Cow::Borrowed(&tc.name_space),
+                field_specs: Cow::Borrowed(&f.tc.name_space),
                 options: NsOptions::default(),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Namespace, "namespace".into()).label(ns)
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::Namespace, "namespace".into()).label(ns)
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
             if !ns.is_empty() {
-                self.record_transformer(m, kfile, "NamespaceTransformer");
+                self.record_transformer(m, f.kfile, "NamespaceTransformer");
             }
         }
-        if let Some(p) = k.name_prefix.as_deref() {
+        Ok(())
+    }
+
+    /// `namePrefix:` then `nameSuffix:`.
+    fn name_prefix_suffix(
+        &self,
+        f: &Fields<'_>,
+        m: &mut ResMap,
+        rec: &mut Option<Recorder>,
+    ) -> Result<()> {
+        if let Some(p) = f.k.name_prefix.as_deref() {
             let b = Builtin::PrefixSuffix {
                 prefix: Cow::Borrowed(p),
                 suffix: Cow::Borrowed(""),
-                field_specs: Cow::Borrowed(&tc.name_prefix),
+                field_specs: Cow::Borrowed(&f.tc.name_prefix),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::NamePrefix, "namePrefix".into()).label(p)
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::NamePrefix, "namePrefix".into()).label(p)
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
             if !p.is_empty() {
-                self.record_transformer(m, kfile, "PrefixTransformer");
+                self.record_transformer(m, f.kfile, "PrefixTransformer");
             }
         }
-        if let Some(s) = k.name_suffix.as_deref() {
+        if let Some(s) = f.k.name_suffix.as_deref() {
             let b = Builtin::PrefixSuffix {
                 prefix: Cow::Borrowed(""),
                 suffix: Cow::Borrowed(s),
-                field_specs: Cow::Borrowed(&tc.name_suffix),
+                field_specs: Cow::Borrowed(&f.tc.name_suffix),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::NameSuffix, "nameSuffix".into()).label(s)
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::NameSuffix, "nameSuffix".into()).label(s)
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
             if !s.is_empty() {
-                self.record_transformer(m, kfile, "SuffixTransformer");
+                self.record_transformer(m, f.kfile, "SuffixTransformer");
             }
         }
-        for (i, l) in k.labels.iter().flatten().enumerate() {
+        Ok(())
+    }
+
+    /// `labels:` then `commonLabels:`.
+    fn labels(&self, f: &Fields<'_>, m: &mut ResMap, rec: &mut Option<Recorder>) -> Result<()> {
+        for (i, l) in f.k.labels.iter().flatten().enumerate() {
             let mut specs: Vec<FieldSpec> = Vec::new();
-            for f in &l.fields {
-                let fs: FieldSpec = serde_json::from_value(f.clone())
-                    .map_err(|err| e(format!("invalid labels field spec: {err}")))?;
+            for spec in &l.fields {
+                let fs: FieldSpec = serde_json::from_value(spec.clone())
+                    .map_err(|err| f.err(format!("invalid labels field spec: {err}")))?;
                 push_unique(&mut specs, fs);
             }
-            for fs in &tc.labels {
+            for fs in &f.tc.labels {
                 push_unique(&mut specs, fs.clone());
             }
             if l.include_selectors {
-                for fs in &tc.common_labels {
+                for fs in &f.tc.common_labels {
                     push_unique(&mut specs, fs.clone());
                 }
             } else {
                 if l.include_templates {
-                    for fs in &tc.template_labels {
+                    for fs in &f.tc.template_labels {
                         push_unique(&mut specs, fs.clone());
                     }
                 }
@@ -181,44 +260,64 @@ impl Ctx {
                 pairs: Cow::Borrowed(&l.pairs),
                 field_specs: Cow::Owned(specs),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Labels, format!("labels[{i}].pairs"))
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::Labels, format!("labels[{i}].pairs"))
             })
-            .map_err(e)?;
-            self.record_transformer(m, kfile, "LabelTransformer");
+            .map_err(|msg| f.err(msg))?;
+            self.record_transformer(m, f.kfile, "LabelTransformer");
         }
-        if let Some(cl) = &k.common_labels {
+        if let Some(cl) = &f.k.common_labels {
             let b = Builtin::Pairs {
                 pairs: Cow::Borrowed(cl),
-                field_specs: Cow::Borrowed(&tc.common_labels),
+                field_specs: Cow::Borrowed(&f.tc.common_labels),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Labels, "commonLabels".into())
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::Labels, "commonLabels".into())
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
         }
-        if k.labels.as_ref().is_some_and(|l| !l.is_empty())
-            || k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
+        if f.k.labels.as_ref().is_some_and(|l| !l.is_empty())
+            || f.k.common_labels.as_ref().is_some_and(|l| !l.is_empty())
         {
-            self.record_transformer(m, kfile, "LabelTransformer");
+            self.record_transformer(m, f.kfile, "LabelTransformer");
         }
-        if let Some(ca) = &k.common_annotations {
+        Ok(())
+    }
+
+    /// `commonAnnotations:`.
+    fn common_annotations(
+        &self,
+        f: &Fields<'_>,
+        m: &mut ResMap,
+        rec: &mut Option<Recorder>,
+    ) -> Result<()> {
+        if let Some(ca) = &f.k.common_annotations {
             let b = Builtin::Pairs {
                 pairs: Cow::Borrowed(ca),
-                field_specs: Cow::Borrowed(&tc.common_annotations),
+                field_specs: Cow::Borrowed(&f.tc.common_annotations),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Annotations, "commonAnnotations".into())
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::Annotations, "commonAnnotations".into())
             })
-            .map_err(e)?;
+            .map_err(|msg| f.err(msg))?;
             if !ca.is_empty() {
-                self.record_transformer(m, kfile, "AnnotationsTransformer");
+                self.record_transformer(m, f.kfile, "AnnotationsTransformer");
             }
         }
-        for (i, p) in k.patches_json6902.iter().flatten().enumerate() {
-            let lp = crate::plugins::decode_patch(ldr, kfile, p)?;
+        Ok(())
+    }
+
+    /// `patchesJson6902:`.
+    fn json6902_patches(
+        &self,
+        f: &Fields<'_>,
+        m: &mut ResMap,
+        rec: &mut Option<Recorder>,
+    ) -> Result<()> {
+        for (i, p) in f.k.patches_json6902.iter().flatten().enumerate() {
+            let lp = crate::plugins::decode_patch(f.ldr, f.kfile, p)?;
             let Some(t) = &lp.target else {
-                return Err(e(format!(
+                return Err(f.err(format!(
                     "patchesJson6902 entry {} needs a target",
                     lp.source
                 )));
@@ -232,37 +331,55 @@ impl Ctx {
                 // With any `buildMetadata`, Kustomize's objects carry build annotations.
                 build_annotations: self.meta.any(),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                patch_step(step, "patchesJson6902", i, json, p, ldr)
+            run_builtin(m, &b, f.api, rec, || {
+                patch_step(
+                    |kind, field| f.step(kind, field),
+                    "patchesJson6902",
+                    i,
+                    json,
+                    p,
+                    f.ldr,
+                )
             })
-            .map_err(e)?;
-            self.record_transformer(m, kfile, "PatchJson6902Transformer");
+            .map_err(|msg| f.err(msg))?;
+            self.record_transformer(m, f.kfile, "PatchJson6902Transformer");
         }
-        for (i, r) in k.replicas.iter().flatten().enumerate() {
+        Ok(())
+    }
+
+    /// `replicas:`.
+    fn replicas(&self, f: &Fields<'_>, m: &mut ResMap, rec: &mut Option<Recorder>) -> Result<()> {
+        for (i, r) in f.k.replicas.iter().flatten().enumerate() {
             let b = Builtin::ReplicaCount {
                 replica: Cow::Borrowed(r),
-                field_specs: Cow::Borrowed(&tc.replicas),
+                field_specs: Cow::Borrowed(&f.tc.replicas),
             };
-            run_builtin(m, &b, api, &mut rec, || {
-                step(StepKind::Replicas, format!("replicas[{i}].count")).label(&r.name)
+            run_builtin(m, &b, f.api, rec, || {
+                f.step(StepKind::Replicas, format!("replicas[{i}].count"))
+                    .label(&r.name)
             })
-            .map_err(e)?;
-            self.record_transformer(m, kfile, "ReplicaCountTransformer");
+            .map_err(|msg| f.err(msg))?;
+            self.record_transformer(m, f.kfile, "ReplicaCountTransformer");
         }
-        let imgs: Vec<_> = k
-            .images
-            .iter()
-            .flatten()
-            .chain(k.image_tags.iter().flatten())
-            .cloned()
-            .collect();
+        Ok(())
+    }
+
+    /// `images:` and the deprecated `imageTags:`, in one step.
+    fn images(&self, f: &Fields<'_>, m: &mut ResMap, rec: &mut Option<Recorder>) -> Result<()> {
+        let imgs: Vec<_> =
+            f.k.images
+                .iter()
+                .flatten()
+                .chain(f.k.image_tags.iter().flatten())
+                .cloned()
+                .collect();
         // One step for the list; the recorder tells which entry wrote which value.
         let b = Builtin::ImageTag {
             images: Cow::Borrowed(&imgs),
-            field_specs: Cow::Borrowed(&tc.images),
+            field_specs: Cow::Borrowed(&f.tc.images),
         };
-        let n = k.images.as_ref().map_or(0, Vec::len);
-        run_images(m, &b, api, &mut rec, || {
+        let n = f.k.images.as_ref().map_or(0, Vec::len);
+        run_images(m, &b, f.api, rec, || {
             imgs.iter()
                 .enumerate()
                 .map(|(i, img)| {
@@ -271,17 +388,27 @@ impl Ctx {
                     } else {
                         format!("imageTags[{}]", i - n)
                     };
-                    step(StepKind::Images, field).label(img.name.as_deref().unwrap_or(""))
+                    f.step(StepKind::Images, field)
+                        .label(img.name.as_deref().unwrap_or(""))
                 })
                 .collect()
         })
-        .map_err(e)?;
+        .map_err(|msg| f.err(msg))?;
         for _ in &imgs {
-            self.record_transformer(m, kfile, "ImageTagTransformer");
+            self.record_transformer(m, f.kfile, "ImageTagTransformer");
         }
-        // Replacements, the last builtin transformer
-        if let Some(entries) = k.replacements.as_deref().filter(|r| !r.is_empty()) {
-            let reps = crate::plugins::decode_replacements(entries, ldr, kfile)?;
+        Ok(())
+    }
+
+    /// `replacements:`, the last builtin transformer.
+    fn replacements(
+        &self,
+        f: &Fields<'_>,
+        m: &mut ResMap,
+        rec: &mut Option<Recorder>,
+    ) -> Result<()> {
+        if let Some(entries) = f.k.replacements.as_deref().filter(|r| !r.is_empty()) {
+            let reps = crate::plugins::decode_replacements(entries, f.ldr, f.kfile)?;
             if rec.is_some() {
                 // One replacement at a time, to tell which one wrote which value.
                 let one_per_entry = reps.len() == entries.len();
@@ -300,21 +427,21 @@ impl Ctx {
                         };
                         format!("from {}/{} {path}", s.id.kind, s.id.name)
                     });
-                    run_builtin(m, &b, api, &mut rec, || {
-                        step(StepKind::Replacement, field).label(from.unwrap_or_default())
+                    run_builtin(m, &b, f.api, rec, || {
+                        f.step(StepKind::Replacement, field)
+                            .label(from.unwrap_or_default())
                     })
-                    .map_err(e)?;
+                    .map_err(|msg| f.err(msg))?;
                 }
             } else {
                 let b = Builtin::Replacement(Cow::Borrowed(&reps));
-                run_builtin(m, &b, api, &mut rec, || {
-                    step(StepKind::Replacement, "replacements".into())
+                run_builtin(m, &b, f.api, rec, || {
+                    f.step(StepKind::Replacement, "replacements".into())
                 })
-                .map_err(e)?;
+                .map_err(|msg| f.err(msg))?;
             }
-            self.record_transformer(m, kfile, "ReplacementTransformer");
+            self.record_transformer(m, f.kfile, "ReplacementTransformer");
         }
-        self.rec = rec;
         Ok(())
     }
 }
