@@ -21,6 +21,7 @@ mod emit;
 mod github_action;
 mod golden;
 mod hostile;
+mod hostile_random;
 mod hostile_surfaces;
 mod kubectl_plugin;
 mod phase_rules;
