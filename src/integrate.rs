@@ -5,9 +5,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 
-use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::version::VersionInfo;
 
@@ -63,16 +62,17 @@ pub fn version(a: &VersionArgs) -> Result<String> {
     })
 }
 
-/// The completion script of `shell` for the `kagentctl` command.
-pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+/// The completion script of `shell` for the `kagentctl` command (`cli`, the clap
+/// definition: `Cli::command()`).
+pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "kagentctl", &mut out);
+    clap_complete::generate(shell, &mut cli, "kagentctl", &mut out);
     out
 }
 
 /// Every man page: (file name, roff text), the top-level page first, then one per
 /// subcommand (nested ones too), named `kagentctl-<command>.1`.
-pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+pub fn man_pages(cli: clap::Command) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     fn walk(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
         let man = clap_mangen::Man::new(cmd.clone())
             .source(format!("kagentctl {}", env!("CARGO_PKG_VERSION")));
@@ -84,7 +84,7 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         Ok(())
     }
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = cli.disable_help_subcommand(true);
     // Building names each subcommand `kagentctl-<name>`, the pages' titles and file names.
     cmd.build();
     let mut out = Vec::new();
@@ -94,12 +94,13 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
 
 /// `kagentctl man`: prints one page, or writes all of them into `--out-dir`. Returns what
 /// to print on stdout.
-pub fn man(a: &ManArgs) -> Result<Vec<u8>> {
-    let pages = man_pages().map_err(|e| Error::Build(format!("cannot render man pages: {e}")))?;
+pub fn man(a: &ManArgs, cli: clap::Command) -> Result<Vec<u8>> {
+    let pages =
+        man_pages(cli).map_err(|e| Error::Build(format!("cannot render man pages: {e}")))?;
     if let Some(dir) = &a.out_dir {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         for (name, text) in &pages {
-            crate::cli::write_atomic(&dir.join(name), text)?;
+            crate::cli::common::write_atomic(&dir.join(name), text)?;
         }
         return Ok(Vec::new());
     }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::build::{build_with_warnings, BuildOptions, BuildOutput};
-use crate::cli::Restrictor;
+use crate::cli::common::{open_tree, write_atomic, Restrictor};
 use crate::error::{Error, Result};
 
 use super::{blame, find, Explanation};
@@ -97,7 +97,7 @@ fn build_prov(
     };
     let (dir, root, tree) = match env {
         Some(env) => {
-            let t = crate::cli::open_tree(root)?;
+            let t = open_tree(root)?;
             let dir = t.overlay(env)?;
             let root = crate::load::clean(t.root());
             (dir, root, Some(t))
@@ -172,7 +172,7 @@ pub fn run_blame(a: &BlameArgs) -> Result<u8> {
         None => blame::annotate(b.out.resources.iter(), &prov, &b.root),
     };
     match &a.output {
-        Some(p) => crate::cli::write_atomic(p, text.as_bytes())?,
+        Some(p) => write_atomic(p, text.as_bytes())?,
         None => print(&text)?,
     }
     Ok(0)

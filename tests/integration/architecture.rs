@@ -237,16 +237,10 @@ fn no_two_modules_import_each_other() {
             }
         }
     }
-    // Left as they are, each for its module's owner (docs/architecture.md, "Not yet"):
-    // the subcommand modules use the CLI's shared helpers (`write_atomic`, `open_tree`,
-    // `Restrictor`, the clap definition) that live beside the dispatcher naming them, and
-    // `resource` holds the provenance tree type defined with the code reading resources.
-    // A pair that goes away must leave this list too.
-    let known = [
-        "cli <-> integrate",
-        "cli <-> provenance::cli",
-        "provenance <-> resource",
-    ];
+    // Left for its module's owner (docs/architecture.md, "Not yet"): `resource` holds the
+    // provenance tree type, defined with the code that reads resources. A pair that goes
+    // away must leave this list too.
+    let known = ["provenance <-> resource"];
     assert_eq!(pairs, known, "modules importing each other");
 }
 

@@ -2,15 +2,17 @@
 //! beyond reading arguments, calling the library and writing output.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::build::{build_with_warnings, BuildOptions};
 use crate::error::{Error, Result};
-use crate::load::LoadRestrictor;
 use crate::resource::ResMap;
-use crate::tree::{self, Found, KagentTree};
+
+pub mod common;
+
+pub use common::{open_tree, write_atomic, write_atomic_with, Restrictor};
 
 /// Render kagent's Kubernetes manifests exactly like `kubectl kustomize`, diff them, check them.
 #[derive(Debug, Parser)]
@@ -68,31 +70,6 @@ pub enum Format {
     Yaml,
     /// A JSON list of objects.
     Json,
-}
-
-/// Kustomize's `--load-restrictor` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Restrictor {
-    /// Files must be inside the kustomization's directory.
-    #[default]
-    #[value(
-        name = "LoadRestrictionsRootOnly",
-        alias = "rootonly",
-        alias = "root-only"
-    )]
-    RootOnly,
-    /// Any file may be loaded.
-    #[value(name = "LoadRestrictionsNone", alias = "none")]
-    None,
-}
-
-impl From<Restrictor> for LoadRestrictor {
-    fn from(r: Restrictor) -> Self {
-        match r {
-            Restrictor::RootOnly => LoadRestrictor::RootOnly,
-            Restrictor::None => LoadRestrictor::None,
-        }
-    }
 }
 
 /// Where the kagent tree is.
@@ -235,8 +212,10 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Command::Diff(a) => crate::diff::cli::run(a).map(|c| c.clamp(0, 255) as u8),
         Command::Check(a) => crate::check::cli::run(a).map(|c| c.clamp(0, 255) as u8),
         Command::Version(a) => write_stdout(crate::integrate::version(a)?.as_bytes()).map(|_| 0),
-        Command::Completions(a) => write_stdout(&crate::integrate::completions(a.shell)).map(|_| 0),
-        Command::Man(a) => write_stdout(&crate::integrate::man(a)?).map(|_| 0),
+        Command::Completions(a) => {
+            write_stdout(&crate::integrate::completions(a.shell, Cli::command())).map(|_| 0)
+        }
+        Command::Man(a) => write_stdout(&crate::integrate::man(a, Cli::command())?).map(|_| 0),
         Command::Explain(a) => crate::provenance::cli::run_explain(a),
         Command::Blame(a) => crate::provenance::cli::run_blame(a),
     }
@@ -246,21 +225,6 @@ fn print_warnings(w: &[String]) {
     for line in w {
         eprintln!("{line}");
     }
-}
-
-/// Opens the kagent tree from `--root`, `KAGENTCTL_ROOT`, the working directory's
-/// ancestors, or the built-in copy (with a notice on stderr).
-pub fn open_tree(root: &Option<PathBuf>) -> Result<KagentTree> {
-    let env_root = std::env::var_os("KAGENTCTL_ROOT").map(PathBuf::from);
-    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let (t, found) = tree::locate(root.as_deref(), env_root.as_deref(), &cwd)?;
-    if found == Found::Embedded {
-        eprintln!(
-            "{}: no kubernetes/kagent found here or above; using the tree built into kagentctl",
-            program_name()
-        );
-    }
-    Ok(t)
 }
 
 fn render(a: &RenderArgs) -> Result<()> {
@@ -386,38 +350,6 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     lock.write_all(bytes)
         .and_then(|_| lock.flush())
         .map_err(|e| Error::io("<stdout>", e))
-}
-
-/// Writes `bytes` to `path` atomically (see [`write_atomic_with`]).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_with(path, |w| w.write_all(bytes))
-}
-
-/// Writes to `path` through a temporary file in the same directory and a rename, so
-/// readers never see a half-written file and a failure leaves `path` untouched.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".kagentctl-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
-    write(&mut w)
-        .and_then(|_| w.flush())
-        .map_err(|e| Error::io(path, e))?;
-    let tmp = w
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]
