@@ -300,9 +300,10 @@ fn run_images(
     rec: &mut Option<Recorder>,
     entries: impl FnOnce() -> Vec<StepDesc>,
 ) -> Result<(), String> {
+    let scope = rec.as_ref().map(|_| crate::provenance::scope::scope(m, b));
     builtin::apply(m, b, api)?;
     if let Some(rec) = rec.as_mut() {
-        rec.observe_images(m.as_mut_slice(), entries());
+        rec.observe_images(m.as_mut_slice(), scope.unwrap_or_default(), entries());
     }
     Ok(())
 }

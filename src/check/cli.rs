@@ -262,12 +262,7 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
     };
     for env in &envs {
         let overlay = tree.overlay(env)?;
-        // With provenance, so findings point at the line that set the value.
-        let build_opts = crate::build::BuildOptions {
-            provenance: true,
-            ..Default::default()
-        };
-        let built = crate::build::build_with_warnings(&overlay, &build_opts)?;
+        let built = crate::build::build_with_warnings(&overlay, &Default::default())?;
         let resmap = &built.resources;
         let objects: Vec<Object> = resmap
             .iter()
@@ -298,8 +293,17 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             }
             point_at_fields(&mut fs, &texts);
         }
-        if let Some(prov) = &built.provenance {
-            point_at_origins(&mut fs, resmap, prov, &shown);
+        // Findings on fields point at the line that set the value: the environment is
+        // built again with provenance, only when there are such findings.
+        if fs.iter().any(|f| !f.path.is_empty()) {
+            let with_prov = crate::build::BuildOptions {
+                provenance: true,
+                ..Default::default()
+            };
+            let again = crate::build::build_with_warnings(&overlay, &with_prov)?;
+            if let Some(prov) = &again.provenance {
+                point_at_origins(&mut fs, &again.resources, prov, &shown);
+            }
         }
         if env_policy.is_none() {
             let res = super::ResourceRef::default();

@@ -116,7 +116,7 @@ impl Recorder {
     /// Records one `images:` list applied in one go: `entries` describe its entries in
     /// order, each labelled with its image name; each image value changed (or named by an
     /// entry) is attributed to the entry naming the image it had.
-    pub fn observe_images(&mut self, rs: &mut [Resource], entries: Vec<StepDesc>) {
+    pub fn observe_images(&mut self, rs: &mut [Resource], scope: Scope, entries: Vec<StepDesc>) {
         let Some(first) = entries.first() else {
             return;
         };
@@ -128,7 +128,7 @@ impl Recorder {
             .map(|(d, s)| (d.label.as_str(), s))
             .collect();
         let step = table.first().map_or(0, |t| t.1);
-        self.compare(rs, Scope::default(), &first, step, &table);
+        self.compare(rs, scope, &first, step, &table);
     }
 
     /// Adds a step to the record; its index.
@@ -173,8 +173,35 @@ impl Recorder {
         let image_names: Vec<&str> = images.iter().map(|(n, _)| *n).collect();
         let objects = scope.objects.filter(|s| s.len() == rs.len());
         let fields = scope.fields;
+        let leaves = scope.leaves.filter(|l| l.len() == rs.len());
         let one = |(i, r): (usize, &mut Resource)| {
             let stored = r.prov.as_ref().map(|p| p.fingerprint);
+            if let (Some(leaves), Some(rec)) = (&leaves, r.prov.as_mut()) {
+                // Only these scalars may have changed.
+                let cx = Cx {
+                    step,
+                    kind: desc.kind,
+                    lookup: &lookup,
+                    patch_doc: None,
+                    obj: &r.obj,
+                    images,
+                    prov,
+                    names: &names,
+                };
+                for path in &leaves[i] {
+                    update_at(&mut rec.root, &r.obj, path, &Link::Root, &cx);
+                }
+                if leaves[i].is_empty() {
+                    debug_assert!(
+                        stored.is_none_or(|f| f == UNKNOWN || f == fingerprint(&r.obj, &[]).0),
+                        "images changed {} outside the fields found",
+                        r.id()
+                    );
+                } else {
+                    rec.fingerprint = UNKNOWN;
+                }
+                return;
+            }
             if let Some(objects) = &objects {
                 if !objects[i] {
                     debug_assert!(
@@ -552,6 +579,35 @@ fn update_fields(node: &mut Node, m: &Map<String, Value>, fields: &Fields, path:
             }
             (None, Err(_)) => {}
         }
+    }
+}
+
+/// Compares the value at `steps` under map `m` with its record (when both have it).
+fn update_at(node: &mut Node, m: &Map<String, Value>, steps: &[Seg], path: &Link, cx: &Cx) {
+    let Some((Seg::Key(k), rest)) = steps.split_first() else {
+        return;
+    };
+    let (Some(v), Body::Map(have)) = (m.get(k), &mut node.body) else {
+        return;
+    };
+    let Ok(i) = have.binary_search_by(|(key, _)| (**key).cmp(k.as_str())) else {
+        return;
+    };
+    let path = Link::Key(path, k);
+    update_value_at(&mut have[i].1, v, rest, &path, cx);
+}
+
+/// [`update_at`] for any value.
+fn update_value_at(node: &mut Node, v: &Value, steps: &[Seg], path: &Link, cx: &Cx) {
+    match (steps.first(), v, &mut node.body) {
+        (None, _, _) => update(node, v, path, cx, &mut Fingerprint::new(&[])),
+        (Some(Seg::Key(_)), Value::Object(m), _) => update_at(node, m, steps, path, cx),
+        (Some(Seg::Index(i)), Value::Array(a), Body::Seq(items)) => {
+            if let (Some(x), Some(n)) = (a.get(*i), items.get_mut(*i)) {
+                update_value_at(n, x, &steps[1..], &Link::Index(path, *i), cx);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -5,11 +5,13 @@
 
 use serde_json::Value;
 
-use crate::kustomization::Selector;
+use crate::check::lines::Step as Seg;
+use crate::kustomization::{Image, Selector};
 use crate::resource::ResMap;
 use crate::schema::FieldSpec;
 use crate::transform::builtin::Builtin;
 use crate::transform::patch::{self, PatchBody, SmPatch};
+use crate::transform::selector::{is_simple_pattern, simple_prefix};
 
 /// What a step may change.
 #[derive(Debug, Default)]
@@ -18,6 +20,8 @@ pub struct Scope {
     pub objects: Option<Vec<bool>>,
     /// The fields it may change (`None`: any).
     pub fields: Option<Fields>,
+    /// For each object, the only scalars the step may change (`None`: not known).
+    pub leaves: Option<Vec<Vec<Vec<Seg>>>>,
 }
 
 /// A tree of field paths: the fields under a path's end may all change; elsewhere only
@@ -76,9 +80,78 @@ pub fn scope(m: &ResMap, b: &Builtin<'_>) -> Scope {
         }
         _ => None,
     };
+    let leaves = match b {
+        Builtin::ImageTag {
+            images,
+            field_specs,
+        } => image_fields(m, images, field_specs),
+        _ => None,
+    };
     Scope {
         objects: may_change(m, b),
         fields,
+        leaves,
+    }
+}
+
+/// For each object, the `image` fields an `images:` list may rewrite: those naming one of
+/// its images (by the prefix Kustomize's match starts with). `None` when the list or its
+/// field specs are not that simple (a pattern name, a field not named `image`).
+fn image_fields(m: &ResMap, images: &[Image], specs: &[FieldSpec]) -> Option<Vec<Vec<Vec<Seg>>>> {
+    let names: Vec<&str> = images
+        .iter()
+        .map(|i| i.name.as_deref().unwrap_or(""))
+        .collect();
+    let simple = names.iter().all(|n| is_simple_pattern(n))
+        && specs
+            .iter()
+            .all(|s| s.path.ends_with("/image") || s.path == "image");
+    if !simple {
+        return None;
+    }
+    let named = |v: &str| names.iter().any(|n| simple_prefix(n, v).is_some());
+    Some(
+        m.iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                let mut path = Vec::new();
+                for (k, v) in &r.obj {
+                    path.push(Seg::Key(k.clone()));
+                    find_images(k, v, &named, &mut path, &mut out);
+                    path.pop();
+                }
+                out
+            })
+            .collect(),
+    )
+}
+
+/// Collects the paths of `image` fields under `v` (at `path`, member `key` of its map)
+/// whose value `named` accepts.
+fn find_images(
+    key: &str,
+    v: &Value,
+    named: &dyn Fn(&str) -> bool,
+    path: &mut Vec<Seg>,
+    out: &mut Vec<Vec<Seg>>,
+) {
+    match v {
+        Value::String(s) if key == "image" && named(s) => out.push(path.clone()),
+        Value::Object(m) => {
+            for (k, x) in m {
+                path.push(Seg::Key(k.clone()));
+                find_images(k, x, named, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(Seg::Index(i));
+                find_images("", x, named, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
