@@ -258,9 +258,109 @@ pub struct Node {
     /// Who wrote (or, for a map or list, created) this value.
     pub origin: Origin,
     /// The values it replaced, newest first (most values replaced none: no list kept).
-    was: Option<Box<[Prior]>>,
+    was: Option<Box<Was>>,
     /// The value's own shape.
     pub body: Body,
+}
+
+/// The values a value replaced, boxed apart from the record (most replaced none).
+#[derive(Debug, Clone)]
+struct Was(Vec<Prior>);
+
+/// A map key in a record: the common field names of Kubernetes objects are shared, not
+/// copied into each record.
+#[derive(Debug, Clone)]
+pub struct Key(std::borrow::Cow<'static, str>);
+
+/// Field names common enough to share, sorted.
+const COMMON_KEYS: &[&str] = &[
+    "annotations",
+    "apiVersion",
+    "app",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+    "args",
+    "command",
+    "configMap",
+    "configMapKeyRef",
+    "configMapRef",
+    "containerPort",
+    "containers",
+    "cpu",
+    "data",
+    "emptyDir",
+    "env",
+    "envFrom",
+    "failureThreshold",
+    "fieldPath",
+    "fieldRef",
+    "httpGet",
+    "image",
+    "imagePullPolicy",
+    "initialDelaySeconds",
+    "items",
+    "key",
+    "kind",
+    "labels",
+    "limits",
+    "livenessProbe",
+    "matchLabels",
+    "memory",
+    "metadata",
+    "mountPath",
+    "name",
+    "namespace",
+    "path",
+    "periodSeconds",
+    "persistentVolumeClaim",
+    "port",
+    "ports",
+    "protocol",
+    "readOnly",
+    "readinessProbe",
+    "replicas",
+    "requests",
+    "resources",
+    "revisionHistoryLimit",
+    "roleRef",
+    "rules",
+    "secret",
+    "secretKeyRef",
+    "secretName",
+    "securityContext",
+    "selector",
+    "serviceAccountName",
+    "spec",
+    "subjects",
+    "targetPort",
+    "template",
+    "timeoutSeconds",
+    "type",
+    "value",
+    "valueFrom",
+    "volumeMounts",
+    "volumes",
+];
+
+impl Key {
+    /// The key `k`, shared when it is a common field name.
+    pub(crate) fn new(k: &str) -> Key {
+        match COMMON_KEYS.binary_search(&k) {
+            Ok(i) => Key(std::borrow::Cow::Borrowed(COMMON_KEYS[i])),
+            Err(_) => Key(std::borrow::Cow::Owned(k.to_string())),
+        }
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The shape of a recorded value.
@@ -269,7 +369,7 @@ pub enum Body {
     /// A scalar, as last recorded.
     Leaf(Value),
     /// A map's members, sorted by key (the order of the object's own maps).
-    Map(Vec<(Box<str>, Node)>),
+    Map(Vec<(Key, Node)>),
     /// A list's items.
     Seq(Vec<Node>),
 }
@@ -286,7 +386,7 @@ impl Node {
 
     /// The values this one replaced, newest first.
     pub fn was(&self) -> &[Prior] {
-        self.was.as_deref().unwrap_or(&[])
+        self.was.as_deref().map_or(&[], |w| w.0.as_slice())
     }
 
     /// Records that this value replaced `prior` (newest first), before the older ones.
@@ -295,7 +395,7 @@ impl Node {
         all.push(prior);
         all.extend_from_slice(older);
         all.extend_from_slice(self.was());
-        self.was = Some(all.into_boxed_slice());
+        self.was = Some(Box::new(Was(all)));
     }
 
     /// The record of member `key` of a map.
@@ -627,5 +727,17 @@ pub fn field_location(
             return prov.location(&n.origin);
         }
         steps.pop()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_keys_are_sorted_and_shared() {
+        assert!(COMMON_KEYS.windows(2).all(|w| w[0] < w[1]));
+        assert!(matches!(Key::new("spec").0, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(&*Key::new("x-custom"), "x-custom");
     }
 }

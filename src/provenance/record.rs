@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use super::locate::{self, Files, Parsed, Pos};
 use super::scope::{Fields, Scope};
 use super::{
-    At, Body, Follow, Loc, Node, Origin, Prior, Provenance, Record, StepDesc, StepInfo, StepKind,
+    At, Body, Follow, Key, Loc, Node, Origin, Prior, Provenance, Record, StepDesc, StepInfo,
+    StepKind,
 };
 use crate::check::lines::{split_path, Step as Seg};
 use crate::resource::Resource;
@@ -172,7 +173,7 @@ impl Recorder {
         // the value they had: those objects are compared whatever their fingerprint.
         let image_names: Vec<&str> = images.iter().map(|(n, _)| *n).collect();
         let objects = scope.objects.filter(|s| s.len() == rs.len());
-        let fields = scope.fields;
+        let fields = scope.fields.filter(|(_, which)| which.len() == rs.len());
         let leaves = scope.leaves.filter(|l| l.len() == rs.len());
         let one = |(i, r): (usize, &mut Resource)| {
             let stored = r.prov.as_ref().map(|p| p.fingerprint);
@@ -238,9 +239,10 @@ impl Recorder {
             match &mut r.prov {
                 Some(rec) => match &fields {
                     // Only the step's fields are compared: the fingerprint is unknown.
-                    Some(f) => {
-                        let obj = &r.obj;
-                        update_fields(&mut rec.root, obj, f, &path, &cx);
+                    Some((trees, which)) => {
+                        if let Some(f) = which.get(i).and_then(|t| trees.get(*t)) {
+                            update_fields(&mut rec.root, &r.obj, f, &path, &cx);
+                        }
                         rec.fingerprint = UNKNOWN;
                     }
                     None => {
@@ -510,7 +512,7 @@ fn from_source(
     let body = match v {
         Value::Object(m) => Body::Map(
             m.iter()
-                .map(|(k, x)| (k.as_str().into(), child(x, pos.and_then(|p| p.key(k)))))
+                .map(|(k, x)| (Key::new(k), child(x, pos.and_then(|p| p.key(k)))))
                 .collect(),
         ),
         Value::Array(a) => Body::Seq(
@@ -548,7 +550,7 @@ fn fresh_map(m: &Map<String, Value>, path: &Link, cx: &Cx) -> Node {
 fn fresh_map_with(m: &Map<String, Value>, path: &Link, cx: &Cx, origin: Origin) -> Node {
     let fields = m
         .iter()
-        .map(|(k, x)| (k.as_str().into(), fresh(x, &Link::Key(path, k), cx)))
+        .map(|(k, x)| (Key::new(k), fresh(x, &Link::Key(path, k), cx)))
         .collect();
     Node::new(origin, Body::Map(fields))
 }
@@ -573,7 +575,7 @@ fn update_fields(node: &mut Node, m: &Map<String, Value>, fields: &Fields, path:
         let path = Link::Key(path, key);
         match (m.get(key), found) {
             (Some(x), Ok(i)) => update_value_fields(&mut have[i].1, x, sub, &path, cx),
-            (Some(x), Err(i)) => have.insert(i, (key.as_str().into(), fresh(x, &path, cx))),
+            (Some(x), Err(i)) => have.insert(i, (Key::new(key), fresh(x, &path, cx))),
             (None, Ok(i)) => {
                 have.remove(i);
             }
@@ -664,7 +666,7 @@ fn update_map(node: &mut Node, m: &Map<String, Value>, path: &Link, cx: &Cx, fp:
             }
             None => {
                 fp.value(x);
-                fields.push((key.as_str().into(), fresh(x, &path, cx)));
+                fields.push((Key::new(key), fresh(x, &path, cx)));
             }
         }
     }

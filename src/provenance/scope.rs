@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::check::lines::Step as Seg;
 use crate::kustomization::{Image, Selector};
-use crate::resource::ResMap;
+use crate::resource::{get_str, Gvk, ResMap};
 use crate::schema::FieldSpec;
 use crate::transform::builtin::Builtin;
 use crate::transform::patch::{self, PatchBody, SmPatch};
@@ -18,8 +18,9 @@ use crate::transform::selector::{is_simple_pattern, simple_prefix};
 pub struct Scope {
     /// For each object, whether the step may change it (`None`: any).
     pub objects: Option<Vec<bool>>,
-    /// The fields it may change (`None`: any).
-    pub fields: Option<Fields>,
+    /// The fields it may change in each object: an index into the list of field trees
+    /// (one per kind of object), per object (`None`: any).
+    pub fields: Option<(Vec<Fields>, Vec<usize>)>,
     /// For each object, the only scalars the step may change (`None`: not known).
     pub leaves: Option<Vec<Vec<Vec<Seg>>>>,
 }
@@ -55,16 +56,46 @@ impl Fields {
         cur.whole = true;
     }
 
-    /// The union of the paths of `specs`, plus `extra`.
-    fn of(specs: &[FieldSpec], extra: &[&str]) -> Fields {
-        let mut f = Fields::default();
-        for s in specs {
-            f.add(&s.path);
+    /// For each object of `m`, the paths of the `specs` that select it (by its kind now
+    /// or as first read), plus `extra`: one tree per kind, and each object's tree.
+    fn by_kind(m: &ResMap, specs: &[FieldSpec], extra: &[&str]) -> (Vec<Fields>, Vec<usize>) {
+        let mut trees: Vec<Fields> = Vec::new();
+        // Objects are keyed by the text of their apiVersion and kind (nothing allocated);
+        // one whose kind changed since it was read is keyed by both.
+        let mut seen: Vec<((&str, &str), Option<&Gvk>, usize)> = Vec::new();
+        let mut which = Vec::with_capacity(m.len());
+        for r in m.iter() {
+            let key = (
+                get_str(&r.obj, &["apiVersion"]).unwrap_or(""),
+                get_str(&r.obj, &["kind"]).unwrap_or(""),
+            );
+            let first = r.prev_ids.first().map(|id| &id.gvk);
+            let hit = seen
+                .iter()
+                .find(|(k, f, _)| *k == key && *f == first)
+                .map(|e| e.2);
+            let i = match hit {
+                Some(i) => i,
+                None => {
+                    let now = Gvk::from_api_version(key.0, key.1);
+                    let mut f = Fields::default();
+                    let selected = specs
+                        .iter()
+                        .filter(|s| s.selects(&now) || first.is_some_and(|g| s.selects(g)));
+                    for s in selected {
+                        f.add(&s.path);
+                    }
+                    for p in extra {
+                        f.add(p);
+                    }
+                    trees.push(f);
+                    seen.push((key, first, trees.len() - 1));
+                    trees.len() - 1
+                }
+            };
+            which.push(i);
         }
-        for p in extra {
-            f.add(p);
-        }
-        f
+        (trees, which)
     }
 }
 
@@ -72,11 +103,13 @@ impl Fields {
 pub fn scope(m: &ResMap, b: &Builtin<'_>) -> Scope {
     let fields = match b {
         // Objects' own namespaces and role binding subjects are set beside the field specs.
-        Builtin::Namespace { field_specs, .. } => {
-            Some(Fields::of(field_specs, &["metadata/namespace", "subjects"]))
-        }
+        Builtin::Namespace { field_specs, .. } => Some(Fields::by_kind(
+            m,
+            field_specs,
+            &["metadata/namespace", "subjects"],
+        )),
         Builtin::PrefixSuffix { field_specs, .. } | Builtin::Pairs { field_specs, .. } => {
-            Some(Fields::of(field_specs, &[]))
+            Some(Fields::by_kind(m, field_specs, &[]))
         }
         _ => None,
     };
