@@ -241,6 +241,59 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Refuses keys that Kustomize writes into objects as plain YAML keys which read back as
+/// something other than a string (`1`, `true`, `null`, also `y` and `yes`, which go-yaml v2
+/// turned into `true`): labels, annotations and generator literal keys. Kustomize fails on
+/// them when it prints the objects (JSON keys must be strings).
+pub fn check_written_keys(k: &Kustomization) -> Result<(), String> {
+    let bad = |field: &str, key: &str| -> Result<(), String> {
+        if crate::yaml::parse::resolve_plain(key).is_string() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{field}: key {key:?} would be written as a YAML {} key, which Kustomize cannot print (JSON keys must be strings); choose another key",
+                match crate::yaml::parse::resolve_plain(key) {
+                    Value::Null => "null",
+                    Value::Bool(_) => "boolean",
+                    _ => "number",
+                }
+            ))
+        }
+    };
+    let maps = |field: &str, m: Option<&BTreeMap<String, String>>| -> Result<(), String> {
+        m.into_iter()
+            .flatten()
+            .try_for_each(|(key, _)| bad(field, key))
+    };
+    maps("commonLabels", k.common_labels.as_ref())?;
+    maps("commonAnnotations", k.common_annotations.as_ref())?;
+    for l in k.labels.iter().flatten() {
+        maps("labels.pairs", Some(&l.pairs))?;
+    }
+    let opts = |field: &str, o: Option<&GeneratorOptions>| -> Result<(), String> {
+        if let Some(o) = o {
+            maps(&format!("{field}.labels"), o.labels.as_ref())?;
+            maps(&format!("{field}.annotations"), o.annotations.as_ref())?;
+        }
+        Ok(())
+    };
+    opts("generatorOptions", k.generator_options.as_ref())?;
+    for (field, gens) in [
+        ("configMapGenerator", &k.config_map_generator),
+        ("secretGenerator", &k.secret_generator),
+    ] {
+        for g in gens.iter().flatten() {
+            for lit in &g.literals {
+                if let Some((key, _)) = lit.split_once('=') {
+                    bad(&format!("{field} literals"), key.trim())?;
+                }
+            }
+            opts(&format!("{field}.options"), g.options.as_ref())?;
+        }
+    }
+    Ok(())
+}
+
 /// Deprecated fields and the warning Kustomize prints for each.
 pub fn deprecation_warnings(k: &Kustomization) -> Vec<&'static str> {
     let mut w = Vec::new();

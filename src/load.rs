@@ -241,6 +241,7 @@ pub fn load_kustomization_in(fs: &dyn FileSystem, dir: &Path) -> Result<(PathBuf
             "kustomization is empty: it sets no field besides apiVersion and kind",
         ));
     }
+    crate::kustomization::check_written_keys(&k).map_err(|e| Error::invalid(&path, e))?;
     if let Some(kind) = k.kind.as_deref() {
         if !kind.is_empty() && kind != "Kustomization" && kind != "Component" {
             return Err(Error::invalid(
@@ -375,9 +376,23 @@ fn is_empty(k: &Kustomization) -> bool {
 /// Parses a resource file into resources, expanding `kind: List` documents.
 pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Resource>> {
     let limits = Limits {
-        reject_non_finite: true,
+        record_non_finite: true,
         ..limits
     };
+    // Kustomize splits resource files at `---` and reads each part alone, where a
+    // directive has no document to belong to.
+    if let Some(n) = text
+        .lines()
+        .position(|l| l.starts_with("%YAML") || l.starts_with("%TAG"))
+    {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "line {}: YAML directives (%YAML, %TAG) are not supported in resource files (Kustomize fails on them); remove the line",
+                n + 1
+            ),
+        ));
+    }
     let docs = parse_documents(text, limits).map_err(|e| Error::yaml(path, e))?;
     let origin_path = Arc::new(path.to_path_buf());
     let mut out = Vec::new();
@@ -392,6 +407,11 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                     out[first].empty_nulls = d.empty_nulls;
                     out[first].tagged_strings = d.tagged_strings;
                     out[first].quoted_strings = d.quoted_strings;
+                    out[first].undecodable = d
+                        .non_finite
+                        .into_iter()
+                        .map(|(at, text)| crate::resource::Undecodable::non_finite(&at, text))
+                        .collect();
                     let r = &mut out[first];
                     r.plain_annotations = d
                         .plain_annotations

@@ -124,8 +124,7 @@ struct PrefixSuffix {
     prefix: String,
     #[serde(default)]
     suffix: String,
-    #[serde(default)]
-    field_specs: Vec<FieldSpec>,
+    field_specs: Option<Vec<FieldSpec>>,
 }
 
 #[derive(Deserialize)]
@@ -254,10 +253,16 @@ pub fn decode_transformer(
     Ok(match kind {
         "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
             let c: PrefixSuffix = parse(cfg, kfile)?;
+            // Kustomize refuses a configuration without the option (an empty list is fine).
+            let Some(field_specs) = c.field_specs else {
+                return Err(e(format!(
+                    "{kind}: fieldSpecs is not expected to be nil (name the fields to prefix, e.g. `fieldSpecs: [{{path: metadata/name}}]`)"
+                )));
+            };
             Builtin::PrefixSuffix {
                 prefix: Cow::Owned(c.prefix),
                 suffix: Cow::Owned(c.suffix),
-                field_specs: Cow::Owned(c.field_specs),
+                field_specs: Cow::Owned(field_specs),
             }
         }
         "LabelTransformer" => {

@@ -183,6 +183,25 @@ pub struct Undecodable {
     pub tag: &'static str,
 }
 
+impl Undecodable {
+    /// A plain `.inf` or `.nan` read at `at` (a float JSON cannot hold).
+    pub fn non_finite(at: &[crate::yaml::parse::PathStep], text: String) -> Undecodable {
+        use crate::transform::fieldpath::Seg;
+        use crate::yaml::parse::PathStep;
+        Undecodable {
+            at: at
+                .iter()
+                .map(|s| match s {
+                    PathStep::Key(k) => Seg::Key(k.clone()),
+                    PathStep::Index(i) => Seg::Idx(*i),
+                })
+                .collect(),
+            text,
+            tag: "!!float",
+        }
+    }
+}
+
 impl Resource {
     /// Fails as Kustomize does when it decodes an object holding an [`Undecodable`]
     /// scalar that nothing replaced since.
@@ -203,9 +222,15 @@ impl Resource {
                 }
             }
             if v.and_then(Value::as_str) == Some(u.text.as_str()) {
+                let why = if u.tag == "!!float" {
+                    "JSON cannot hold it: quote it to keep it as text"
+                } else {
+                    "a replacement wrote it into a field of that type"
+                };
                 return Err(format!(
-                    "{}: cannot decode {:?} as a {} (a replacement wrote it into a field of that type)",
+                    "{} ({}): cannot decode {:?} as a {} ({why})",
                     self.id(),
+                    self.origin.path.display(),
                     u.text,
                     u.tag
                 ));

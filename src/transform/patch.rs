@@ -28,6 +28,8 @@ pub struct SmPatch {
     /// Plain numbers and booleans written otherwise than they print (`0x1F`), by
     /// mapping-key path: a value replacing a quoted string keeps this text.
     pub spellings: Vec<(Vec<String>, String)>,
+    /// Plain `.inf` and `.nan` scalars: where they land, the object cannot be printed.
+    pub non_finite: Vec<crate::resource::Undecodable>,
 }
 
 impl From<Map<String, Value>> for SmPatch {
@@ -35,6 +37,7 @@ impl From<Map<String, Value>> for SmPatch {
         SmPatch {
             obj,
             spellings: Vec::new(),
+            non_finite: Vec::new(),
         }
     }
 }
@@ -69,7 +72,7 @@ fn parse_with(
 ) -> Result<PatchBody, String> {
     let limits = Limits {
         raw_labels: raw_metadata,
-        reject_non_finite: true,
+        record_non_finite: true,
         ..Limits::default()
     };
     let docs = parse_documents(text, limits)
@@ -96,6 +99,11 @@ fn parse_with(
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
         let (plain, spellings) = (doc.plain_annotations, doc.plain_spellings);
+        let non_finite: Vec<_> = doc
+            .non_finite
+            .into_iter()
+            .map(|(at, text)| crate::resource::Undecodable::non_finite(&at, text))
+            .collect();
         match doc.value {
             Value::Object(mut m) => {
                 if raw_metadata {
@@ -103,7 +111,7 @@ fn parse_with(
                 } else {
                     null_annotations_delete(&mut m, &plain);
                 }
-                expand_list(m, spellings, &mut out)
+                expand_list(m, spellings, non_finite, &mut out)
             }
             _ => return Err(format!("unable to parse SM or JSON patch from {source}")),
         }
@@ -163,6 +171,7 @@ fn drop_empty_metadata_maps(m: &mut Map<String, Value>) {
 fn expand_list(
     m: Map<String, Value>,
     spellings: Vec<(Vec<String>, String)>,
+    non_finite: Vec<crate::resource::Undecodable>,
     out: &mut Vec<SmPatch>,
 ) {
     let is_list = m
@@ -171,13 +180,17 @@ fn expand_list(
         .is_some_and(|k| k.ends_with("List"))
         && m.get("items").is_some_and(Value::is_array);
     if !is_list {
-        out.push(SmPatch { obj: m, spellings });
+        out.push(SmPatch {
+            obj: m,
+            spellings,
+            non_finite,
+        });
         return;
     }
     if let Some(Value::Array(items)) = m.get("items") {
         for it in items {
             if let Value::Object(o) = it {
-                expand_list(o.clone(), Vec::new(), out);
+                expand_list(o.clone(), Vec::new(), Vec::new(), out);
             }
         }
     }
@@ -239,6 +252,7 @@ fn apply_smp_at(
     i: usize,
     patch: &Map<String, Value>,
     spellings: &[(Vec<String>, String)],
+    non_finite: &[crate::resource::Undecodable],
     opts: PatchOptions,
     api: OpenApi<'_>,
 ) -> TransformResult<bool> {
@@ -258,6 +272,12 @@ fn apply_smp_at(
     let outcome =
         smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
     restyle_replaced(r, replaced, spellings);
+    // A `.inf` the patch put in place makes the object unprintable, as in Kustomize.
+    for u in non_finite {
+        if !r.undecodable.contains(u) {
+            r.undecodable.push(u.clone());
+        }
+    }
     r.drop_empty_nulls();
     // The merge writes scalars in place: fields sharing a value change together.
     r.sync_shared();
@@ -401,7 +421,7 @@ pub fn apply_smp_by_id(
                 ))
             }
         };
-        if !apply_smp_at(m, i, p, &sp.spellings, opts, api)? {
+        if !apply_smp_at(m, i, p, &sp.spellings, &sp.non_finite, opts, api)? {
             m.remove(i);
         }
     }
@@ -436,7 +456,7 @@ pub fn apply_smp_to_target(
                 p.insert("apiVersion".into(), av.clone());
             }
         }
-        if !apply_smp_at(m, i, &p, &patch.spellings, opts, api)? {
+        if !apply_smp_at(m, i, &p, &patch.spellings, &patch.non_finite, opts, api)? {
             deleted.push(i);
         }
     }

@@ -63,13 +63,20 @@ pub fn apply(m: &mut ResMap, value: &str, targets: &[Target]) -> TransformResult
                     ))
                 }
             };
-            *node = Value::String(if t.file_path_position > 0 {
+            let text = if t.file_path_position > 0 {
                 insert_path_part(&current, t.file_path_position - 1, value)
             } else {
                 value.to_string()
-            });
+            };
+            // Kustomize writes the text as a new plain scalar: `5` prints as a number.
+            *node = match crate::yaml::parse::resolve_plain(&text) {
+                v @ (Value::Number(_) | Value::Bool(_)) => v,
+                _ => Value::String(text),
+            };
         }
     }
+    // Annotations stay strings.
+    super::metadata::stringify_annotations(m);
     m.reindex();
     Ok(())
 }
@@ -90,28 +97,32 @@ fn split_escaped(path: &str) -> Vec<String> {
     fields
 }
 
-/// The scalar at `fields`, creating missing maps and the field itself (as null).
+/// The scalar at `fields`, creating missing maps and the field itself (as null); a
+/// number steps into a list (kyaml's path lookup).
 fn lookup_create<'a>(
     obj: &'a mut Map<String, Value>,
     fields: &[String],
 ) -> Result<&'a mut Value, String> {
-    let Some((last, init)) = fields.split_last() else {
+    let Some((first, rest)) = fields.split_first() else {
         return Err("fieldPath cannot be empty".into());
     };
-    let mut cur = obj;
-    for f in init {
-        let next = cur
-            .entry(f.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if next.is_null() {
-            *next = Value::Object(Map::new());
+    let mut cur = obj.entry(first.clone()).or_insert(Value::Null);
+    let mut at = first;
+    for f in rest {
+        if cur.is_null() {
+            *cur = Value::Object(Map::new());
         }
-        cur = match next {
-            Value::Object(m) => m,
-            _ => return Err(format!("field {f:?} is not a mapping")),
+        cur = match cur {
+            Value::Object(m) => m.entry(f.clone()).or_insert(Value::Null),
+            Value::Array(items) => match f.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => item,
+                None => return Err(format!("list {at:?} has no element {f:?}")),
+            },
+            _ => return Err(format!("field {at:?} is not a mapping")),
         };
+        at = f;
     }
-    Ok(cur.entry(last.clone()).or_insert(Value::Null))
+    Ok(cur)
 }
 
 /// Kustomize's `InsertPathPart`: `part` inserted as the `pos`-th part of `path`.

@@ -29,9 +29,13 @@ pub struct Limits {
     /// Read `metadata.labels` as the text written, as annotations always are (what
     /// Kustomize does to the patches listed under `patchesStrategicMerge:`).
     pub raw_labels: bool,
-    /// Fail on a plain `.inf` or `.nan` outside annotations: a float JSON cannot hold,
-    /// on which Kustomize fails (resources and patches).
+    /// Fail on a plain `.inf` or `.nan`: a float JSON cannot hold, on which Kustomize
+    /// fails when it converts the file to JSON (kustomization files).
     pub reject_non_finite: bool,
+    /// Record where a plain `.inf` or `.nan` is, outside annotations
+    /// ([`Document::non_finite`]): Kustomize fails on it when it next converts the object
+    /// to JSON, unless something replaced it (resources and patches).
+    pub record_non_finite: bool,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             keep_quoted_merge_keys: false,
             raw_labels: false,
             reject_non_finite: false,
+            record_non_finite: false,
         }
     }
 }
@@ -58,6 +63,7 @@ impl Limits {
             allow_duplicate_keys: true,
             yaml11_booleans: true,
             keep_quoted_merge_keys: true,
+            reject_non_finite: true,
             ..Limits::default()
         }
     }
@@ -98,6 +104,18 @@ pub struct Document {
     /// Plain untagged scalars read as numbers or booleans whose text is not how they
     /// print (`0x1F`, `1e10`, `True`), by mapping-key path, with the text written.
     pub plain_spellings: Vec<(Vec<String>, String)>,
+    /// Where plain `.inf` and `.nan` scalars are (kept as their text), with that text
+    /// (see [`Limits::record_non_finite`]).
+    pub non_finite: Vec<(Vec<PathStep>, String)>,
+}
+
+/// One step of a path into a document: a mapping key or a list position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// A mapping key.
+    Key(String),
+    /// A list position.
+    Index(usize),
 }
 
 /// Whether a string was written quoted (or as a block scalar) without a tag, from what a

@@ -146,6 +146,7 @@ fn finish(
         plain_annotations,
         quoted_strings,
         plain_spellings,
+        non_finite: Vec::new(),
     });
     Ok(true)
 }
@@ -389,7 +390,9 @@ impl<'a> DocParser<'a> {
                     self.record_plain_annotation();
                     return Ok(Value::String(s));
                 }
-                if self.limits.reject_non_finite && super::scalar::non_finite(&s) {
+                if (self.limits.reject_non_finite || self.limits.record_non_finite)
+                    && super::scalar::non_finite(&s)
+                {
                     return Err("infinity or NaN");
                 }
                 let v = match yaml11_bool(&s).filter(|_| self.limits.yaml11_booleans) {
@@ -448,7 +451,9 @@ impl<'a> DocParser<'a> {
                         }
                     }
                     let s = rest[..end].trim_end_matches(' ');
-                    if self.limits.reject_non_finite && super::scalar::non_finite(s) {
+                    if (self.limits.reject_non_finite || self.limits.record_non_finite)
+                        && super::scalar::non_finite(s)
+                    {
                         return Err("infinity or NaN");
                     }
                     items.push(
@@ -640,6 +645,8 @@ fn key_end(content: &str, yaml11: bool) -> Fast<Option<(String, &str)>> {
     };
     let key = match resolved {
         Value::String(s) => s,
+        // Resources may not have them (the full parser says so, with the position).
+        _ if !yaml11 => return Err("non-string key"),
         Value::Null => "null".to_string(),
         other => other.to_string(),
     };

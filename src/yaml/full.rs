@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Value};
 
-use super::document::{Document, Limits, YamlError};
+use super::document::{Document, Limits, PathStep, YamlError};
 use super::scalar::{
     in_annotations, looks_like_timestamp, may_be_spelled, non_finite, resolve_plain, spelling,
     yaml11_bool,
@@ -50,6 +50,7 @@ struct Builder {
     plain_annotations: Vec<String>,
     quoted_strings: Vec<Vec<String>>,
     plain_spellings: Vec<(Vec<String>, String)>,
+    non_finite: Vec<(Vec<PathStep>, String)>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
     alias_nodes: usize,
@@ -65,6 +66,7 @@ impl Builder {
             plain_annotations: Vec::new(),
             quoted_strings: Vec::new(),
             plain_spellings: Vec::new(),
+            non_finite: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
             alias_nodes: 0,
@@ -185,6 +187,24 @@ impl Builder {
             if !in_annotations(&path) && self.quoted_strings.len() < 10_000 {
                 self.quoted_strings.push(path);
             }
+        }
+    }
+
+    /// Records where a plain `.inf` or `.nan` being added is.
+    fn record_non_finite(&mut self, text: &str) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for f in &self.stack {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => path.push(PathStep::Key(k.clone())),
+                Frame::Seq { items, .. } => path.push(PathStep::Index(items.len())),
+                _ => return,
+            }
+        }
+        if self.non_finite.len() < 10_000 {
+            self.non_finite.push((path, text.to_string()));
         }
     }
 
@@ -331,6 +351,7 @@ pub(super) fn parse_events(
                     plain_annotations: std::mem::take(&mut b.plain_annotations),
                     quoted_strings: std::mem::take(&mut b.quoted_strings),
                     plain_spellings: std::mem::take(&mut b.plain_spellings),
+                    non_finite: std::mem::take(&mut b.non_finite),
                 });
                 if first_only {
                     break;
@@ -362,7 +383,13 @@ pub(super) fn parse_events(
                 let expecting_key = matches!(b.stack.last(), Some(Frame::Map { key: None, .. }));
                 let is_merge =
                     expecting_key && style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && !expecting_key
+                let null_tag = tag.as_deref().is_some_and(|t| {
+                    (t.is_yaml_core_schema() || t.handle == "!!") && t.suffix == "null"
+                });
+                if text.is_empty()
+                    && style == ScalarStyle::Plain
+                    && (tag.is_none() || null_tag)
+                    && !expecting_key
                 {
                     b.record_empty_null();
                 }
@@ -370,10 +397,24 @@ pub(super) fn parse_events(
                 let plain = style == ScalarStyle::Plain;
                 let spelled = (plain && tag.is_none() && !expecting_key && may_be_spelled(&text))
                     .then(|| text.to_string());
-                if spelled.as_deref().is_some_and(non_finite)
-                    && limits.reject_non_finite
-                    && !b.in_raw_metadata()
+                if expecting_key
+                    && plain
+                    && tag.is_none()
+                    && !is_merge
+                    && limits.record_non_finite
+                    && !resolve_plain(&text).is_string()
                 {
+                    return Err(err_at(
+                        &span,
+                        format!(
+                            "mapping key {text} is not a string (Kustomize fails: JSON keys must be strings); quote it"
+                        ),
+                    ));
+                }
+                let inf = spelled.as_deref().is_some_and(non_finite) && !b.in_raw_metadata();
+                if inf && limits.record_non_finite {
+                    b.record_non_finite(&text);
+                } else if inf && limits.reject_non_finite {
                     return Err(err_at(
                         &span,
                         format!(

@@ -5,7 +5,7 @@
 //! (`fast.rs`, block-style documents) and falls back to the full parser (`full.rs`).
 //! The shared types are in `document.rs`, the scalar rules in `scalar.rs`.
 
-pub use super::document::{Document, Limits, QuotedScalars, YamlError};
+pub use super::document::{Document, Limits, PathStep, QuotedScalars, YamlError};
 use super::full::parse_events;
 pub use super::scalar::resolve_plain;
 
