@@ -284,7 +284,8 @@ pub fn check_written_keys(k: &Kustomization) -> Result<(), String> {
     ] {
         for g in gens.iter().flatten() {
             for lit in &g.literals {
-                if let Some((key, _)) = lit.split_once('=') {
+                // An empty key is the generator's error (invalid literal source).
+                if let Some((key, _)) = lit.split_once('=').filter(|(k, _)| !k.trim().is_empty()) {
                     bad(&format!("{field} literals"), key.trim())?;
                 }
             }

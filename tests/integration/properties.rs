@@ -415,8 +415,10 @@ impl TreeSpec {
         }
         if !self.labels.is_empty() {
             k.push_str("labels:\n- includeSelectors: true\n  pairs:\n");
+            // Keys quoted too: a plain `y` or `no` is a YAML 1.1 boolean key, which
+            // Kustomize cannot print.
             for (l, v) in &self.labels {
-                k.push_str(&format!("    {l}: {v:?}\n"));
+                k.push_str(&format!("    {l:?}: {v:?}\n"));
             }
         }
         k.push_str("configMapGenerator:\n- name: gen-fixed\n  literals:\n");
