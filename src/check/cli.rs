@@ -208,24 +208,25 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
         drop(whole);
         // Point the findings across objects at their fields, reading their files again
         // one at a time (standard input was kept).
-        let mut files: Vec<PathBuf> = across
-            .iter()
-            .filter_map(|f| f.source.file.clone())
+        point_in_files(&mut across, stdin_text.as_deref());
+        findings.extend(across);
+        let mut settled = checker.settle(findings);
+        // Stale `kagentctl.io/exempt` annotations are found last: point them at the
+        // annotation's line too.
+        let stale: Vec<usize> = (0..settled.len())
+            .filter(|&i| {
+                settled[i].rule == "exemption-stale"
+                    && settled[i].path.starts_with("metadata.annotations")
+            })
             .collect();
-        files.sort();
-        files.dedup();
-        for file in files {
-            let text = if file == Path::new("<stdin>") {
-                stdin_text.clone()
-            } else {
-                std::fs::read_to_string(&file).ok()
-            };
-            if let Some(text) = text {
-                point_in_file(&mut across, &file, &text);
+        if !stale.is_empty() {
+            let mut fs: Vec<Finding> = stale.iter().map(|&i| settled[i].clone()).collect();
+            point_in_files(&mut fs, stdin_text.as_deref());
+            for (i, f) in stale.into_iter().zip(fs) {
+                settled[i].source = f.source;
             }
         }
-        findings.extend(across);
-        out.findings = checker.settle(findings);
+        out.findings = settled;
         return Ok(out);
     }
 
@@ -365,6 +366,27 @@ fn point_in_file(findings: &mut [Finding], file: &Path, text: &str) {
     for (f, line) in findings.iter_mut().zip(lines) {
         if line.is_some() {
             f.source.line = line;
+        }
+    }
+}
+
+/// [`point_in_file`] for the findings of every file they name, reading each file again
+/// (standard input from `stdin_text`).
+fn point_in_files(findings: &mut [Finding], stdin_text: Option<&str>) {
+    let mut files: Vec<PathBuf> = findings
+        .iter()
+        .filter_map(|f| f.source.file.clone())
+        .collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let text = if file == Path::new("<stdin>") {
+            stdin_text.map(str::to_string)
+        } else {
+            std::fs::read_to_string(&file).ok()
+        };
+        if let Some(text) = text {
+            point_in_file(findings, &file, &text);
         }
     }
 }
