@@ -550,8 +550,8 @@ fn plugin(env: &str, root: &str) -> Output {
 
 #[test]
 fn plugin_parameters_that_look_like_flags_are_values() {
-    // Passed as `--env=VALUE`: `--help` is an unknown environment, not the help text on
-    // stdout (which Argo CD would take for manifests).
+    // Passed as `--env=VALUE`: `--help` is an unknown environment (passed as `--env VALUE`
+    // it was taken for a flag: "a value is required for '--env'").
     for env in ["--help", "-V", "--all-envs", "--env=prod"] {
         let out = plugin(env, "kubernetes/kagent");
         assert_eq!(out.status.code(), Some(2), "{env}: {out:?}");
@@ -639,4 +639,25 @@ fn a_refused_render_leaves_the_output_file_alone() {
     assert!(err.contains(d), "{err}");
     let left = std::fs::read_dir(tmp.path()).expect("ls").count();
     assert_eq!(left, 2, "out.yaml and dir only");
+}
+
+#[test]
+fn a_stale_exempt_annotation_points_at_its_line() {
+    // Unknown rule ids, paths and wildcards in the annotation are stale warnings at the
+    // annotation's line (they were reported at the object's first line).
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(
+        tmp.path(),
+        "ex.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    kagentctl.io/exempt: \"no-such-rule, ,,../x,*\"\ndata: {}\n",
+    );
+    let (code, err, out) = run(&["check", "ex.yaml"], tmp.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code, Some(0), "{err}{text}");
+    assert_eq!(
+        text.matches("warning[exemption-stale]").count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(text.matches("--> ex.yaml:6").count(), 3, "{text}");
 }
