@@ -55,6 +55,16 @@ fn name_of(p: &Path) -> String {
         .into_owned()
 }
 
+/// A unified diff of kubectl's output `want` against `got` (from `side`).
+fn text_diff(want: &[u8], got: &[u8], side: &str) -> String {
+    let (want, got) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
+    similar::TextDiff::from_lines(&*want, &*got)
+        .unified_diff()
+        .context_radius(2)
+        .header("kubectl", side)
+        .to_string()
+}
+
 /// The arguments of `build` for a conformance case: its flags, then `in/<target>`.
 fn build_args(case: &Path) -> Vec<String> {
     let target = std::fs::read_to_string(case.join("target")).unwrap_or_default();
@@ -81,18 +91,8 @@ fn conformance(case: &Path) -> Result<(), Failed> {
             return Err(format!("failed where kubectl succeeded:\n{stderr}").into());
         }
         if out.stdout != want {
-            let (want, got) = (
-                String::from_utf8_lossy(&want),
-                String::from_utf8_lossy(&out.stdout),
-            );
-            let diff = similar::TextDiff::from_lines(&*want, &*got);
-            return Err(format!(
-                "output differs from kubectl's:\n{}",
-                diff.unified_diff()
-                    .context_radius(2)
-                    .header("kubectl", "kagentctl")
-            )
-            .into());
+            let diff = text_diff(&want, &out.stdout, "kagentctl");
+            return Err(format!("output differs from kubectl's:\n{diff}").into());
         }
         return Ok(());
     }
@@ -213,18 +213,8 @@ fn memory_build(case: &Path) -> Result<(), Failed> {
     let mut got = Vec::new();
     write_resources(&out.resources, Format::Yaml, &mut got).map_err(|e| e.to_string())?;
     if got != want {
-        let (want, got) = (
-            String::from_utf8_lossy(&want),
-            String::from_utf8_lossy(&got),
-        );
-        let diff = similar::TextDiff::from_lines(&*want, &*got);
-        return Err(format!(
-            "output from memory differs:\n{}",
-            diff.unified_diff()
-                .context_radius(2)
-                .header("kubectl", "memory")
-        )
-        .into());
+        let diff = text_diff(&want, &got, "memory");
+        return Err(format!("output from memory differs:\n{diff}").into());
     }
     Ok(())
 }

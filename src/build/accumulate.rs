@@ -86,14 +86,25 @@ fn refuse_helm(kfile: &Path, k: &Kustomization) -> Result<()> {
     Ok(())
 }
 
+/// The non-empty YAML documents of the file `entry` names, with the file's path.
+fn read_documents(ldr: &Loader, entry: &str) -> Result<(PathBuf, Vec<Value>)> {
+    let (path, text) = ldr.read_string(entry)?;
+    let docs = crate::yaml::parse_documents(&text, Limits::default())
+        .map_err(|e| Error::yaml(&path, e))?;
+    let values = docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    Ok((path, values))
+}
+
 /// `configurations:`: field-spec files merged into the accumulated configuration.
 fn load_configurations(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result<()> {
     for c in k.configurations.iter().flatten() {
-        let (path, text) = ldr.read_string(c)?;
-        let docs = crate::yaml::parse_documents(&text, Limits::default())
-            .map_err(|e| Error::yaml(&path, e))?;
-        for d in docs.into_iter().filter(|d| !d.value.is_null()) {
-            let tc: TransformerConfig = serde_json::from_value(d.value).map_err(|e| {
+        let (path, docs) = read_documents(ldr, c)?;
+        for doc in docs {
+            let tc: TransformerConfig = serde_json::from_value(doc).map_err(|e| {
                 Error::invalid(&path, format!("invalid transformer configuration: {e}"))
             })?;
             // Observed with kubectl kustomize v5.5.0: custom namePrefix/nameSuffix
@@ -118,13 +129,10 @@ fn load_configurations(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result
 /// `crds:`: field specs read from CustomResourceDefinitions.
 fn load_crds(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result<()> {
     for c in k.crds.iter().flatten() {
-        let (path, text) = ldr.read_string(c)?;
-        let docs = crate::yaml::parse_documents(&text, Limits::default())
-            .map_err(|e| Error::yaml(&path, e))?;
-        for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+        for doc in read_documents(ldr, c)?.1 {
             acc.config
                 .to_mut()
-                .merge(&crate::schema::crd::config_from_definitions(&d.value));
+                .merge(&crate::schema::crd::config_from_definitions(&doc));
         }
     }
     Ok(())
