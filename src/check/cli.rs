@@ -295,7 +295,10 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
             point_at_fields(&mut fs, &texts);
         }
         // Findings on fields point at the line that set the value: the environment is
-        // built again with provenance, only when there are such findings.
+        // built again with provenance, only when there are such findings (the first
+        // build's objects dropped first).
+        drop(objects);
+        drop(built);
         if fs.iter().any(|f| !f.path.is_empty()) {
             let with_prov = crate::build::BuildOptions {
                 provenance: true,
