@@ -221,7 +221,22 @@ impl Resource {
                     break;
                 }
             }
-            if v.and_then(Value::as_str) == Some(u.text.as_str()) {
+            // A `.inf` moves with its list element (a strategic merge reorders lists):
+            // look for its text anywhere in the object.
+            let still_there = if u.tag == "!!float" {
+                fn holds(v: &Value, text: &str) -> bool {
+                    match v {
+                        Value::String(s) => s == text,
+                        Value::Array(a) => a.iter().any(|x| holds(x, text)),
+                        Value::Object(m) => m.values().any(|x| holds(x, text)),
+                        _ => false,
+                    }
+                }
+                self.obj.values().any(|x| holds(x, &u.text))
+            } else {
+                v.and_then(Value::as_str) == Some(u.text.as_str())
+            };
+            if still_there {
                 let why = if u.tag == "!!float" {
                     "JSON cannot hold it: quote it to keep it as text"
                 } else {
