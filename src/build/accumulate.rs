@@ -151,7 +151,7 @@ impl Ctx {
         let mut inline = Vec::new();
         let mut paths = Vec::new();
         for entry in entries {
-            let docs = crate::yaml::parse_documents(entry, Limits::default());
+            let docs = crate::yaml::parse_documents(entry, plugin_limits());
             match docs {
                 Ok(d) if d.iter().any(|d| d.value.is_object()) => {
                     for d in d {
@@ -177,7 +177,7 @@ impl Ctx {
                 continue;
             }
             let (file, text) = ldr.read_string(entry)?;
-            let docs = crate::yaml::parse_documents(&text, Limits::default())
+            let docs = crate::yaml::parse_documents(&text, plugin_limits())
                 .map_err(|e| Error::yaml(&file, e))?;
             for d in docs {
                 match d.value {
@@ -536,5 +536,14 @@ impl Ctx {
             acc.resources.append(r).map_err(|r| conflict(kfile, &r))?;
         }
         Ok(())
+    }
+}
+
+/// How plugin configurations are read: a `.inf` or `.nan` fails at once, as Kustomize
+/// fails to convert the configuration to JSON.
+fn plugin_limits() -> Limits {
+    Limits {
+        reject_non_finite: true,
+        ..Limits::default()
     }
 }

@@ -49,8 +49,11 @@ pub fn apply(m: &mut ResMap, value: &str, targets: &[Target]) -> TransformResult
             }
             let id = r.id();
             let fields = split_escaped(&t.field_path);
-            let node = lookup_create(&mut r.obj, &fields)
-                .map_err(|e| format!("ValueAddTransformer on {id}: {e}"))?;
+            let Some(node) = lookup_create(&mut r.obj, &fields)
+                .map_err(|e| format!("ValueAddTransformer on {id}: {e}"))?
+            else {
+                continue;
+            };
             let current = match &*node {
                 Value::Null => String::new(),
                 Value::String(s) => s.clone(),
@@ -98,31 +101,38 @@ fn split_escaped(path: &str) -> Vec<String> {
 }
 
 /// The scalar at `fields`, creating missing maps and the field itself (as null); a
-/// number steps into a list (kyaml's path lookup).
+/// number steps into a list (kyaml's path lookup): a missing field before a number is
+/// created as an empty list, and an element that does not exist ends the walk (`None`).
 fn lookup_create<'a>(
     obj: &'a mut Map<String, Value>,
     fields: &[String],
-) -> Result<&'a mut Value, String> {
+) -> Result<Option<&'a mut Value>, String> {
     let Some((first, rest)) = fields.split_first() else {
         return Err("fieldPath cannot be empty".into());
     };
     let mut cur = obj.entry(first.clone()).or_insert(Value::Null);
     let mut at = first;
     for f in rest {
+        let index = f.parse::<usize>().ok();
         if cur.is_null() {
-            *cur = Value::Object(Map::new());
+            *cur = if index.is_some() {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            };
         }
         cur = match cur {
             Value::Object(m) => m.entry(f.clone()).or_insert(Value::Null),
-            Value::Array(items) => match f.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+            Value::Array(items) => match index.and_then(|i| items.get_mut(i)) {
                 Some(item) => item,
+                None if index.is_some() => return Ok(None),
                 None => return Err(format!("list {at:?} has no element {f:?}")),
             },
             _ => return Err(format!("field {at:?} is not a mapping")),
         };
         at = f;
     }
-    Ok(cur)
+    Ok(Some(cur))
 }
 
 /// Kustomize's `InsertPathPart`: `part` inserted as the `pos`-th part of `path`.
