@@ -36,6 +36,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `file:line:column` of the one line of `file` (relative to `root`) that holds `needle`,
+/// the column where `needle` starts: expected origins computed from the tree's files.
+fn pos(root: &Path, file: &str, needle: &str) -> String {
+    let text = std::fs::read_to_string(root.join(file)).expect("tree file");
+    let hits: Vec<(usize, usize)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+        .collect();
+    assert_eq!(hits.len(), 1, "{needle:?} in {file}: {hits:?}");
+    format!("{file}:{}:{}", hits[0].0, hits[0].1)
+}
+
 fn build(root: &Path, env: &str) -> BuildOutput {
     let opts = BuildOptions {
         provenance: true,
@@ -69,27 +82,38 @@ fn prod_fields_name_the_line_that_set_them() {
     let sts = "StatefulSet/kagent";
     let container = "spec.template.spec.containers[name=kagent]";
     // replicas:
+    let prod_k = "overlays/prod/kustomization.yaml";
+    let base_sts = "base/statefulset.yaml";
     assert_eq!(
         o(sts, "spec.replicas"),
         (
-            "overlays/prod/kustomization.yaml:28:5 replicas[kagent]".into(),
-            Some("1 from base/statefulset.yaml:10:3".into())
+            format!("{} replicas[kagent]", pos(root, prod_k, "count: 5")),
+            Some(format!("1 from {}", pos(root, base_sts, "replicas: 1")))
         )
     );
     // images: (the tag is the base's, restated by the overlay)
     assert_eq!(
         o(sts, &format!("{container}.image")),
         (
-            "overlays/prod/kustomization.yaml:33:5 images[ghcr.io/vapora/kagent]".into(),
-            Some("ghcr.io/vapora/kagent:0.4.2 from base/statefulset.yaml:36:11".into())
+            format!(
+                "{} images[ghcr.io/vapora/kagent]",
+                pos(root, prod_k, "name: ghcr.io/vapora/kagent")
+            ),
+            Some(format!(
+                "ghcr.io/vapora/kagent:0.4.2 from {}",
+                pos(root, base_sts, "image: ghcr.io/vapora/kagent:0.4.2")
+            ))
         )
     );
     // A strategic-merge patch from a file.
     assert_eq!(
         o(sts, &format!("{container}.resources.limits.cpu")),
         (
-            "overlays/prod/statefulset-patch.yaml:26:15 patch".into(),
-            Some("500m from base/statefulset.yaml:67:15".into())
+            format!(
+                "{} patch",
+                pos(root, "overlays/prod/statefulset-patch.yaml", "cpu: \"2\"")
+            ),
+            Some(format!("500m from {}", pos(root, base_sts, "cpu: 500m")))
         )
     );
     assert_eq!(
