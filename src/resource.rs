@@ -166,7 +166,7 @@ pub struct Resource {
     /// Scalars written with text their field's type cannot hold (see [`Undecodable`]).
     pub undecodable: Vec<Undecodable>,
     /// Who wrote each value, when the build records provenance (else `None`).
-    pub prov: Option<Box<crate::provenance::Record>>,
+    pub prov: Option<Box<crate::provenance::model::Record>>,
 }
 
 /// A scalar a replacement wrote with text its field's type cannot hold (`nginx` into an
