@@ -383,6 +383,7 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
     // directive has no document to belong to.
     if let Some(n) = text
         .lines()
+        .map(|l| l.trim_start_matches('\u{feff}'))
         .position(|l| l.starts_with("%YAML") || l.starts_with("%TAG"))
     {
         return Err(Error::invalid(

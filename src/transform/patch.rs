@@ -497,8 +497,25 @@ fn json6902(
     let selected = select(m, target)?;
     for i in selected {
         let Some(r) = m.get_mut(i) else { continue };
-        // The patch works on the object's JSON: decoding it fails as at the end.
+        // The patch works on the object's JSON: decoding it fails as at the end, and so
+        // does an annotation still written as a plain `.inf` (a float JSON cannot hold).
         r.check_decodable()?;
+        if let Some((k, _)) = r.plain_annotations.iter().find(|(k, text)| {
+            crate::yaml::parse::is_non_finite(text)
+                && r.metadata_map("annotations")
+                    .and_then(|a| a.get(k))
+                    .and_then(Value::as_str)
+                    == Some(text.as_str())
+        }) {
+            return Err(format!(
+                "{}: annotation {k:?} is written as a plain {:?}, a float a JSON patch cannot read (Kustomize fails: json: unsupported value); quote it",
+                r.id(),
+                r.metadata_map("annotations")
+                    .and_then(|a| a.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            ));
+        }
         r.undecodable.clear();
         // The PatchTransformer's objects carry internal annotations while building, and
         // so does any object whose id was recorded before (namespace, prefix, suffix):

@@ -9,6 +9,11 @@ pub use super::document::{Document, Limits, PathStep, QuotedScalars, YamlError};
 use super::full::parse_events;
 pub use super::scalar::resolve_plain;
 
+/// Whether a plain scalar is an infinity or NaN (`.inf`, `-.Inf`, `.nan`).
+pub fn is_non_finite(s: &str) -> bool {
+    super::scalar::non_finite(s)
+}
+
 /// Parses every document of `src`. Empty documents are returned as `Value::Null`.
 pub fn parse_documents(src: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
     parse_stream(src, limits, false)
