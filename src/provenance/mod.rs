@@ -264,15 +264,3 @@ pub fn field_location(
         steps.pop()?;
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn common_keys_are_sorted_and_shared() {
-        assert!(COMMON_KEYS.windows(2).all(|w| w[0] < w[1]));
-        assert!(matches!(Key::new("spec").0, std::borrow::Cow::Borrowed(_)));
-        assert_eq!(&*Key::new("x-custom"), "x-custom");
-    }
-}
