@@ -300,6 +300,13 @@ impl Ctx {
             acc.vars
                 .declare(entries, &acc.resources)
                 .map_err(|e| Error::invalid(kfile, e))?;
+            if self.rec.is_some() {
+                for (i, e) in entries.iter().enumerate() {
+                    let name = e.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+                    self.var_decls
+                        .push((kfile.to_path_buf(), i, name.to_string()));
+                }
+            }
         }
         Ok(())
     }

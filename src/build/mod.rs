@@ -90,6 +90,7 @@ pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOu
         stack: Vec::new(),
         warnings: Vec::new(),
         rec: opts.provenance.then(Recorder::new),
+        var_decls: Vec::new(),
         fs: ldr.shared_fs(),
     };
     ctx.use_openapi(&ldr, &kfile, &k)?;
@@ -106,9 +107,8 @@ pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOu
     // Vars are resolved once, after names are final (Kustomize's ResolveVars).
     let unused = vars::resolve(&mut acc.resources, &acc.vars, &acc.config.var_reference)
         .map_err(|e| Error::invalid(&kfile, e))?;
-    ctx.observe(acc.resources.as_mut_slice(), || {
-        StepDesc::new(StepKind::Var, &kfile, "")
-    });
+    let var_desc = var_step(&kfile, &ctx.var_decls);
+    ctx.observe(acc.resources.as_mut_slice(), || var_desc);
     if !unused.is_empty() {
         ctx.warn(&format!(
             "well-defined vars that were never replaced: {}",
@@ -214,6 +214,9 @@ struct Ctx {
     warnings: Vec<String>,
     /// The provenance recorder, when asked for.
     rec: Option<Recorder>,
+    /// With a recorder: where each var was declared (kustomization, index under `vars:`,
+    /// name), for the var step's origin.
+    var_decls: Vec<(PathBuf, usize, String)>,
     /// The file system the build reads (for paths in annotations).
     fs: SharedFs,
 }
@@ -312,6 +315,21 @@ fn run_images(
 fn observe(rec: &mut Option<Recorder>, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
     if let Some(rec) = rec.as_mut() {
         rec.observe(rs, desc());
+    }
+}
+
+/// The var step as provenance names it: the kustomization that declared the vars (the
+/// entry itself when there is one var), or the top kustomization when several declared
+/// them; labelled with the vars' names.
+fn var_step(top: &Path, decls: &[(PathBuf, usize, String)]) -> StepDesc {
+    let names: Vec<&str> = decls.iter().map(|(_, _, n)| n.as_str()).collect();
+    let label = names.join(",");
+    match decls {
+        [(file, i, _)] => StepDesc::new(StepKind::Var, file, format!("vars[{i}]")).label(label),
+        [(file, _, _), rest @ ..] if rest.iter().all(|(f, _, _)| f == file) => {
+            StepDesc::new(StepKind::Var, file, "vars").label(label)
+        }
+        _ => StepDesc::new(StepKind::Var, top, "").label(label),
     }
 }
 

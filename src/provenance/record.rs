@@ -751,6 +751,7 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx, fp: &mut
         return;
     }
     let mut old: Vec<Option<Node>> = std::mem::take(items).into_iter().map(Some).collect();
+    let old_len = old.len();
     for (i, v) in a.iter().enumerate() {
         let path = &Link::Index(path, i);
         let id = locate::identity(v);
@@ -763,7 +764,9 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx, fp: &mut
         .or_else(|| {
             old.get(i)
                 .and_then(Option::as_ref)
-                .filter(|n| id.is_none() || node_identity(n).is_none())
+                .filter(|n| {
+                    id.is_none() || node_identity(n).is_none() || rewritten_in_place(n, a, old_len)
+                })
                 .map(|_| i)
         });
         let node = match found.and_then(|j| old.get_mut(j).and_then(Option::take)) {
@@ -778,6 +781,14 @@ fn update_seq(items: &mut Vec<Node>, a: &[Value], path: &Link, cx: &Cx, fp: &mut
         };
         items.push(node);
     }
+}
+
+/// Whether a recorded scalar item was rewritten where it stands (a var substituted into an
+/// `args` entry): the list kept its length and the old value appears nowhere in it now.
+fn rewritten_in_place(n: &Node, a: &[Value], old_len: usize) -> bool {
+    a.len() == old_len
+        && matches!(n.body, Body::Leaf(_))
+        && !a.iter().any(|v| locate::identity(v) == node_identity(n))
 }
 
 /// The name part of an image reference (without tag or digest).

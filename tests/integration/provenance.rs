@@ -493,3 +493,64 @@ fn diff_explain_names_the_line_on_each_side_in_every_format() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--explain needs two builds"));
 }
+
+/// The two step kinds the kagent tree does not use: a name prefix and suffix, and a var.
+#[test]
+fn prefix_suffix_and_var_name_their_lines() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    write(
+        root,
+        "base/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n        args:\n        - --peer=$(PEER)\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: peer\nspec:\n  ports:\n  - port: 80\n",
+    );
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources:\n- app.yaml\nvars:\n- name: PEER\n  objref:\n    kind: Service\n    name: peer\n    apiVersion: v1\n",
+    );
+    write(
+        root,
+        "overlays/team/kustomization.yaml",
+        "resources:\n- ../../base\nnamePrefix: team-\nnameSuffix: -v2\n",
+    );
+    let out = build(root, "team");
+    let (name, was) = origin(&out, root, "Deployment/team-web-v2", "metadata.name");
+    let k = "overlays/team/kustomization.yaml";
+    assert_eq!(
+        name,
+        format!("{} nameSuffix[-v2]", pos(root, k, "nameSuffix: -v2"))
+    );
+    let was = was.expect("the prefixed name it replaced");
+    assert_eq!(
+        was,
+        format!(
+            "team-web from {} namePrefix[team-]",
+            pos(root, k, "namePrefix: team-")
+        )
+    );
+
+    let (arg, was) = origin(
+        &out,
+        root,
+        "Deployment/team-web-v2",
+        "spec.template.spec.containers[name=web].args[0]",
+    );
+    assert_eq!(
+        arg,
+        format!(
+            "{} var[PEER]",
+            pos(root, "base/kustomization.yaml", "name: PEER")
+        )
+    );
+    assert_eq!(
+        was.as_deref(),
+        Some(
+            format!(
+                "--peer=$(PEER) from {}",
+                pos(root, "base/app.yaml", "--peer=$(PEER)")
+            )
+            .as_str()
+        )
+    );
+}
