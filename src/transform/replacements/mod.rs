@@ -689,6 +689,27 @@ fn write_paths(
             let Some(node) = node_at_mut(obj, &at) else {
                 continue;
             };
+            // A plain `.inf` is a float whose type the field keeps (as for numbers).
+            let inf = node.as_str().is_some_and(|t| {
+                crate::yaml::parse::is_non_finite(t)
+                    && r.undecodable
+                        .iter()
+                        .any(|u| u.tag == "!!float" && u.text == t)
+            });
+            if inf && !f.fresh && t.options.delimiter.is_empty() {
+                let text = live.value.text();
+                if crate::yaml::parse::resolve_plain(&text).is_number() {
+                    *node = crate::yaml::parse::resolve_plain(&text);
+                } else {
+                    *node = Value::String(text.clone());
+                    bad.push(Undecodable {
+                        at: at.clone(),
+                        text,
+                        tag: "!!float",
+                    });
+                }
+                continue;
+            }
             let timestamp = is_timestamp(r, &at, node);
             if let Some((text, tag)) = set_field(node, f.fresh, timestamp, &live.value, &t.options)?
             {
