@@ -338,8 +338,58 @@ pub fn collect(args: &CheckArgs) -> Result<Outcome> {
         out.findings.extend(fs);
         out.checked.push(format!("env {env}"));
     }
+    if policy_path.exists() {
+        out.findings.extend(unknown_policy_envs(
+            &policy,
+            &tree.envs()?,
+            &policy_path,
+            &shown,
+        ));
+    }
     out.fallback_file = Some(shown(&root.join("policy.yaml")));
     Ok(out)
+}
+
+/// A `policy-unknown-env` warning for each policy section that names no environment of the
+/// tree, at the section's line.
+fn unknown_policy_envs(
+    policy: &PolicyFile,
+    envs: &[String],
+    path: &Path,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Vec<Finding> {
+    let unknown: Vec<&String> = policy
+        .environments
+        .keys()
+        .filter(|name| !envs.contains(name))
+        .collect();
+    if unknown.is_empty() {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines = super::lines::field_lines(&text);
+    unknown
+        .into_iter()
+        .map(|name| {
+            let field = crate::settings::key_step("environments", name);
+            let mut f = Finding::new(
+                "policy-unknown-env",
+                super::Severity::Warning,
+                &super::ResourceRef::default(),
+                "",
+                format!(
+                    "{} has a section for environment {name:?}, which the tree does not have \
+                     (environments: {}): its requirements apply to nothing",
+                    shown(path).display(),
+                    envs.join(", ")
+                ),
+                format!("rename the section to an existing environment (`{} envs` lists them) or remove it", crate::program::program_name()),
+            );
+            f.source.file = Some(shown(path));
+            f.source.line = lines.first().map(|d| d.line_of(&field));
+            f
+        })
+        .collect()
 }
 
 /// [`point_at_fields`] for the findings from one file, recording the field lines of only

@@ -204,7 +204,7 @@ fn default_sarif_level(id: &str) -> (&'static str, bool) {
         Some(l) => (l.as_str(), true),
         None => match id {
             "schema-not-checked" | "policy-missing" => ("note", true),
-            "exemption-stale" => ("warning", true),
+            "exemption-stale" | "policy-unknown-env" => ("warning", true),
             _ => ("error", true),
         },
     }

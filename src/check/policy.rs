@@ -272,6 +272,10 @@ pub const RULES: &[(&str, &str)] = &[
         "policy-missing",
         "the policy file has no section for a checked environment",
     ),
+    (
+        "policy-unknown-env",
+        "the policy file has a section for an environment the tree does not have (a typo leaves the real one unchecked)",
+    ),
 ];
 
 struct Ctx<'a> {

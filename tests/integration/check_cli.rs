@@ -495,3 +495,64 @@ fn environment_without_policy_is_a_note_unless_strict() {
         .code(1)
         .stdout(predicates::str::contains("error[policy-missing] [dev]"));
 }
+
+#[test]
+fn a_policy_section_for_no_environment_is_a_warning_at_its_line() {
+    let t = tree_copy();
+    edit(t.path(), "policy.yaml", "\n  prod:\n", "\n  prdo:\n");
+    let (code, report) = check_json(t.path(), "prod");
+    // prod loses its policy (a note) and the misspelt section is reported (a warning):
+    // neither fails the run at the default --min-severity.
+    assert_eq!(code, 0, "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"policy-missing"), "{rules:?}");
+    let typo = report["findings"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["rule"] == "policy-unknown-env"))
+        .expect("policy-unknown-env finding");
+    assert_eq!(typo["severity"], "warning");
+    let policy = std::fs::read_to_string(t.path().join("policy.yaml")).expect("policy");
+    let line = policy
+        .lines()
+        .position(|l| l == "  prdo:")
+        .map(|i| i + 1)
+        .expect("the edited section");
+    assert_eq!(typo["line"], line, "{typo:#}");
+    assert!(
+        typo["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("policy.yaml")),
+        "{typo:#}"
+    );
+    assert!(
+        typo["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"prdo\"")),
+        "{typo:#}"
+    );
+    let fails = kagentctl()
+        .args([
+            "check",
+            "--env",
+            "prod",
+            "--min-severity",
+            "warning",
+            "--root",
+        ])
+        .arg(t.path())
+        .output()
+        .expect("run");
+    assert_eq!(fails.status.code(), Some(1));
+
+    // The shipped policy names only environments the tree has.
+    let (_, shipped) = check_json(&repo().join("kubernetes/kagent"), "dev");
+    assert!(
+        !shipped.to_string().contains("policy-unknown-env"),
+        "{shipped:#}"
+    );
+}
