@@ -313,9 +313,9 @@ pub fn field_lines_for(src: &str, wanted: &HashMap<usize, Vec<&str>>) -> Vec<Doc
             Event::SequenceStart(..) => stack.push(Frame::Seq { index: 0 }),
             Event::MappingEnd | Event::SequenceEnd => {
                 stack.pop();
-                finish_step(&mut stack, &mut nodes);
+                finish_value(&mut stack, &mut nodes);
             }
-            Event::Scalar(..) | Event::Alias(_) => finish_step(&mut stack, &mut nodes),
+            Event::Scalar(..) | Event::Alias(_) => finish_value(&mut stack, &mut nodes),
             Event::DocumentEnd => {
                 finish_doc(start, trie.take(), &mut docs);
                 stack.clear();
@@ -332,26 +332,9 @@ pub fn field_lines_for(src: &str, wanted: &HashMap<usize, Vec<&str>>) -> Vec<Doc
     docs
 }
 
-/// [`finish_value`] for a stack of trie nodes.
-fn finish_step(stack: &mut [Frame], nodes: &mut Vec<Option<usize>>) {
-    match stack.last_mut() {
-        Some(Frame::Map { key }) => {
-            if key.take().is_some() {
-                nodes.pop();
-            } else {
-                *key = Some(String::new());
-            }
-        }
-        Some(Frame::Seq { index }) => {
-            *index += 1;
-            nodes.pop();
-        }
-        None => {}
-    }
-}
-
-/// After a value: leave its step and advance the parent.
-fn finish_value(stack: &mut [Frame], path: &mut Vec<Step>) {
+/// After a value: leave its step (the last of `path`: path steps, or trie nodes) and
+/// advance the parent.
+fn finish_value<T>(stack: &mut [Frame], path: &mut Vec<T>) {
     match stack.last_mut() {
         Some(Frame::Map { key }) => {
             if key.take().is_some() {
