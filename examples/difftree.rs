@@ -127,6 +127,13 @@ const FEATURES: &[&str] = &[
     "odd",
     "valueAdd",
     "refusals",
+    "patchOptions",
+    "generatorPlugins",
+    "generatorExtras",
+    "configurations",
+    "openapi",
+    "replacementFile",
+    "imageExtras",
 ];
 
 struct Tree {
@@ -175,7 +182,7 @@ fn workload(rng: &mut Rng, kind: &str, name: &str) -> String {
         s,
         "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}"
     );
-    if rng.chance(50) {
+    if rng.chance(50) || (name == NAMES[0] && rng.chance(80)) {
         let _ = writeln!(s, "  labels:\n    app: {name}");
         if rng.chance(30) {
             let _ = writeln!(s, "    owner: {}", rng.pick(SCALARS).replace('\n', "\n  "));
@@ -278,6 +285,24 @@ fn workload(rng: &mut Rng, kind: &str, name: &str) -> String {
     s
 }
 
+/// A value for a kustomization's string map (labels, annotations, generator options):
+/// mostly text, as such maps must hold; now and then any scalar, which Kustomize refuses.
+fn kstr(rng: &mut Rng) -> String {
+    if rng.chance(15) {
+        return scalar_inline(rng);
+    }
+    loop {
+        let v = scalar_inline(rng);
+        let text = v.starts_with('"')
+            || v.starts_with('\'')
+            || v.starts_with("!!str")
+            || matches!(v.as_str(), "plain" | "x=y");
+        if text {
+            return v;
+        }
+    }
+}
+
 fn scalar_inline(rng: &mut Rng) -> String {
     loop {
         let v = *rng.pick(SCALARS);
@@ -288,11 +313,19 @@ fn scalar_inline(rng: &mut Rng) -> String {
 }
 
 /// One resource file with several objects.
-fn resources(rng: &mut Rng) -> String {
+///
+/// The first workload (`web`, which most features target) is a Deployment in most trees, so
+/// that most trees build; `cfg_generated` and `sec_generated` leave out the ConfigMap `cfg`
+/// and the Secret `sec` a generator makes.
+fn resources(rng: &mut Rng, cfg_generated: bool, sec_generated: bool) -> String {
     let mut docs: Vec<String> = Vec::new();
     let n = 1 + rng.below(3);
-    for name in NAMES.iter().take(n) {
-        let kind = *rng.pick(&["Deployment", "StatefulSet", "CronJob", "Deployment"]);
+    for (i, name) in NAMES.iter().take(n).enumerate() {
+        let kind = if i == 0 && rng.chance(85) {
+            "Deployment"
+        } else {
+            *rng.pick(&["Deployment", "StatefulSet", "CronJob", "Deployment"])
+        };
         docs.push(workload(rng, kind, name));
     }
     docs.push(format!(
@@ -300,14 +333,14 @@ fn resources(rng: &mut Rng) -> String {
         NAMES[0],
         rng.pick(&["8080", "http", "\"8080\""])
     ));
-    if rng.chance(60) {
+    if rng.chance(60) && !cfg_generated {
         docs.push(format!(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: {}\n  b: {}\n",
             scalar_inline(rng),
             rng.pick(SCALARS).replace('\n', "\n  ")
         ));
     }
-    if rng.chance(30) {
+    if rng.chance(30) && !sec_generated {
         docs.push("apiVersion: v1\nkind: Secret\nmetadata:\n  name: sec\ntype: Opaque\nstringData:\n  k: v\n".into());
     }
     if rng.chance(40) {
@@ -371,12 +404,12 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             );
         }
         "commonLabels" => {
-            let v = scalar_inline(rng);
+            let v = kstr(rng);
             let k2 = rng.pick(&["owner", "app", "tier"]).to_string();
             let _ = writeln!(t.k(rng), "commonLabels:\n  {k2}: {v}");
         }
         "labels" => {
-            let v = scalar_inline(rng);
+            let v = kstr(rng);
             let sel = rng.chance(40);
             let tmpl = rng.chance(40);
             let mut s = format!("labels:\n- pairs:\n    owner: {v}\n");
@@ -392,11 +425,11 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             t.k(rng).push_str(&s);
         }
         "commonAnnotations" => {
-            let v = scalar_inline(rng);
+            let v = kstr(rng);
+            let other = kstr(rng);
             let _ = writeln!(
                 t.k(rng),
-                "commonAnnotations:\n  note: {v}\n  other: {}",
-                scalar_inline(rng)
+                "commonAnnotations:\n  note: {v}\n  other: {other}"
             );
         }
         "images" => {
@@ -411,8 +444,9 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
                     "docker.io/library/nginx",
                 ]);
                 let _ = writeln!(s, "- name: {name}");
-                match rng.below(5) {
-                    0 => s.push_str("  newTag: \"1.26\"\n"),
+                match rng.below(16) {
+                    0 | 5 | 6 => s.push_str("  newTag: \"1.26\"\n"),
+                    7 => s.push_str("  newTag: v1.26\n"),
                     1 => s.push_str("  newName: mirror.local/x\n"),
                     2 => s.push_str("  digest: sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
                     3 => s.push_str("  newName: mirror.local:443/y\n  newTag: v9\n"),
@@ -425,7 +459,11 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             let _ = writeln!(
                 t.k(rng),
                 "replicas:\n- name: {}\n  count: {}",
-                rng.pick(NAMES),
+                if rng.chance(70) {
+                    NAMES[0]
+                } else {
+                    rng.pick(NAMES)
+                },
                 rng.below(6)
             );
         }
@@ -487,10 +525,13 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             t.root.push_str("patchesStrategicMerge:\n- psm.yaml\n");
         }
         "patchesJson6902" => {
-            t.add(
-                "j.yaml",
-                "- op: add\n  path: /metadata/annotations/j\n  value: \"1\"\n".into(),
-            );
+            let op = *rng.pick(&[
+                "- op: add\n  path: /metadata/annotations/j\n  value: \"1\"\n",
+                "- op: add\n  path: /metadata/annotations\n  value:\n    j: \"1\"\n",
+                "- op: add\n  path: /spec/sessionAffinity\n  value: ClientIP\n",
+                "- op: replace\n  path: /spec/ports/0/port\n  value: 8443\n",
+            ]);
+            t.add("j.yaml", op.into());
             t.root.push_str("patchesJson6902:\n- target:\n    version: v1\n    kind: Service\n    name: web\n  path: j.yaml\n");
         }
         "configMapGenerator" => {
@@ -537,23 +578,29 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
             t.k(rng).push_str(&s);
         }
         "generatorOptions" => {
-            let s = *rng.pick(&[
-                "generatorOptions:\n  disableNameSuffixHash: true\n",
-                "generatorOptions:\n  labels:\n    gen: yes\n",
-                "generatorOptions:\n  annotations:\n    g: 0777\n",
-            ]);
-            t.root.push_str(s);
+            let s = match rng.below(3) {
+                0 => "generatorOptions:\n  disableNameSuffixHash: true\n".to_string(),
+                1 => format!("generatorOptions:\n  labels:\n    gen: {}\n", kstr(rng)),
+                _ => format!("generatorOptions:\n  annotations:\n    g: {}\n", kstr(rng)),
+            };
+            t.root.push_str(&s);
         }
         "mergeGenerator" => {
             let b = *rng.pick(&["merge", "replace"]);
+            // A `cfg` the target itself generates would clash with the merge: use another name.
+            let name = if t.root.contains("- name: cfg\n") {
+                "cfg2"
+            } else {
+                "cfg"
+            };
             let _ = write!(
                 t.root,
-                "configMapGenerator:\n- name: cfg\n  behavior: {b}\n  literals:\n  - z=9\n"
+                "configMapGenerator:\n- name: {name}\n  behavior: {b}\n  literals:\n  - z=9\n"
             );
-            if !t.has_base || !t.base.contains("configMapGenerator") {
+            if !t.base.contains(&format!("- name: {name}\n")) {
                 let _ = write!(
                     t.base,
-                    "configMapGenerator:\n- name: cfg\n  literals:\n  - a=1\n"
+                    "configMapGenerator:\n- name: {name}\n  literals:\n  - a=1\n"
                 );
             }
         }
@@ -585,7 +632,14 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
                     "spec.template.metadata.labels.copied",
                     "      create: true\n",
                 ),
-                _ => ("metadata.labels.owner", ""),
+                _ => (
+                    "metadata.labels.owner",
+                    if rng.chance(50) {
+                        "      create: true\n"
+                    } else {
+                        ""
+                    },
+                ),
             };
             let kind = if tp.starts_with("data") {
                 "ConfigMap"
@@ -768,7 +822,7 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
         }
         "refusals" => {
             // Inputs Kustomize refuses (or accepts oddly): both tools must agree.
-            match rng.below(7) {
+            match rng.below(8) {
                 0 => {
                     t.add("psf.yaml", "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: psf\nprefix: nf-\n".into());
                     t.root.push_str("transformers:\n- psf.yaml\n");
@@ -789,9 +843,182 @@ fn feature(t: &mut Tree, name: &str, rng: &mut Rng) {
                     );
                 }
                 4 => t.root.push_str("replicas:\n- name: web\n  count: null\n"),
+                7 => t.root.push_str("helmCharts:\n- name: chart\n  repo: https://example.com\n  version: 1.0.0\n"),
                 5 => t.root.push_str("configMapGenerator:\n- name: tabbed\n  literals:\n  - |\n    k=line one\n    \tline two\n"),
                 _ => t.root.push_str("commonLabels:\n  1: one\n"),
             }
+        }
+        "patchOptions" => {
+            let (body, opt) = match rng.below(4) {
+                0 => (
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: renamed\n",
+                    "allowNameChange: true",
+                ),
+                1 => (
+                    "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\n",
+                    "allowKindChange: true",
+                ),
+                2 => (
+                    "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: both\n",
+                    "allowNameChange: true\n    allowKindChange: true",
+                ),
+                _ => (
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: renamed\n",
+                    "allowNameChange: false",
+                ),
+            };
+            t.add("rename.yaml", body.to_string());
+            let _ = write!(
+                t.root,
+                "patches:\n- path: rename.yaml\n  target:\n    kind: Deployment\n    name: web\n  options:\n    {opt}\n"
+            );
+        }
+        "generatorPlugins" => {
+            let mut s = String::new();
+            if rng.chance(60) {
+                let _ = write!(
+                    s,
+                    "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: plugcfg\n{}literals:\n- k={}\n",
+                    if rng.chance(40) { "  namespace: gen-ns\n" } else { "" },
+                    rng.pick(&["v", "0777", "\"q\"", "true"])
+                );
+                if rng.chance(40) {
+                    s.push_str("options:\n  immutable: true\n  labels:\n    g: \"1\"\n");
+                }
+            } else {
+                s.push_str("apiVersion: builtin\nkind: SecretGenerator\nmetadata:\n  name: plugsec\ntype: Opaque\nliterals:\n- token=abc\n");
+                if rng.chance(40) {
+                    s.push_str("options:\n  disableNameSuffixHash: true\n");
+                }
+            }
+            t.add("gen.yaml", s);
+            t.root.push_str("generators:\n- gen.yaml\n");
+        }
+        "generatorExtras" => {
+            let (dir, _) = t.dir_of(rng);
+            t.add(&format!("{dir}extra.env"), "# c\nX=1\nY=two words\n".into());
+            let k = if dir.is_empty() {
+                &mut t.root
+            } else {
+                &mut t.base
+            };
+            let mut s = "configMapGenerator:\n- name: extra\n  envs:\n  - extra.env\n".to_string();
+            match rng.below(4) {
+                0 => s.push_str("  options:\n    immutable: true\n"),
+                1 => s.push_str("  namespace: gen-ns\n"),
+                2 => s.push_str(
+                    "  literals:\n  - Z=3\n  options:\n    annotations:\n      a: \"0777\"\n",
+                ),
+                _ => {}
+            }
+            if rng.chance(40) {
+                s.push_str("secretGenerator:\n- name: extrasec\n  envs:\n  - extra.env\n  type: kubernetes.io/generic\n");
+            }
+            if rng.chance(30) {
+                s.push_str("generatorOptions:\n  immutable: true\n");
+            }
+            k.push_str(&s);
+        }
+        "configurations" => {
+            t.add(
+                "gadget.yaml",
+                "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: gadget\nspec:\n  configName: cfg\n  serviceName: web\n  selector:\n    app: gadget\n  tags: [a]\n".into(),
+            );
+            let mut conf = String::new();
+            if rng.chance(70) {
+                conf.push_str("nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/configName\n    kind: Gadget\n- kind: Service\n  fieldSpecs:\n  - path: spec/serviceName\n    kind: Gadget\n");
+            }
+            if rng.chance(50) {
+                conf.push_str(
+                    "commonLabels:\n- path: spec/selector\n  kind: Gadget\n  create: true\n",
+                );
+            }
+            if rng.chance(40) {
+                conf.push_str(
+                    "namePrefix:\n- path: metadata/name\n- path: spec/configName\n  kind: Gadget\n",
+                );
+            }
+            if rng.chance(30) {
+                conf.push_str("images:\n- path: spec/image\n  kind: Gadget\n");
+            }
+            if conf.is_empty() {
+                conf.push_str("namespace:\n- path: spec/ns\n  kind: Gadget\n  create: true\n");
+            }
+            t.add("conf.yaml", conf);
+            t.root
+                .push_str("resources:\n- gadget.yaml\nconfigurations:\n- conf.yaml\n");
+            if !t.has_base && !t.root.contains("configMapGenerator") && rng.chance(50) {
+                t.root.push_str(
+                    "configMapGenerator:\n- name: cfg\n  behavior: create\n  literals:\n  - g=1\n",
+                );
+            }
+        }
+        "openapi" => {
+            let strategy = *rng.pick(&["merge", "replace"]);
+            t.add(
+                "schema.json",
+                format!("{{\n  \"definitions\": {{\n    \"v1.Gizmo\": {{\n      \"properties\": {{\n        \"apiVersion\": {{\"type\": \"string\"}},\n        \"kind\": {{\"type\": \"string\"}},\n        \"metadata\": {{\"type\": \"object\"}},\n        \"spec\": {{\n          \"properties\": {{\n            \"parts\": {{\n              \"items\": {{\"$ref\": \"#/definitions/v1.Part\"}},\n              \"type\": \"array\",\n              \"x-kubernetes-patch-merge-key\": \"name\",\n              \"x-kubernetes-patch-strategy\": \"{strategy}\"\n            }}\n          }},\n          \"type\": \"object\"\n        }}\n      }},\n      \"type\": \"object\",\n      \"x-kubernetes-group-version-kind\": [{{\"group\": \"example.com\", \"kind\": \"Gizmo\", \"version\": \"v1\"}}]\n    }},\n    \"v1.Part\": {{\n      \"properties\": {{\"name\": {{\"type\": \"string\"}}, \"size\": {{\"type\": \"integer\"}}}},\n      \"type\": \"object\"\n    }}\n  }}\n}}\n"),
+            );
+            t.add(
+                "gizmo.yaml",
+                "apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: gizmo\nspec:\n  parts:\n  - name: a\n    size: 1\n  - name: b\n    size: 2\n".into(),
+            );
+            t.add(
+                "gizmo-patch.yaml",
+                format!("apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: gizmo\nspec:\n  parts:\n  - name: {}\n    size: 9\n", rng.pick(&["a", "c"])),
+            );
+            let (dir, _) = t.dir_of(rng);
+            if let Some(pos) = t.files.iter().position(|(p, _)| p.ends_with("schema.json")) {
+                let (_, text) = t.files.remove(pos);
+                t.add(&format!("{dir}schema.json"), text);
+            }
+            let k = if dir.is_empty() {
+                &mut t.root
+            } else {
+                &mut t.base
+            };
+            k.push_str("openapi:\n  path: schema.json\n");
+            t.root
+                .push_str("resources:\n- gizmo.yaml\npatches:\n- path: gizmo-patch.yaml\n");
+        }
+        "replacementFile" => {
+            let reject = if rng.chance(40) {
+                "    reject:\n    - name: api\n"
+            } else {
+                ""
+            };
+            let src = *rng.pick(&[
+                "source:\n    kind: Service\n    name: web\n    fieldPath: spec.ports.0.port\n",
+                "source:\n    kind: ConfigMap\n    name: cfg\n    fieldPath: data.a\n",
+                "source:\n    kind: Deployment\n    name: web\n    fieldPath: metadata.labels.app\n",
+                "source:\n    kind: Service\n    name: web\n    fieldPath: metadata.name\n",
+            ]);
+            let sel = *rng.pick(&[
+                "kind: Deployment",
+                "labelSelector: app=web",
+                "name: web|api",
+                "group: apps",
+            ]);
+            let path = *rng.pick(&[
+                "metadata.annotations.fromfile",
+                "spec.template.spec.containers.[name=main].env.[name=FROM].value",
+                "spec.template.metadata.labels.fromfile",
+            ]);
+            t.add(
+                "repl.yaml",
+                format!("- {src}  targets:\n  - select:\n      {sel}\n{reject}    fieldPaths:\n    - {path}\n    options:\n      create: true\n"),
+            );
+            t.root.push_str("replacements:\n- path: repl.yaml\n");
+        }
+        "imageExtras" => {
+            let s = *rng.pick(&[
+                "images:\n- name: nginx\n  newTag: \"1.27\"\n  digest: sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+                "images:\n- name: nginx\n  tagSuffix: -debug\n",
+                "images:\n- name: busybox\n  newName: nginx\n- name: nginx\n  newTag: chained\n",
+                "images:\n- name: \"*\"\n  newTag: star\n",
+                "images:\n- name: registry.local:5000/team/api\n  newName: other.local:6000/api\n  newTag: \"010\"\n",
+            ]);
+            t.k(rng).push_str(s);
         }
         // File-level quirks are applied in `main`; layout features in `build`.
         _ => {}
@@ -813,7 +1040,14 @@ fn build(seed: u64, only: Option<&[String]>) -> (Tree, Vec<&'static str>) {
     }
     chosen.sort_by_key(|f| FEATURES.iter().position(|x| x == f));
     let mut base_rng = Rng::new(seed, "resources");
-    let res = resources(&mut base_rng);
+    let cfg_generated = chosen.iter().any(|f| {
+        matches!(
+            *f,
+            "configMapGenerator" | "mergeGenerator" | "configurations"
+        )
+    });
+    let sec_generated = chosen.contains(&"secretGenerator");
+    let res = resources(&mut base_rng, cfg_generated, sec_generated);
     let has_base = chosen.contains(&"overlay") || chosen.contains(&"mergeGenerator");
     let has_comp = chosen.contains(&"component");
     let mut t = Tree {
@@ -831,6 +1065,15 @@ fn build(seed: u64, only: Option<&[String]>) -> (Tree, Vec<&'static str>) {
     } else {
         t.add("res.yaml", res);
         t.root.push_str("resources:\n- res.yaml\n");
+    }
+    if has_comp {
+        // A component with nothing in it is refused; give it an object of its own.
+        t.add(
+            "comp/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-comp\ndata:\n  c: \"1\"\n"
+                .into(),
+        );
+        t.comp.push_str("resources:\n- cm.yaml\n");
     }
     for f in &chosen {
         let mut rng = Rng::new(seed, f);
