@@ -15,7 +15,8 @@
 #
 # A tree passes when both tools print the same bytes, or both fail. Per divergence it
 # prints the tree (minimised: features dropped one by one while the divergence stays)
-# and both outputs; the last line is "N passed, M failed". Exit status 1 when any failed.
+# and both outputs; then how many passing trees built (the same bytes) and how many failed
+# in both tools; the last line is "N passed, M failed". Exit status 1 when any failed.
 
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift 2 ;;
     --gen) gen="$2"; shift 2 ;;
     --no-minimise) minimise=0; shift ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +58,7 @@ compare() {
   kubectl kustomize "$d" >"$d.kout" 2>"$d.kerr" || krc=$?
   "$bin" build "$d" >"$d.oout" 2>"$d.oerr" || orc=$?
   if grep -q "panicked" "$d.oerr"; then echo "kagentctl panicked" >"$d.why"; return 1; fi
-  if [ $krc -ne 0 ] && [ $orc -ne 0 ]; then return 0; fi
+  if [ $krc -ne 0 ] && [ $orc -ne 0 ]; then : >"$d.botherr"; return 0; fi
   if [ $krc -ne 0 ]; then echo "kubectl failed, kagentctl succeeded" >"$d.why"; return 1; fi
   if [ $orc -ne 0 ]; then echo "kubectl succeeded, kagentctl failed" >"$d.why"; return 1; fi
   if ! cmp -s "$d.kout" "$d.oout"; then echo "outputs differ" >"$d.why"; return 1; fi
@@ -68,7 +69,10 @@ export -f compare
 one() {
   local s=$1 d="$work/t$1"
   "$gen" --seed "$s" --out "$d" >"$d.features" 2>/dev/null || { echo "gen-failed $s"; return; }
-  if compare "$d"; then echo "pass $s"; rm -rf "$d" "$d".*; else echo "fail $s"; fi
+  if compare "$d"; then
+    if [ -e "$d.botherr" ]; then echo "pass $s refused"; else echo "pass $s built"; fi
+    rm -rf "$d" "$d".*
+  else echo "fail $s"; fi
 }
 export -f one
 
@@ -113,5 +117,7 @@ for s in $(grep '^fail' <<<"$results" | awk '{print $2}' | sort -n); do
 done
 gen_failed=$(grep -c '^gen-failed' <<<"$results" || true)
 [ "$gen_failed" = 0 ] || echo "($gen_failed trees could not be generated)"
+built=$(grep -c '^pass .* built' <<<"$results" || true)
+echo "($built of the passing trees built the same bytes, $((passed - built)) failed in both tools)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
