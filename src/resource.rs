@@ -157,6 +157,10 @@ pub struct Resource {
     /// Quoted strings of the source that would be strings unquoted too (see
     /// [`crate::yaml::parse::Document::quoted_strings`]).
     pub quoted_strings: Vec<Vec<String>>,
+    /// Strings whose node is plain though their text would not be a string plain: a
+    /// strategic merge put a patch's `"4"` (or `!!str 4`) under a plain target's style
+    /// (see [`crate::transform::scalar_style`]).
+    pub plain_strings: Vec<Vec<String>>,
     /// Annotations written as plain scalars in the source, with the text written (read
     /// back as YAML values by a JSON 6902 patch while they still hold that text; a
     /// transformer that writes an annotation writes a string).
@@ -313,11 +317,17 @@ impl Resource {
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
             quoted_strings: Vec::new(),
+            plain_strings: Vec::new(),
             plain_annotations: Vec::new(),
             shared: Vec::new(),
             undecodable: Vec::new(),
             prov: None,
         }
+    }
+
+    /// The value at a path of mapping keys.
+    pub fn value_at(&self, path: &[String]) -> Option<&Value> {
+        get_path(&self.obj, path)
     }
 
     /// The value at a path of mapping keys, for writing.

@@ -13,6 +13,7 @@ pub mod patch;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
+pub mod scalar_style;
 pub mod selector;
 pub mod smp;
 pub mod valueadd;

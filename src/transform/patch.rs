@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::scalar_style::{self, PatchStyles};
 use super::selector::{effective_namespace, Compiled};
 use super::smp::{self, Outcome};
 use super::TransformResult;
@@ -30,6 +31,20 @@ pub struct SmPatch {
     pub spellings: Vec<(Vec<String>, String)>,
     /// Plain `.inf` and `.nan` scalars: where they land, the object cannot be printed.
     pub non_finite: Vec<crate::resource::Undecodable>,
+    /// Strings written quoted that would be strings plain too, by mapping-key path (a
+    /// field the patch creates keeps the patch's style).
+    pub quoted: Vec<Vec<String>>,
+    /// Strings written with an explicit tag, by mapping-key path.
+    pub tagged: Vec<Vec<String>>,
+}
+
+impl SmPatch {
+    fn styles(&self) -> PatchStyles<'_> {
+        PatchStyles {
+            quoted: &self.quoted,
+            tagged: &self.tagged,
+        }
+    }
 }
 
 impl From<Map<String, Value>> for SmPatch {
@@ -38,6 +53,8 @@ impl From<Map<String, Value>> for SmPatch {
             obj,
             spellings: Vec::new(),
             non_finite: Vec::new(),
+            quoted: Vec::new(),
+            tagged: Vec::new(),
         }
     }
 }
@@ -99,6 +116,8 @@ fn parse_with(
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
         let (plain, spellings) = (doc.plain_annotations, doc.plain_spellings);
+        let null_tagged = doc.null_tagged_annotations;
+        let styles = (doc.quoted_strings, doc.tagged_strings);
         let non_finite: Vec<_> = doc
             .non_finite
             .into_iter()
@@ -109,9 +128,16 @@ fn parse_with(
                 if raw_metadata {
                     drop_empty_metadata_maps(&mut m);
                 } else {
-                    null_annotations_delete(&mut m, &plain);
+                    null_annotations_delete(&mut m, &plain, &null_tagged);
                 }
-                expand_list(m, spellings, non_finite, &mut out)
+                let doc = SmPatch {
+                    obj: m,
+                    spellings,
+                    non_finite,
+                    quoted: styles.0,
+                    tagged: styles.1,
+                };
+                expand_list(doc, &mut out)
             }
             _ => return Err(format!("unable to parse SM or JSON patch from {source}")),
         }
@@ -136,16 +162,18 @@ fn json_ops(text: &str, source: &str) -> Result<json_patch::Patch, String> {
 }
 
 /// Annotations are read as the text written, but in a strategic-merge patch an annotation
-/// written as a plain null (`~`, `null`, nothing) deletes, as in Kustomize; a quoted or
-/// tagged one (`""`, `!!str null`) stays text.
-fn null_annotations_delete(m: &mut Map<String, Value>, plain: &[String]) {
+/// whose node is null deletes, as in Kustomize (kyaml's field setter clears a field whose
+/// value is tagged `!!null`): one written as a plain null (`~`, `null`, nothing) or with an
+/// explicit `!!null` tag, whatever its text (`!!null ""`, `!!null x`, a `!!null` block
+/// scalar). A quoted or otherwise tagged one (`""`, `!!str null`) stays text.
+fn null_annotations_delete(m: &mut Map<String, Value>, plain: &[String], null_tagged: &[String]) {
     if let Some(Value::Object(a)) = m
         .get_mut("metadata")
         .and_then(|md| md.get_mut("annotations"))
     {
         for (k, v) in a.iter_mut() {
             let null_text = matches!(v.as_str(), Some("" | "~" | "null" | "Null" | "NULL"));
-            if null_text && plain.iter().any(|p| p == k) {
+            if (null_text && plain.iter().any(|p| p == k)) || null_tagged.iter().any(|p| p == k) {
                 *v = Value::Null;
             }
         }
@@ -168,29 +196,21 @@ fn drop_empty_metadata_maps(m: &mut Map<String, Value>) {
     }
 }
 
-fn expand_list(
-    m: Map<String, Value>,
-    spellings: Vec<(Vec<String>, String)>,
-    non_finite: Vec<crate::resource::Undecodable>,
-    out: &mut Vec<SmPatch>,
-) {
+fn expand_list(doc: SmPatch, out: &mut Vec<SmPatch>) {
+    let m = &doc.obj;
     let is_list = m
         .get("kind")
         .and_then(Value::as_str)
         .is_some_and(|k| k.ends_with("List"))
         && m.get("items").is_some_and(Value::is_array);
     if !is_list {
-        out.push(SmPatch {
-            obj: m,
-            spellings,
-            non_finite,
-        });
+        out.push(doc);
         return;
     }
     if let Some(Value::Array(items)) = m.get("items") {
         for it in items {
             if let Value::Object(o) = it {
-                expand_list(o.clone(), Vec::new(), Vec::new(), out);
+                expand_list(SmPatch::from(o.clone()), out);
             }
         }
     }
@@ -251,11 +271,11 @@ fn apply_smp_at(
     m: &mut ResMap,
     i: usize,
     patch: &Map<String, Value>,
-    spellings: &[(Vec<String>, String)],
-    non_finite: &[crate::resource::Undecodable],
+    sp: &SmPatch,
     opts: PatchOptions,
     api: OpenApi<'_>,
 ) -> TransformResult<bool> {
+    let (spellings, non_finite) = (&sp.spellings, &sp.non_finite);
     let Some(r) = m.get_mut(i) else {
         return Ok(true);
     };
@@ -269,9 +289,11 @@ fn apply_smp_at(
     }
     let gvk = r.gvk();
     let replaced = replaced_strings(&r.obj, patch);
+    let styles = scalar_style::plan(r, patch, sp.styles());
     let outcome =
         smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
     restyle_replaced(r, replaced, spellings);
+    scalar_style::record(r, styles);
     // A `.inf` the patch put in place makes the object unprintable, as in Kustomize.
     for u in non_finite {
         if !r.undecodable.contains(u) {
@@ -362,6 +384,7 @@ fn restyle_replaced(
         let quoted = crate::yaml::parse::QuotedScalars {
             quoted: &r.quoted_strings,
             tagged: &r.tagged_strings,
+            plain: &r.plain_strings,
         }
         .is_quoted(&rep.path, &rep.old);
         let text = || {
@@ -421,7 +444,7 @@ pub fn apply_smp_by_id(
                 ))
             }
         };
-        if !apply_smp_at(m, i, p, &sp.spellings, &sp.non_finite, opts, api)? {
+        if !apply_smp_at(m, i, p, sp, opts, api)? {
             m.remove(i);
         }
     }
@@ -456,7 +479,7 @@ pub fn apply_smp_to_target(
                 p.insert("apiVersion".into(), av.clone());
             }
         }
-        if !apply_smp_at(m, i, &p, &patch.spellings, &patch.non_finite, opts, api)? {
+        if !apply_smp_at(m, i, &p, patch, opts, api)? {
             deleted.push(i);
         }
     }
@@ -703,6 +726,21 @@ mod tests {
             matches!(parse("kind: X\nmetadata: {name: a}\n", "t"), Ok(PatchBody::Strategic(d)) if d.len() == 1)
         );
         assert!(parse("# only a comment\n", "t").is_err());
+    }
+
+    /// kubectl: in an untargeted patch a `!!null`-tagged annotation deletes whatever its
+    /// text; under a target (or `patchesStrategicMerge`) it is the text written.
+    #[test]
+    fn null_tagged_annotations_delete_only_untargeted() {
+        let text = "kind: X\nmetadata:\n  name: a\n  annotations:\n    t: !!null x\n    e: !!null\n    s: !!str null\n    q: \"\"\n";
+        let annotations = |body: PatchBody| match body {
+            PatchBody::Strategic(d) => d[0].obj["metadata"]["annotations"].clone(),
+            PatchBody::Json(_) => panic!("expected a strategic-merge patch"),
+        };
+        let a = annotations(parse(text, "t").unwrap());
+        assert_eq!(a, json!({"t": null, "e": null, "s": "null", "q": ""}));
+        let a = annotations(parse_targeted(text, "t").unwrap());
+        assert_eq!(a, json!({"t": "x", "e": "", "s": "null", "q": ""}));
     }
 
     #[test]

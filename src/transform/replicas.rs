@@ -7,6 +7,7 @@ use super::TransformResult;
 use crate::kustomization::Replica;
 use crate::resource::ResMap;
 use crate::schema::FieldSpec;
+use crate::yaml::parse::QuotedScalars;
 
 /// Sets `spec.replicas` (or the specs' paths) of resources named `rep.name`.
 pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformResult {
@@ -19,18 +20,21 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
                 continue;
             }
             found = true;
-            let create = CreateKind::when(fs.create, CreateKind::Scalar);
-            // Kustomize overwrites the scalar's text and keeps its style: a count written
-            // over a quoted (or block) string stays a string; a tag (`!!str 4`) is not kept.
-            let tagged = r
-                .tagged_strings
-                .iter()
-                .any(|p| p.iter().map(String::as_str).eq(fs.path.split('/')));
+            let create = CreateKind::when(fs.create, CreateKind::Null);
+            // Kustomize writes an `!!int` node with the old scalar's style: a count written
+            // over a string quoted (or a block scalar) without a tag stays a string; over a
+            // tagged one (`!!str 4`, `!!str "4"`, where the `!!int` tag is printed) or a
+            // plain one (`abc`, or a patch's `"4"` under a plain style) it is a number.
+            let path: Vec<String> = fs.path.split('/').map(str::to_string).collect();
+            let styles = QuotedScalars {
+                quoted: &r.quoted_strings,
+                tagged: &r.tagged_strings,
+                plain: &r.plain_strings,
+            };
             visit_object(&mut r.obj, &fs.path, create, &mut |node| {
-                *node = if node.as_str().is_some_and(|s| !s.is_empty()) && !tagged {
-                    Value::String(rep.count.to_string())
-                } else {
-                    Value::from(rep.count)
+                *node = match node.as_str() {
+                    Some(s) if styles.is_quoted(&path, s) => Value::String(rep.count.to_string()),
+                    _ => Value::from(rep.count),
                 };
                 Ok(())
             })?;

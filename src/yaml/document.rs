@@ -97,6 +97,10 @@ pub struct Document {
     /// Keys of `metadata.annotations` written as plain scalars (`a: 1e10`, not `a: "1e10"`):
     /// after a JSON 6902 patch Kustomize reads them back as YAML values.
     pub plain_annotations: Vec<String>,
+    /// Keys of `metadata.annotations` whose value carries an explicit `!!null` tag
+    /// (`a: !!null`, `a: !!null x`): read as text like every annotation, but kyaml takes
+    /// the node as null, so an untargeted strategic-merge patch deletes them.
+    pub null_tagged_annotations: Vec<String>,
     /// Paths (mapping keys only, not in annotations) of untagged scalars written quoted or
     /// as block scalars whose text would be a string unquoted too: a strategic-merge
     /// patch's number replacing them becomes a string (see [`QuotedScalars`]).
@@ -126,12 +130,17 @@ pub struct QuotedScalars<'a> {
     pub quoted: &'a [Vec<String>],
     /// See [`Document::tagged_strings`].
     pub tagged: &'a [Vec<String>],
+    /// Strings known to be plain whatever their text (a strategic merge kept a plain
+    /// target's style under a patch's `"4"`).
+    pub plain: &'a [Vec<String>],
 }
 
 impl QuotedScalars<'_> {
     /// Whether the string `text` at the mapping-key `path` was written quoted.
     pub fn is_quoted(&self, path: &[String], text: &str) -> bool {
         let has = |v: &[Vec<String>]| v.iter().any(|p| p.as_slice() == path);
-        !has(self.tagged) && (has(self.quoted) || !super::scalar::resolve_plain(text).is_string())
+        !has(self.tagged)
+            && !has(self.plain)
+            && (has(self.quoted) || !super::scalar::resolve_plain(text).is_string())
     }
 }

@@ -144,6 +144,7 @@ fn finish(
         empty_nulls,
         tagged_strings: Vec::new(),
         plain_annotations,
+        null_tagged_annotations: Vec::new(),
         quoted_strings,
         plain_spellings,
         non_finite: Vec::new(),

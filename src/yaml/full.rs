@@ -48,6 +48,7 @@ struct Builder {
     empty_nulls: Vec<Vec<String>>,
     tagged_strings: Vec<Vec<String>>,
     plain_annotations: Vec<String>,
+    null_tagged_annotations: Vec<String>,
     quoted_strings: Vec<Vec<String>>,
     plain_spellings: Vec<(Vec<String>, String)>,
     non_finite: Vec<(Vec<PathStep>, String)>,
@@ -64,6 +65,7 @@ impl Builder {
             empty_nulls: Vec::new(),
             tagged_strings: Vec::new(),
             plain_annotations: Vec::new(),
+            null_tagged_annotations: Vec::new(),
             quoted_strings: Vec::new(),
             plain_spellings: Vec::new(),
             non_finite: Vec::new(),
@@ -233,20 +235,37 @@ impl Builder {
             && key(2, None)
     }
 
+    /// The key of the annotation value being added (`None` outside `metadata.annotations`).
+    fn annotation_key(&self) -> Option<String> {
+        match (self.stack.get(1), self.stack.get(2)) {
+            (
+                Some(Frame::Map {
+                    key: Some((a, false)),
+                    ..
+                }),
+                Some(Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                }),
+            ) if a == "annotations" => Some(k.clone()),
+            _ => None,
+        }
+    }
+
     /// Records the key of a plain annotation value being added.
     fn record_plain_annotation(&mut self) {
-        if let Some(Frame::Map {
-            key: Some((k, false)),
-            ..
-        }) = self.stack.get(2)
-        {
-            let is_annotation = matches!(
-                self.stack.get(1),
-                Some(Frame::Map { key: Some((k, false)), .. }) if k == "annotations"
-            );
-            if is_annotation && self.plain_annotations.len() < 10_000 {
-                let k = k.clone();
+        if let Some(k) = self.annotation_key() {
+            if self.plain_annotations.len() < 10_000 {
                 self.plain_annotations.push(k);
+            }
+        }
+    }
+
+    /// Records the key of a `!!null`-tagged annotation value being added.
+    fn record_null_tagged_annotation(&mut self) {
+        if let Some(k) = self.annotation_key() {
+            if self.null_tagged_annotations.len() < 10_000 {
+                self.null_tagged_annotations.push(k);
             }
         }
     }
@@ -349,6 +368,7 @@ pub(super) fn parse_events(
                     empty_nulls: std::mem::take(&mut b.empty_nulls),
                     tagged_strings: std::mem::take(&mut b.tagged_strings),
                     plain_annotations: std::mem::take(&mut b.plain_annotations),
+                    null_tagged_annotations: std::mem::take(&mut b.null_tagged_annotations),
                     quoted_strings: std::mem::take(&mut b.quoted_strings),
                     plain_spellings: std::mem::take(&mut b.plain_spellings),
                     non_finite: std::mem::take(&mut b.non_finite),
@@ -431,6 +451,8 @@ pub(super) fn parse_events(
                     // Kustomize reads annotations as the text written (`0x1F`, `~`).
                     if style == ScalarStyle::Plain && tag.is_none() {
                         b.record_plain_annotation();
+                    } else if null_tag {
+                        b.record_null_tagged_annotation();
                     }
                     Value::String(text.into_owned())
                 } else {

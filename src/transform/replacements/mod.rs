@@ -412,6 +412,7 @@ fn is_timestamp(r: &Resource, at: &[Seg], v: &Value) -> bool {
     crate::yaml::timestamp_text(s).as_deref() == Some(s)
         && !r.quoted_strings.contains(&path)
         && !r.tagged_strings.contains(&path)
+        && !r.plain_strings.contains(&path)
 }
 
 fn is_scalar(v: &Value) -> bool {
