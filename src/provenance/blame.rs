@@ -7,7 +7,7 @@ use std::path::Path;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-use super::{describe_with_prior, Node, Provenance};
+use super::{show_value, Described, Node, Provenance};
 use crate::check::lines::Step as Seg;
 use crate::resource::Resource;
 
@@ -22,6 +22,7 @@ pub fn annotate<'a>(
     root: &Path,
 ) -> String {
     let mut out = String::new();
+    let mut memo = Described::default();
     for (i, r) in resources.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
@@ -33,6 +34,7 @@ pub fn annotate<'a>(
             r.prov.as_deref().map(|p| &p.root),
             prov,
             root,
+            &mut memo,
             &mut out,
         );
     }
@@ -40,7 +42,14 @@ pub fn annotate<'a>(
 }
 
 /// Appends one emitted document to `out`, with comments.
-fn annotate_doc(doc: &str, node: Option<&Node>, prov: &Provenance, root: &Path, out: &mut String) {
+fn annotate_doc(
+    doc: &str,
+    node: Option<&Node>,
+    prov: &Provenance,
+    root: &Path,
+    memo: &mut Described,
+    out: &mut String,
+) {
     let lines: Vec<&str> = doc.split_inclusive('\n').collect();
     let paths = line_paths(doc, lines.len());
     let comments: Vec<Option<String>> = paths
@@ -48,9 +57,19 @@ fn annotate_doc(doc: &str, node: Option<&Node>, prov: &Provenance, root: &Path, 
         .map(|p| {
             let p = p.as_ref()?;
             let n = node?.get(p)?;
-            let text = describe_with_prior(prov, n, root);
+            let mut text = prov.describe_memo(&n.origin, root, memo).to_string();
+            if let Some(was) = n.was().first() {
+                text.push_str(&format!(
+                    " (was {}, {})",
+                    show_value(&was.value),
+                    prov.describe_memo(&was.origin, root, memo)
+                ));
+            }
             // One line, whatever the names and values hold.
-            Some(text.replace(|c: char| c.is_control(), " "))
+            if text.contains(|c: char| c.is_control()) {
+                text = text.replace(|c: char| c.is_control(), " ");
+            }
+            Some(text)
         })
         .collect();
     let width = |l: &str| l.trim_end_matches('\n').chars().count();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::positions::{Kids, Pos};
 use super::Loc;
 use crate::check::lines::{field_lines, split_path, DocLines, Step as Seg};
 use crate::yaml::Limits;
@@ -260,51 +261,6 @@ pub(super) fn generator_key(kfile: &Parsed, entry: &[Seg], key: &str) -> Option<
     None
 }
 
-/// The position of each node of one YAML document, in the document's shape: for a map
-/// member the position of its key, for a list item the item's own.
-#[derive(Debug, Default)]
-pub(super) struct Pos {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub col: usize,
-    /// The members' positions.
-    pub kids: Kids,
-}
-
-/// The positions of a map's members (sorted by key) or of a list's items.
-#[derive(Debug, Default)]
-pub(super) enum Kids {
-    /// A scalar or alias.
-    #[default]
-    None,
-    /// A map's members, sorted by key.
-    Map(Vec<(String, Pos)>),
-    /// A list's items.
-    Seq(Vec<Pos>),
-}
-
-impl Pos {
-    /// The position of member `key` of a map.
-    pub fn key(&self, key: &str) -> Option<&Pos> {
-        match &self.kids {
-            Kids::Map(m) => m
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .ok()
-                .map(|i| &m[i].1),
-            _ => None,
-        }
-    }
-
-    /// The position of item `i` of a list.
-    pub fn item(&self, i: usize) -> Option<&Pos> {
-        match &self.kids {
-            Kids::Seq(v) => v.get(i),
-            _ => None,
-        }
-    }
-}
-
 /// An open map or list while reading events.
 enum Open {
     Map {
@@ -321,9 +277,15 @@ enum Open {
 }
 
 /// The position tree of each document of `src` with the line its content starts on (as
-/// [`DocLines::start`]): one pass over the parser's events, no path kept per field.
-/// Documents after a parse error are missing (positions are best effort).
+/// [`DocLines::start`]): read from the lines for block-style files
+/// ([`super::positions`]), else from the parser's events ([`event_positions`]).
 pub(super) fn positions(src: &str) -> Vec<(usize, Pos)> {
+    super::positions::positions(src).unwrap_or_else(|| event_positions(src))
+}
+
+/// [`positions`] in one pass over the parser's events, no path kept per field.
+/// Documents after a parse error are missing (positions are best effort).
+pub(super) fn event_positions(src: &str) -> Vec<(usize, Pos)> {
     use saphyr_parser::{Event, Parser};
     let mut out = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
@@ -425,4 +387,70 @@ pub(super) fn positions(src: &str) -> Vec<(usize, Pos)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provenance::positions::positions as line_positions;
+
+    /// Whenever the line reader reads `src`, the event reader reads the same positions.
+    fn lines_agree(src: &str) -> bool {
+        match line_positions(src) {
+            Some(p) => {
+                assert_eq!(p, event_positions(src), "positions differ on:\n{src}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn line_positions_agree_with_the_events_on_every_fixture() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let (mut files, mut read) = (0, 0);
+        for e in walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let name = e.file_name().to_string_lossy();
+            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                continue;
+            }
+            let Ok(src) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            files += 1;
+            read += usize::from(lines_agree(&src));
+        }
+        assert!(files > 1000, "fixtures not found under {root}");
+        assert!(read * 10 > files * 8, "read only {read} of {files} files");
+    }
+
+    #[test]
+    fn line_positions_read_the_common_shapes() {
+        let cases = [
+            "a: 1\nb:\n  c: x\n  d: {}\n  e: []\n",
+            "- a\n-\n  b: 1\n- c: 2\n  d: 3\n",
+            "a:\n- x\n- y: 1\n  z: [ ]\nb: |\n  text\n\n  more\nc: 'q'\n\"d\": \"e\"\n",
+            "---\na: 1\n---\n# c\nb:\n  - 1\n  - 2\n",
+            "# only a comment\n",
+            "a: 1 # c\nb: x:y\nc: \"a # b\"\n",
+            "a:\n  b:\n    - name: x\n      v: >-\n        folded\n        text\n    - name: y\n",
+        ];
+        for src in cases {
+            assert!(lines_agree(src), "not read: {src}");
+        }
+        for src in [
+            "a: [x]\n",
+            "a: b\n  c\n",
+            "a: &x 1\n",
+            "- - x\n",
+            "a: \"x\n  y\"\n",
+            "a: 1\n---\n",
+            "-\n",
+        ] {
+            assert!(line_positions(src).is_none(), "read: {src}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod cli;
 mod locate;
 pub mod model;
 pub mod path;
+mod positions;
 mod record;
 pub mod scope;
 pub mod why;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::locate::{self, Files, Parsed, Pos};
+use super::locate::{self, Files, Parsed};
+use super::positions::Pos;
 use super::scope::{Fields, Scope};
 use super::{
     At, Body, Follow, Key, Loc, Node, Origin, Prior, Provenance, Record, StepDesc, StepInfo,
@@ -567,7 +568,7 @@ fn update_fields(node: &mut Node, m: &Map<String, Value>, fields: &Fields, path:
             &Value::Object(m.clone()),
             path,
             cx,
-            &mut Fingerprint::new(&[]),
+            &mut Fingerprint::off(),
         );
     };
     for (key, sub) in &fields.members {
@@ -602,7 +603,7 @@ fn update_at(node: &mut Node, m: &Map<String, Value>, steps: &[Seg], path: &Link
 /// [`update_at`] for any value.
 fn update_value_at(node: &mut Node, v: &Value, steps: &[Seg], path: &Link, cx: &Cx) {
     match (steps.first(), v, &mut node.body) {
-        (None, _, _) => update(node, v, path, cx, &mut Fingerprint::new(&[])),
+        (None, _, _) => update(node, v, path, cx, &mut Fingerprint::off()),
         (Some(Seg::Key(_)), Value::Object(m), _) => update_at(node, m, steps, path, cx),
         (Some(Seg::Index(i)), Value::Array(a), Body::Seq(items)) => {
             if let (Some(x), Some(n)) = (a.get(*i), items.get_mut(*i)) {
@@ -616,7 +617,7 @@ fn update_value_at(node: &mut Node, v: &Value, steps: &[Seg], path: &Link, cx: &
 /// [`update_fields`] for any value: lists are gone through item by item.
 fn update_value_fields(node: &mut Node, v: &Value, fields: &Fields, path: &Link, cx: &Cx) {
     if fields.whole {
-        return update(node, v, path, cx, &mut Fingerprint::new(&[]));
+        return update(node, v, path, cx, &mut Fingerprint::off());
     }
     match (&mut node.body, v) {
         (Body::Map(_), Value::Object(m)) => update_fields(node, m, fields, path, cx),
@@ -625,7 +626,7 @@ fn update_value_fields(node: &mut Node, v: &Value, fields: &Fields, path: &Link,
                 update_value_fields(n, x, fields, &Link::Index(path, i), cx);
             }
         }
-        _ => update(node, v, path, cx, &mut Fingerprint::new(&[])),
+        _ => update(node, v, path, cx, &mut Fingerprint::off()),
     }
 }
 
@@ -812,6 +813,8 @@ struct Fingerprint<'a> {
     hash: u64,
     image: &'a [&'a str],
     names_image: bool,
+    /// Off for comparisons of part of an object, whose fingerprint is not kept.
+    on: bool,
 }
 
 impl<'a> Fingerprint<'a> {
@@ -820,6 +823,15 @@ impl<'a> Fingerprint<'a> {
             hash: 0,
             image,
             names_image: false,
+            on: true,
+        }
+    }
+
+    /// A fingerprint that computes nothing.
+    fn off() -> Fingerprint<'static> {
+        Fingerprint {
+            on: false,
+            ..Fingerprint::new(&[])
         }
     }
 
@@ -828,6 +840,9 @@ impl<'a> Fingerprint<'a> {
     }
 
     fn text(&mut self, s: &str) {
+        if !self.on {
+            return;
+        }
         let mut chunks = s.as_bytes().chunks_exact(8);
         for c in &mut chunks {
             let mut b = [0u8; 8];
@@ -842,6 +857,9 @@ impl<'a> Fingerprint<'a> {
     }
 
     fn map(&mut self, m: &Map<String, Value>) {
+        if !self.on {
+            return;
+        }
         self.word(9);
         self.word(m.len() as u64);
         for (k, v) in m {
@@ -854,6 +872,9 @@ impl<'a> Fingerprint<'a> {
     }
 
     fn value(&mut self, v: &Value) {
+        if !self.on {
+            return;
+        }
         match v {
             Value::Null => self.word(1),
             Value::Bool(b) => self.word(2 + u64::from(*b)),

@@ -149,7 +149,7 @@ fn image_fields(m: &ResMap, images: &[Image], specs: &[FieldSpec]) -> Option<Vec
                 let mut out = Vec::new();
                 let mut path = Vec::new();
                 for (k, v) in &r.obj {
-                    path.push(Seg::Key(k.clone()));
+                    path.push(Part::Key(k));
                     find_images(k, v, &named, &mut path, &mut out);
                     path.pop();
                 }
@@ -159,27 +159,41 @@ fn image_fields(m: &ResMap, images: &[Image], specs: &[FieldSpec]) -> Option<Vec
     )
 }
 
+/// A step of the path being walked, borrowed from the object (owned only when found).
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 /// Collects the paths of `image` fields under `v` (at `path`, member `key` of its map)
 /// whose value `named` accepts.
-fn find_images(
+fn find_images<'a>(
     key: &str,
-    v: &Value,
+    v: &'a Value,
     named: &dyn Fn(&str) -> bool,
-    path: &mut Vec<Seg>,
+    path: &mut Vec<Part<'a>>,
     out: &mut Vec<Vec<Seg>>,
 ) {
     match v {
-        Value::String(s) if key == "image" && named(s) => out.push(path.clone()),
+        Value::String(s) if key == "image" && named(s) => out.push(
+            path.iter()
+                .map(|p| match p {
+                    Part::Key(k) => Seg::Key((*k).to_string()),
+                    Part::Index(i) => Seg::Index(*i),
+                })
+                .collect(),
+        ),
         Value::Object(m) => {
             for (k, x) in m {
-                path.push(Seg::Key(k.clone()));
+                path.push(Part::Key(k));
                 find_images(k, x, named, path, out);
                 path.pop();
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                path.push(Seg::Index(i));
+                path.push(Part::Index(i));
                 find_images("", x, named, path, out);
                 path.pop();
             }
