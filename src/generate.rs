@@ -22,20 +22,24 @@ pub enum GenKind {
     Secret,
 }
 
-/// Local options with the kustomization's `generatorOptions` merged in (global wins).
+/// Local options with the kustomization's `generatorOptions` merged in. A label or
+/// annotation both set is the generator's own (checked with kubectl kustomize v5.5.0).
 pub fn merge_options(
     local: Option<&GeneratorOptions>,
     global: Option<&GeneratorOptions>,
 ) -> GeneratorOptions {
     let mut o = local.cloned().unwrap_or_default();
     if let Some(g) = global {
-        if let Some(l) = &g.labels {
-            o.labels.get_or_insert_with(BTreeMap::new).extend(l.clone());
-        }
-        if let Some(a) = &g.annotations {
-            o.annotations
-                .get_or_insert_with(BTreeMap::new)
-                .extend(a.clone());
+        for (from, to) in [
+            (&g.labels, &mut o.labels),
+            (&g.annotations, &mut o.annotations),
+        ] {
+            if let Some(from) = from {
+                let to = to.get_or_insert_with(BTreeMap::new);
+                for (k, v) in from {
+                    to.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
         }
         if g.disable_name_suffix_hash == Some(true) {
             o.disable_name_suffix_hash = Some(true);
