@@ -408,6 +408,8 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                     out[first].empty_nulls = d.empty_nulls;
                     out[first].tagged_strings = d.tagged_strings;
                     out[first].quoted_strings = d.quoted_strings;
+                    out[first].list_quoted = d.list_quoted;
+                    out[first].list_plain = d.list_tagged;
                     out[first].undecodable = d
                         .non_finite
                         .into_iter()

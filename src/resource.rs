@@ -161,6 +161,12 @@ pub struct Resource {
     /// strategic merge put a patch's `"4"` (or `!!str 4`) under a plain target's style
     /// (see [`crate::transform::scalar_style`]).
     pub plain_strings: Vec<Vec<String>>,
+    /// Strings under lists written quoted whose text would be a string plain too, with
+    /// list positions (see [`crate::yaml::parse::Document::list_quoted`]).
+    pub list_quoted: Vec<Vec<crate::yaml::parse::PathStep>>,
+    /// Strings under lists whose node is not quoted though their text would need quotes
+    /// (`!!str 4`, or a patch's `"4"` merged under a plain style), with list positions.
+    pub list_plain: Vec<Vec<crate::yaml::parse::PathStep>>,
     /// Annotations written as plain scalars in the source, with the text written (read
     /// back as YAML values by a JSON 6902 patch while they still hold that text; a
     /// transformer that writes an annotation writes a string).
@@ -318,6 +324,8 @@ impl Resource {
             tagged_strings: Vec::new(),
             quoted_strings: Vec::new(),
             plain_strings: Vec::new(),
+            list_quoted: Vec::new(),
+            list_plain: Vec::new(),
             plain_annotations: Vec::new(),
             shared: Vec::new(),
             undecodable: Vec::new(),

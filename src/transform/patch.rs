@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::scalar_style::{self, PatchStyles};
+use super::scalar_style::{self, ListStyles, PatchStyles};
 use super::selector::{effective_namespace, Compiled};
 use super::smp::{self, Outcome};
 use super::TransformResult;
@@ -36,6 +36,12 @@ pub struct SmPatch {
     pub quoted: Vec<Vec<String>>,
     /// Strings written with an explicit tag, by mapping-key path.
     pub tagged: Vec<Vec<String>>,
+    /// Strings under lists written quoted, by path with list positions.
+    pub list_quoted: Vec<Vec<crate::yaml::parse::PathStep>>,
+    /// Strings under lists written with a tag, by path with list positions.
+    pub list_tagged: Vec<Vec<crate::yaml::parse::PathStep>>,
+    /// Numbers and booleans under lists spelled otherwise than they print.
+    pub list_spellings: Vec<(Vec<crate::yaml::parse::PathStep>, String)>,
 }
 
 impl SmPatch {
@@ -55,6 +61,9 @@ impl From<Map<String, Value>> for SmPatch {
             non_finite: Vec::new(),
             quoted: Vec::new(),
             tagged: Vec::new(),
+            list_quoted: Vec::new(),
+            list_tagged: Vec::new(),
+            list_spellings: Vec::new(),
         }
     }
 }
@@ -118,6 +127,7 @@ fn parse_with(
         let (plain, spellings) = (doc.plain_annotations, doc.plain_spellings);
         let null_tagged = doc.null_tagged_annotations;
         let styles = (doc.quoted_strings, doc.tagged_strings);
+        let lists = (doc.list_quoted, doc.list_tagged, doc.list_spellings);
         let non_finite: Vec<_> = doc
             .non_finite
             .into_iter()
@@ -136,6 +146,9 @@ fn parse_with(
                     non_finite,
                     quoted: styles.0,
                     tagged: styles.1,
+                    list_quoted: lists.0,
+                    list_tagged: lists.1,
+                    list_spellings: lists.2,
                 };
                 expand_list(doc, &mut out)
             }
@@ -290,8 +303,30 @@ fn apply_smp_at(
     let gvk = r.gvk();
     let replaced = replaced_strings(&r.obj, patch);
     let styles = scalar_style::plan(r, patch, sp.styles());
-    let outcome =
-        smp::merge(&mut r.obj, patch, &gvk, api).map_err(|e| format!("{}: {e}", r.id()))?;
+    // The styles of strings under lists are marked in place for the merge, which keeps
+    // the marks up to date; they are taken out again after it.
+    let marked_patch;
+    let patch =
+        if sp.list_quoted.is_empty() && sp.list_tagged.is_empty() && sp.list_spellings.is_empty() {
+            patch
+        } else {
+            let mut p = patch.clone();
+            let styles = ListStyles {
+                quoted: &sp.list_quoted,
+                plain: &sp.list_tagged,
+            };
+            scalar_style::mark(&mut p, styles, &sp.list_spellings);
+            marked_patch = p;
+            &marked_patch
+        };
+    let target_styles = ListStyles {
+        quoted: &r.list_quoted,
+        plain: &r.list_plain,
+    };
+    scalar_style::mark(&mut r.obj, target_styles, &[]);
+    let merged = smp::merge_marked(&mut r.obj, patch, &gvk, api);
+    (r.list_quoted, r.list_plain) = scalar_style::take_marks(&mut r.obj);
+    let outcome = merged.map_err(|e| format!("{}: {e}", r.id()))?;
     restyle_replaced(r, replaced, spellings);
     scalar_style::record(r, styles);
     // A `.inf` the patch put in place makes the object unprintable, as in Kustomize.
@@ -551,8 +586,14 @@ fn json6902(
                 .insert("annotations".into(), Value::Object(Map::new()));
         }
         // Kustomize applies the patch to a JSON copy: no field shares a value afterwards,
+        // every scalar gets the style its value needs (a quoted `"x"` is plain again),
         // and annotations written as plain scalars come back as YAML prints their values.
         r.shared.clear();
+        r.quoted_strings.clear();
+        r.tagged_strings.clear();
+        r.plain_strings.clear();
+        r.list_quoted.clear();
+        r.list_plain.clear();
         reread_plain_annotations(r);
         let mut v = Value::Object(std::mem::take(&mut r.obj));
         // Not `json_patch::patch`: its rollback after a failed operation can itself fail

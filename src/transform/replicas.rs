@@ -20,6 +20,11 @@ pub fn apply(m: &mut ResMap, rep: &Replica, specs: &[FieldSpec]) -> TransformRes
                 continue;
             }
             found = true;
+            // Selected by any id, written only when the current kind still matches the
+            // field spec (a patch may have changed it), as Kustomize's field-spec filter.
+            if !fs.selects(&r.gvk()) {
+                continue;
+            }
             let create = CreateKind::when(fs.create, CreateKind::Null);
             // Kustomize writes an `!!int` node with the old scalar's style: a count written
             // over a string quoted (or a block scalar) without a tag stays a string; over a

@@ -12,8 +12,9 @@
 
 use serde_json::{Map, Value};
 
+use super::smp::{PLAIN_MARK, QUOTED_MARK, SPELLING_MARK};
 use crate::resource::Resource;
-use crate::yaml::parse::resolve_plain;
+use crate::yaml::parse::{resolve_plain, PathStep};
 
 /// The style of a scalar node, as far as later writers care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +147,127 @@ pub fn record(r: &mut Resource, planned: Vec<Planned>) {
             Style::Quoted | Style::Plain => {}
         }
     }
+}
+
+/// The map holding the field at `path` (its last step a key), and that key.
+fn parent_of<'a>(
+    obj: &'a mut Map<String, Value>,
+    path: &'a [PathStep],
+) -> Option<(&'a mut Map<String, Value>, &'a str)> {
+    let (PathStep::Key(last), init) = path.split_last()? else {
+        return None;
+    };
+    let mut map = obj;
+    let mut i = 0;
+    while i < init.len() {
+        let PathStep::Key(k) = &init[i] else {
+            return None;
+        };
+        let mut v = map.get_mut(k)?;
+        i += 1;
+        while let Some(PathStep::Index(n)) = init.get(i) {
+            v = v.as_array_mut()?.get_mut(*n)?;
+            i += 1;
+        }
+        map = v.as_object_mut()?;
+    }
+    Some((map, last.as_str()))
+}
+
+/// The styles of strings under lists the text does not tell, by path with list positions.
+#[derive(Debug, Clone, Copy)]
+pub struct ListStyles<'a> {
+    /// Written quoted though the text would be a string plain too.
+    pub quoted: &'a [Vec<PathStep>],
+    /// Not quoted though the text would need quotes (`!!str 4`).
+    pub plain: &'a [Vec<PathStep>],
+}
+
+/// Before a merge: marks the strings under lists whose style their text does not tell
+/// (the target's, or a patch's) for the merge ([`QUOTED_MARK`], [`PLAIN_MARK`]) and, in a
+/// patch, the spelling of its numbers ([`SPELLING_MARK`]).
+pub fn mark(
+    obj: &mut Map<String, Value>,
+    styles: ListStyles<'_>,
+    spellings: &[(Vec<PathStep>, String)],
+) {
+    for (paths, mark) in [(styles.quoted, QUOTED_MARK), (styles.plain, PLAIN_MARK)] {
+        for path in paths {
+            if let Some((m, key)) = parent_of(obj, path) {
+                if m.get(key).is_some_and(Value::is_string) {
+                    let entry = m.entry(mark).or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(keys) = entry {
+                        keys.push(Value::String(key.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    for (path, text) in spellings {
+        if let Some((m, key)) = parent_of(obj, path) {
+            if m.get(key).is_some_and(|v| v.is_number() || v.is_boolean()) {
+                let mark = m
+                    .entry(SPELLING_MARK)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(texts) = mark {
+                    texts.insert(key.to_string(), Value::String(text.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Marked paths taken out of an object: see [`ListStyles`].
+pub type Taken = (Vec<Vec<PathStep>>, Vec<Vec<PathStep>>);
+
+/// After a merge: takes every mark out of `obj` and returns where the marked strings
+/// under lists now are (quoted, plain). Marks outside lists are dropped: [`plan`] and
+/// [`record`] keep those styles.
+pub fn take_marks(obj: &mut Map<String, Value>) -> Taken {
+    fn walk(m: &mut Map<String, Value>, path: &mut Vec<PathStep>, out: &mut Taken) {
+        m.remove(SPELLING_MARK);
+        let under_list = path.iter().any(|s| matches!(s, PathStep::Index(_)));
+        for mark in [QUOTED_MARK, PLAIN_MARK] {
+            let Some(Value::Array(keys)) = m.remove(mark) else {
+                continue;
+            };
+            let table = if mark == QUOTED_MARK {
+                &mut out.0
+            } else {
+                &mut out.1
+            };
+            for k in keys.iter().filter_map(Value::as_str) {
+                if under_list && m.get(k).is_some_and(Value::is_string) {
+                    let mut p = path.clone();
+                    p.push(PathStep::Key(k.to_string()));
+                    if !table.contains(&p) {
+                        table.push(p);
+                    }
+                }
+            }
+        }
+        for (k, v) in m.iter_mut() {
+            path.push(PathStep::Key(k.clone()));
+            value(v, path, out);
+            path.pop();
+        }
+    }
+    fn value(v: &mut Value, path: &mut Vec<PathStep>, out: &mut Taken) {
+        match v {
+            Value::Object(m) => walk(m, path, out),
+            Value::Array(items) => {
+                for (i, e) in items.iter_mut().enumerate() {
+                    path.push(PathStep::Index(i));
+                    value(e, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = (Vec::new(), Vec::new());
+    walk(obj, &mut Vec::new(), &mut out);
+    out
 }
 
 fn forget(r: &mut Resource, path: &[String]) {

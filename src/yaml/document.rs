@@ -108,6 +108,13 @@ pub struct Document {
     /// Plain untagged scalars read as numbers or booleans whose text is not how they
     /// print (`0x1F`, `1e10`, `True`), by mapping-key path, with the text written.
     pub plain_spellings: Vec<(Vec<String>, String)>,
+    /// The same as [`Document::quoted_strings`] for strings under a list, with list
+    /// positions (fields of list elements, such as a container's `image`).
+    pub list_quoted: Vec<Vec<PathStep>>,
+    /// The same as [`Document::tagged_strings`] for strings under a list.
+    pub list_tagged: Vec<Vec<PathStep>>,
+    /// The same as [`Document::plain_spellings`] for scalars under a list.
+    pub list_spellings: Vec<(Vec<PathStep>, String)>,
     /// Where plain `.inf` and `.nan` scalars are (kept as their text), with that text
     /// (see [`Limits::record_non_finite`]).
     pub non_finite: Vec<(Vec<PathStep>, String)>,

@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::document::{Document, Limits};
+use super::document::{Document, Limits, PathStep};
 use super::scalar::{resolve_plain, yaml11_bool};
 
 /// Why the fast path gave up (for diagnostics: only the full parser's answer counts).
@@ -97,44 +97,49 @@ fn finish(
     unterminated: bool,
 ) -> Fast<bool> {
     let first = lines.iter().position(|l| !l.is_empty());
-    let (value, line, empty_nulls, plain_annotations, quoted_strings, plain_spellings) = match first
-    {
-        // An empty document after `---`: its line is where the full parser's next token
-        // starts, which the full parser knows best.
-        None => match opened_at {
-            None => return Ok(false),
-            Some(_) => return Err("empty document"),
-        },
-        Some(i) => {
-            let mut p = DocParser {
-                lines: lines.to_vec(),
-                at: i,
-                limits,
-                path: Vec::new(),
-                in_sequence: 0,
-                empty_nulls: Vec::new(),
-                plain_annotations: Vec::new(),
-                quoted_strings: Vec::new(),
-                plain_spellings: Vec::new(),
-                unterminated,
-            };
-            let number = p.lines[i].number;
-            let indent = p.lines[i].indent;
-            let v = p.collection(indent, 0)?;
-            p.skip_empty();
-            if p.at < p.lines.len() {
-                return Err("content after the root collection");
+    let (value, line, empty_nulls, plain_annotations, quoted_strings, plain_spellings, lists) =
+        match first {
+            // An empty document after `---`: its line is where the full parser's next token
+            // starts, which the full parser knows best.
+            None => match opened_at {
+                None => return Ok(false),
+                Some(_) => return Err("empty document"),
+            },
+            Some(i) => {
+                let mut p = DocParser {
+                    lines: lines.to_vec(),
+                    at: i,
+                    limits,
+                    path: Vec::new(),
+                    steps: Vec::new(),
+                    in_sequence: 0,
+                    empty_nulls: Vec::new(),
+                    plain_annotations: Vec::new(),
+                    quoted_strings: Vec::new(),
+                    plain_spellings: Vec::new(),
+                    list_quoted: Vec::new(),
+                    list_spellings: Vec::new(),
+                    unterminated,
+                };
+                let number = p.lines[i].number;
+                let indent = p.lines[i].indent;
+                let v = p.collection(indent, 0)?;
+                p.skip_empty();
+                if p.at < p.lines.len() {
+                    return Err("content after the root collection");
+                }
+                (
+                    v,
+                    number,
+                    p.empty_nulls,
+                    p.plain_annotations,
+                    p.quoted_strings,
+                    p.plain_spellings,
+                    (p.list_quoted, p.list_spellings),
+                )
             }
-            (
-                v,
-                number,
-                p.empty_nulls,
-                p.plain_annotations,
-                p.quoted_strings,
-                p.plain_spellings,
-            )
-        }
-    };
+        };
+    let (list_quoted, list_spellings) = lists;
     if docs.len() >= limits.max_documents {
         return Err("too many documents");
     }
@@ -147,6 +152,9 @@ fn finish(
         null_tagged_annotations: Vec::new(),
         quoted_strings,
         plain_spellings,
+        list_quoted,
+        list_tagged: Vec::new(),
+        list_spellings,
         non_finite: Vec::new(),
     });
     Ok(true)
@@ -159,6 +167,8 @@ struct DocParser<'a> {
     limits: Limits,
     /// Mapping keys from the root to the value being read.
     path: Vec<String>,
+    /// Mapping keys and list positions from the root to the value being read.
+    steps: Vec<PathStep>,
     /// How many sequences enclose the value being read.
     in_sequence: usize,
     /// See [`Document::empty_nulls`].
@@ -169,6 +179,10 @@ struct DocParser<'a> {
     quoted_strings: Vec<Vec<String>>,
     /// See [`Document::plain_spellings`].
     plain_spellings: Vec<(Vec<String>, String)>,
+    /// See [`Document::list_quoted`].
+    list_quoted: Vec<Vec<PathStep>>,
+    /// See [`Document::list_spellings`].
+    list_spellings: Vec<(Vec<PathStep>, String)>,
     /// The last line ends the input without a line break.
     unterminated: bool,
 }
@@ -217,6 +231,7 @@ impl<'a> DocParser<'a> {
             let rest = &line.content()[1..];
             let after = rest.trim_start_matches(' ');
             let col = line.text.len() - after.len();
+            self.steps.push(PathStep::Index(items.len()));
             if after.is_empty() || after.starts_with('#') {
                 // The entry's node starts on a later line, or is empty.
                 self.at += 1;
@@ -235,6 +250,7 @@ impl<'a> DocParser<'a> {
             } else {
                 items.push(self.inline_value(after, indent)?);
             }
+            self.steps.pop();
         }
         self.in_sequence -= 1;
         Ok(Value::Array(items))
@@ -273,6 +289,7 @@ impl<'a> DocParser<'a> {
                 return Err("merge or duplicate key");
             }
             let after = after.trim_start_matches(' ');
+            self.steps.push(PathStep::Key(key.clone()));
             self.path.push(key);
             let value = if after.is_empty() || after.starts_with('#') {
                 self.at += 1;
@@ -296,6 +313,7 @@ impl<'a> DocParser<'a> {
                 self.inline_value(after, indent)?
             };
             let key = self.path.pop().ok_or("key path")?;
+            self.steps.pop();
             map.insert(key, value);
         }
         Ok(Value::Object(map))
@@ -321,6 +339,12 @@ impl<'a> DocParser<'a> {
     /// Records the key path of a quoted or block string outside lists and annotations
     /// that would be a string unquoted too (see [`Document::quoted_strings`]).
     fn record_quoted(&mut self, s: &str) {
+        if self.in_sequence > 0 && self.in_list_field() && resolve_plain(s).is_string() {
+            if self.list_quoted.len() < 10_000 {
+                self.list_quoted.push(self.steps.clone());
+            }
+            return;
+        }
         if self.in_sequence == 0
             && !self.path.is_empty()
             && !super::scalar::in_annotations(&self.path)
@@ -329,6 +353,12 @@ impl<'a> DocParser<'a> {
         {
             self.quoted_strings.push(self.path.clone());
         }
+    }
+
+    /// Whether the value being read is a mapping value (under a list, see
+    /// [`Document::list_quoted`]).
+    fn in_list_field(&self) -> bool {
+        matches!(self.steps.last(), Some(PathStep::Key(_)))
     }
 
     /// Whether the value being read is one of the document's `metadata.annotations`,
@@ -400,10 +430,15 @@ impl<'a> DocParser<'a> {
                     Some(b) => Value::Bool(b),
                     None => self.resolve(&s),
                 };
-                if self.in_sequence == 0 && super::scalar::may_be_spelled(&s) {
+                if super::scalar::may_be_spelled(&s) {
                     if let Some(t) = super::scalar::spelling(&s, &v) {
-                        if self.plain_spellings.len() < 10_000 {
+                        if self.in_sequence == 0 && self.plain_spellings.len() < 10_000 {
                             self.plain_spellings.push((self.path.clone(), t));
+                        } else if self.in_sequence > 0
+                            && self.in_list_field()
+                            && self.list_spellings.len() < 10_000
+                        {
+                            self.list_spellings.push((self.steps.clone(), t));
                         }
                     }
                 }

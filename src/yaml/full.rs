@@ -51,6 +51,9 @@ struct Builder {
     null_tagged_annotations: Vec<String>,
     quoted_strings: Vec<Vec<String>>,
     plain_spellings: Vec<(Vec<String>, String)>,
+    list_quoted: Vec<Vec<PathStep>>,
+    list_tagged: Vec<Vec<PathStep>>,
+    list_spellings: Vec<(Vec<PathStep>, String)>,
     non_finite: Vec<(Vec<PathStep>, String)>,
     anchors: Vec<Option<Anchor>>,
     source_nodes: usize,
@@ -68,6 +71,9 @@ impl Builder {
             null_tagged_annotations: Vec::new(),
             quoted_strings: Vec::new(),
             plain_spellings: Vec::new(),
+            list_quoted: Vec::new(),
+            list_tagged: Vec::new(),
+            list_spellings: Vec::new(),
             non_finite: Vec::new(),
             anchors: Vec::new(),
             source_nodes: 0,
@@ -179,6 +185,10 @@ impl Builder {
             if self.tagged_strings.len() < 10_000 {
                 self.tagged_strings.push(path);
             }
+        } else if let Some(path) = self.list_field_path() {
+            if self.list_tagged.len() < 10_000 {
+                self.list_tagged.push(path);
+            }
         }
     }
 
@@ -189,11 +199,15 @@ impl Builder {
             if !in_annotations(&path) && self.quoted_strings.len() < 10_000 {
                 self.quoted_strings.push(path);
             }
+        } else if let Some(path) = self.list_field_path() {
+            if self.list_quoted.len() < 10_000 {
+                self.list_quoted.push(path);
+            }
         }
     }
 
-    /// Records where a plain `.inf` or `.nan` being added is.
-    fn record_non_finite(&mut self, text: &str) {
+    /// The path, with list positions, of the value being added.
+    fn full_path(&self) -> Option<Vec<PathStep>> {
         let mut path = Vec::with_capacity(self.stack.len());
         for f in &self.stack {
             match f {
@@ -202,9 +216,22 @@ impl Builder {
                     ..
                 } => path.push(PathStep::Key(k.clone())),
                 Frame::Seq { items, .. } => path.push(PathStep::Index(items.len())),
-                _ => return,
+                _ => return None,
             }
         }
+        Some(path)
+    }
+
+    /// [`Builder::full_path`] of a mapping value under a list.
+    fn list_field_path(&self) -> Option<Vec<PathStep>> {
+        let path = self.full_path()?;
+        let under_list = path.iter().any(|s| matches!(s, PathStep::Index(_)));
+        (under_list && matches!(path.last(), Some(PathStep::Key(_)))).then_some(path)
+    }
+
+    /// Records where a plain `.inf` or `.nan` being added is.
+    fn record_non_finite(&mut self, text: &str) {
+        let Some(path) = self.full_path() else { return };
         if self.non_finite.len() < 10_000 {
             self.non_finite.push((path, text.to_string()));
         }
@@ -215,6 +242,10 @@ impl Builder {
         if let Some(path) = self.key_path() {
             if self.plain_spellings.len() < 10_000 {
                 self.plain_spellings.push((path, text));
+            }
+        } else if let Some(path) = self.list_field_path() {
+            if self.list_spellings.len() < 10_000 {
+                self.list_spellings.push((path, text));
             }
         }
     }
@@ -371,6 +402,9 @@ pub(super) fn parse_events(
                     null_tagged_annotations: std::mem::take(&mut b.null_tagged_annotations),
                     quoted_strings: std::mem::take(&mut b.quoted_strings),
                     plain_spellings: std::mem::take(&mut b.plain_spellings),
+                    list_quoted: std::mem::take(&mut b.list_quoted),
+                    list_tagged: std::mem::take(&mut b.list_tagged),
+                    list_spellings: std::mem::take(&mut b.list_spellings),
                     non_finite: std::mem::take(&mut b.non_finite),
                 });
                 if first_only {

@@ -35,10 +35,13 @@
 //!
 //! Known differences, all from information a `serde_json::Value` no longer has: kyaml
 //! drops a target field written as an empty value (`key:`) when it walks it, but keeps
-//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields). Outside
-//! lists the caller (`transform::patch`) corrects a number replacing a string from what
-//! the parse recorded: quoted (`"x"`) gives a string with the patch's text (`0x10`), tagged
-//! (`!!str 4`) the number; inside lists a number replacing `"x"` stays a number.
+//! `null` and `~` (the caller, `Resource::drop_empty_nulls`, drops such fields). A
+//! scalar's style is not in the value either: outside lists the caller
+//! (`transform::patch`) corrects a number replacing a string from what the parse
+//! recorded (quoted `"x"` gives a string with the patch's text, `0x10`; tagged `!!str 4`
+//! the number); inside lists it marks the maps in place ([`QUOTED_MARK`],
+//! [`PLAIN_MARK`], [`SPELLING_MARK`]) and the merge keeps the marks up to date (a
+//! replaced scalar keeps the target's style, a created one the patch's).
 //!
 //! Merge keys come from the schema the caller passes ([`OpenApi`]): the Kubernetes
 //! v1.21.2 OpenAPI document that kyaml compiles in, or a kustomization's own
@@ -109,10 +112,95 @@ type Result<T> = std::result::Result<T, SmpError>;
 
 const DIRECTIVE: &str = "$patch";
 
+/// A mark the caller may put in a map (an array of the map's keys): those fields hold
+/// strings written quoted, so a number or boolean replacing one becomes a string. Marks
+/// start with NUL, which no YAML key holds; the merge keeps them up to date (a replaced
+/// scalar keeps the target's style, a created one the patch's) and the caller takes them
+/// out afterwards ([`crate::transform::scalar_style`]).
+pub const QUOTED_MARK: &str = "\0quoted";
+/// A mark like [`QUOTED_MARK`] for strings whose node is not quoted though their text
+/// would need quotes (`!!str 4`, or a patch's `"4"` merged under a plain style): a
+/// number replacing one stays a number.
+pub const PLAIN_MARK: &str = "\0plain";
+/// A mark in a patch's map (a map of key to text): numbers and booleans written otherwise
+/// than they print (`0x1F`), the text a quoted target then gets.
+pub const SPELLING_MARK: &str = "\0spelling";
+
+fn is_mark(key: &str) -> bool {
+    key.starts_with('\0')
+}
+
+/// Whether `m`'s mark `mark` names `key`.
+fn marked(m: &Map<String, Value>, mark: &str, key: &str) -> bool {
+    match m.get(mark) {
+        Some(Value::Array(keys)) => keys.iter().any(|k| k.as_str() == Some(key)),
+        _ => false,
+    }
+}
+
+/// Whether the scalar `v` at `key` of `m` has a quoted style: as marked, else as its
+/// text requires.
+fn quoted_style(m: &Map<String, Value>, key: &str, v: &Value) -> bool {
+    if marked(m, PLAIN_MARK, key) {
+        false
+    } else {
+        marked(m, QUOTED_MARK, key) || v.as_str().is_some_and(was_quoted)
+    }
+}
+
+/// Records in `m`'s marks that the field `key`, about to hold `v`, has a quoted style
+/// or not, where its text alone would say otherwise.
+fn set_style_mark(m: &mut Map<String, Value>, key: &str, v: &Value, quoted: bool) {
+    for mark in [QUOTED_MARK, PLAIN_MARK] {
+        if let Some(Value::Array(keys)) = m.get_mut(mark) {
+            keys.retain(|k| k.as_str() != Some(key));
+        }
+    }
+    let Value::String(s) = v else { return };
+    if was_quoted(s) == quoted {
+        return;
+    }
+    let mark = if quoted { QUOTED_MARK } else { PLAIN_MARK };
+    if let Value::Array(keys) = m.entry(mark).or_insert_with(|| Value::Array(Vec::new())) {
+        keys.push(Value::String(key.to_string()));
+    }
+}
+
+/// The patch's spelling of `key` in `m`, if marked.
+fn spelled(m: &Map<String, Value>, key: &str) -> Option<String> {
+    m.get(SPELLING_MARK)?.get(key)?.as_str().map(str::to_string)
+}
+
 /// Merges `patch` into `target`, both whole objects of kind `gvk` (the target's), using
 /// Kubernetes merge keys and the `$patch` directives. `target` is changed in place. The
 /// caller restores the target's name, namespace and kind afterwards as Kustomize does.
 pub fn merge(
+    target: &mut Map<String, Value>,
+    patch: &Map<String, Value>,
+    gvk: &Gvk,
+    api: OpenApi<'_>,
+) -> std::result::Result<Outcome, SmpError> {
+    let outcome = merge_marked(target, patch, gvk, api);
+    strip_marks(target);
+    outcome
+}
+
+/// Removes every style mark ([`QUOTED_MARK`], ...) from `m`.
+fn strip_marks(m: &mut Map<String, Value>) {
+    fn value(v: &mut Value) {
+        match v {
+            Value::Object(o) => strip_marks(o),
+            Value::Array(items) => items.iter_mut().for_each(value),
+            _ => {}
+        }
+    }
+    m.retain(|k, _| !is_mark(k));
+    m.values_mut().for_each(value);
+}
+
+/// [`merge`], leaving in `target` the style marks ([`QUOTED_MARK`], [`PLAIN_MARK`]) the
+/// caller put there or the merge wrote, for the caller to take out.
+pub fn merge_marked(
     target: &mut Map<String, Value>,
     patch: &Map<String, Value>,
     gvk: &Gvk,
@@ -369,7 +457,7 @@ fn merge_fields(
     // that name a kind, see `infer_schema`).
     let mut cleared: Vec<String> = Vec::new();
     for (key, v) in dest.iter_mut() {
-        if origin.contains_key(key) {
+        if origin.contains_key(key) || is_mark(key) {
             continue;
         }
         let child = schema.and_then(|s| s.field(key));
@@ -387,7 +475,7 @@ fn merge_fields(
         dest.remove(&key);
     }
     for (key, ov) in origin {
-        if skip_directive && key == DIRECTIVE {
+        if (skip_directive && key == DIRECTIVE) || is_mark(key) {
             continue;
         }
         let child = schema.and_then(|s| s.field(key));
@@ -398,14 +486,24 @@ fn merge_fields(
                 dest.remove(key);
             }
             Walked::Replaced(nv) => {
+                // The result has the target's style, or the patch's for a new field.
+                let quoted = match dest.get(key) {
+                    Some(old) => quoted_style(dest, key, old),
+                    None => quoted_style(origin, key, ov),
+                };
                 let nv = match (dest.get(key), nv) {
-                    (Some(Value::String(old)), nv @ (Value::Number(_) | Value::Bool(_)))
-                        if was_quoted(old) =>
+                    (Some(Value::String(_)), nv @ (Value::Number(_) | Value::Bool(_)))
+                        if quoted =>
                     {
-                        Value::String(scalar_text(&nv).into_owned())
+                        Value::String(
+                            spelled(origin, key).unwrap_or_else(|| scalar_text(&nv).into_owned()),
+                        )
                     }
                     (_, nv) => nv,
                 };
+                if !nv.is_object() && !nv.is_array() {
+                    set_style_mark(dest, key, &nv, quoted);
+                }
                 dest.insert(key.clone(), nv);
             }
         }
@@ -466,6 +564,9 @@ fn self_merge_fields(
 ) -> Result<()> {
     let mut cleared: Vec<String> = Vec::new();
     for (key, v) in m.iter_mut() {
+        if is_mark(key) {
+            continue;
+        }
         let child = schema.and_then(|s| s.field(key));
         if child.is_none() && !matches!(v, Value::Object(_) | Value::Null) {
             // Scalars, and lists without a strategy, stay as they are.
@@ -678,6 +779,32 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    /// Inside a list element matched by key, a number replacing a string marked quoted
+    /// becomes the patch's spelling; a plain-marked one (`!!str 4`) stays a number;
+    /// [`merge`] leaves no mark behind. kubectl kustomize agrees
+    /// (`kagentctl_smp_list_element_keeps_target_style`).
+    #[test]
+    fn marks_keep_the_target_style_in_lists() {
+        let mut t = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n    workingDir: '4'\n");
+        let p = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: b\n  - name: a\n    image: 31\n    workingDir: 5\n");
+        let mut marked = t.clone();
+        let c = &mut marked["spec"]["containers"][0];
+        c[QUOTED_MARK] = serde_json::json!(["image"]);
+        c[PLAIN_MARK] = serde_json::json!(["workingDir"]);
+        let mut p_marked = p.clone();
+        p_marked["spec"]["containers"][1][SPELLING_MARK] = serde_json::json!({"image": "0x1F"});
+        let gvk = gvk_of(&t);
+        merge_marked(&mut marked, &p_marked, &gvk, OpenApi::BUILTIN).unwrap();
+        let a = &marked["spec"]["containers"][1];
+        assert_eq!(a["image"], "0x1F");
+        assert_eq!(a["workingDir"], 5);
+        // Without marks the text decides, and nothing is left behind.
+        merge(&mut t, &p, &gvk, OpenApi::BUILTIN).unwrap();
+        assert_eq!(t["spec"]["containers"][1]["image"], 31);
+        assert_eq!(t["spec"]["containers"][1]["workingDir"], "5");
+        assert!(!serde_json::to_string(&t).unwrap().contains('\u{0}'));
     }
 
     /// An unknown `$patch` value fails. kubectl kustomize: "unknown patch strategy 'foo'".
