@@ -67,6 +67,20 @@ pub fn write_atomic_with(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if path.is_dir() {
+        return Err(Error::io(
+            path,
+            std::io::Error::other("is a directory; -o/--output takes the path of a file"),
+        ));
+    }
+    if !dir.is_dir() {
+        return Err(Error::io(
+            &dir,
+            std::io::Error::other(
+                "no such directory; create it first or choose another -o/--output path",
+            ),
+        ));
+    }
     let tmp = tempfile::Builder::new()
         .prefix(".kagentctl-")
         .suffix(".tmp")

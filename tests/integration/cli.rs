@@ -155,6 +155,40 @@ fn build_of_a_missing_directory_fails_naming_it() {
 }
 
 #[test]
+fn output_to_a_directory_or_into_a_missing_one_is_refused_clearly() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(tmp.path(), "kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        tmp.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    kagentctl()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out_dir)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "is a directory; -o/--output takes the path of a file",
+        ));
+    let missing = tmp.path().join("missing").join("out.yaml");
+    kagentctl()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no such directory"));
+    assert_eq!(std::fs::read_dir(&out_dir).expect("ls").count(), 0);
+    assert!(!missing.exists());
+}
+
+#[test]
 fn invalid_yaml_reports_file_line_and_column() {
     let tmp = tempfile::tempdir().expect("tmp");
     write(tmp.path(), "kustomization.yaml", "resources: [cm.yaml]\n");
