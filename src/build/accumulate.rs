@@ -192,6 +192,7 @@ impl Ctx {
                 }
             }
         }
+        self.see_types(inline.iter().map(|(o, _)| o));
         Ok(inline)
     }
 
@@ -414,6 +415,7 @@ impl Ctx {
                     self.observe(std::slice::from_mut(&mut r), || {
                         StepDesc::new(StepKind::Generator, &cfile, "")
                     });
+                    self.see_types(std::iter::once(&r.obj));
                     generate::absorb(&mut acc.resources, r)
                         .map_err(|e| Error::invalid(&cfile, e))?;
                 }
@@ -532,6 +534,7 @@ impl Ctx {
         self.observe(&mut resources, || {
             StepDesc::new(StepKind::Resource, kfile, "resources")
         });
+        self.see_types(resources.iter().map(|r| &r.obj));
         for mut r in resources {
             if self.meta.origin {
                 let origin = format!(

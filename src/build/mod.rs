@@ -8,6 +8,7 @@
 //! annotations.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -21,6 +22,7 @@ use crate::provenance::{Provenance, Recorder, StepDesc, StepKind};
 use crate::resource::{ResMap, Resource};
 use crate::schema::custom::{CustomTable, Mode};
 use crate::schema::openapi::OpenApi;
+use crate::schema::precomputed::scope_precomputed;
 use crate::schema::{default_config, TransformerConfig};
 use crate::transform::builtin::{self, Builtin};
 use crate::transform::{hash, nameref, vars};
@@ -85,6 +87,7 @@ pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOu
         opts: opts.clone(),
         schema_chosen: false,
         custom_schema: None,
+        builtin_touched: Cell::new(false),
         meta,
         origin_dir: PathBuf::new(),
         stack: Vec::new(),
@@ -206,6 +209,11 @@ struct Ctx {
     schema_chosen: bool,
     /// The custom OpenAPI schema chosen, if any.
     custom_schema: Option<(CustomTable, Mode)>,
+    /// Whether Kustomize would by now have read, or planned to read, its built-in schema:
+    /// a strategic merge ran, or an object of a type whose scope it does not precompute
+    /// was seen. A base's or component's custom schema chosen after that is added to the
+    /// built-in one; chosen before, it stands alone.
+    builtin_touched: Cell<bool>,
     meta: BuildMeta,
     /// Directory of the kustomization being built, relative to the top one (origins).
     origin_dir: PathBuf,
@@ -242,12 +250,14 @@ impl Ctx {
         let table =
             crate::schema::openapi::parse_custom(&text).map_err(|e| Error::invalid(&file, e))?;
         let _ = kfile;
-        // Observed with kubectl kustomize v5.5.0: a top-level schema replaces the built-in
-        // one; a base's or component's is added to it.
-        let mode = if self.stack.is_empty() {
-            Mode::Alone
-        } else {
+        // Kustomize keeps one schema per build and reads it lazily: the top-level one is
+        // set before anything runs, so it stands alone; a base's or component's joins the
+        // built-in schema when that was read (a strategic merge) or planned (an object of
+        // a type without precomputed scope) earlier in the build.
+        let mode = if !self.stack.is_empty() && self.builtin_touched.get() {
             Mode::Added
+        } else {
+            Mode::Alone
         };
         self.schema_chosen = true;
         self.custom_schema = Some((table, mode));
@@ -266,6 +276,30 @@ impl Ctx {
     /// (one `None` check otherwise).
     fn observe(&mut self, rs: &mut [Resource], desc: impl FnOnce() -> StepDesc) {
         observe(&mut self.rec, rs, desc);
+    }
+
+    /// Notes that Kustomize would read or plan to read its built-in schema now.
+    fn touch_builtin(&self) {
+        self.builtin_touched.set(true);
+    }
+
+    /// Notes objects whose type Kustomize looks up in its schema (see `builtin_touched`).
+    fn see_types<'r>(
+        &self,
+        objs: impl IntoIterator<Item = &'r serde_json::Map<String, serde_json::Value>>,
+    ) {
+        if self.builtin_touched.get() {
+            return;
+        }
+        let s = |o: &'r serde_json::Map<String, serde_json::Value>, k: &str| {
+            o.get(k).and_then(serde_json::Value::as_str).unwrap_or("")
+        };
+        if objs
+            .into_iter()
+            .any(|o| !scope_precomputed(s(o, "apiVersion"), s(o, "kind")))
+        {
+            self.touch_builtin();
+        }
     }
 
     fn warn(&mut self, w: &str) {

@@ -135,6 +135,8 @@ impl Ctx {
                 }
             })
             .map_err(|msg| f.err(msg))?;
+            // It merged (a patch that matches nothing fails).
+            self.touch_builtin();
         }
         if f.k
             .patches_strategic_merge
@@ -151,6 +153,10 @@ impl Ctx {
         for (i, p) in f.k.patches.iter().flatten().enumerate() {
             let lp = crate::plugins::decode_patch(f.ldr, f.kfile, p)?;
             let json = matches!(lp.body, PatchBody::Json(_));
+            let merges = !json
+                && lp.target.as_ref().is_none_or(|t| {
+                    crate::transform::patch::select(m, t).is_ok_and(|v| !v.is_empty())
+                });
             let b = Builtin::Patch(lp);
             run_builtin(m, &b, f.api, rec, || {
                 patch_step(
@@ -163,6 +169,9 @@ impl Ctx {
                 )
             })
             .map_err(|msg| f.err(msg))?;
+            if merges {
+                self.touch_builtin();
+            }
             self.record_transformer(m, f.kfile, "PatchTransformer");
         }
         Ok(())

@@ -11,6 +11,7 @@ use crate::resource::Gvk;
 pub mod crd;
 pub mod custom;
 pub mod openapi;
+pub mod precomputed;
 
 /// Where a transformer acts: a slash-separated path in objects of a group/version/kind
 /// (empty parts match anything).
