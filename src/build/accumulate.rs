@@ -102,8 +102,14 @@ fn read_documents(ldr: &Loader, entry: &str) -> Result<(PathBuf, Vec<Value>)> {
 /// `configurations:`: field-spec files merged into the accumulated configuration.
 fn load_configurations(ldr: &Loader, k: &Kustomization, acc: &mut Acc) -> Result<()> {
     for c in k.configurations.iter().flatten() {
-        let (path, docs) = read_documents(ldr, c)?;
-        for doc in docs {
+        // Kustomize reads a configuration file with sigs.k8s.io/yaml: its first document
+        // only, and an empty one (`---` then `---`) configures nothing.
+        let (path, text) = ldr.read_string(c)?;
+        let first = crate::yaml::parse_first_document(&text, Limits::default())
+            .map_err(|e| Error::yaml(&path, e))?
+            .map(|d| d.value)
+            .filter(|v| !v.is_null());
+        if let Some(doc) = first {
             let tc: TransformerConfig = serde_json::from_value(doc).map_err(|e| {
                 Error::invalid(&path, format!("invalid transformer configuration: {e}"))
             })?;

@@ -194,12 +194,11 @@ pub fn build_table(doc: &Value, builtin: BuiltinLookup<'_>) -> CustomTable {
 
 /// Parses an OpenAPI document (YAML or JSON) into a custom schema table.
 pub fn parse(text: &str, builtin: BuiltinLookup<'_>) -> Result<CustomTable, String> {
-    let docs = crate::yaml::parse_documents(text, crate::yaml::Limits::default())
-        .map_err(|e| format!("invalid OpenAPI schema: {e}"))?;
-    let doc = docs
-        .into_iter()
+    // Kustomize converts a YAML schema to JSON through its first document only: an empty
+    // one (`---` then `---`) is an empty schema.
+    let doc = crate::yaml::parse_first_document(text, crate::yaml::Limits::default())
+        .map_err(|e| format!("invalid OpenAPI schema: {e}"))?
         .map(|d| d.value)
-        .find(|v| !v.is_null())
         .unwrap_or(Value::Null);
     Ok(build_table(&doc, builtin))
 }
