@@ -175,6 +175,9 @@ pub struct Resource {
     pub shared: Vec<SharedValue>,
     /// Scalars written with text their field's type cannot hold (see [`Undecodable`]).
     pub undecodable: Vec<Undecodable>,
+    /// Numbers whose text in Kustomize differs from how their value prints (see
+    /// [`Spelling`]).
+    pub spellings: Vec<Spelling>,
     /// Who wrote each value, when the build records provenance (else `None`).
     pub prov: Option<Box<crate::provenance::model::Record>>,
 }
@@ -191,6 +194,20 @@ pub struct Undecodable {
     pub text: String,
     /// The type the field kept (`!!int`, `!!timestamp`, ...).
     pub tag: &'static str,
+}
+
+/// A number whose text in Kustomize's node is not the one kagentctl would give its value:
+/// after a JSON 6902 patch every number is a float64 written back as `%g` (`1e+06`,
+/// `1.2345678901234567e+19`), and a replacement writes the text it copies. A replacement,
+/// a var or a delimiter copies this text; it holds while the field keeps `value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spelling {
+    /// Where the number is.
+    pub(crate) at: Vec<crate::transform::fieldpath::Seg>,
+    /// The value it had when the text was recorded.
+    pub value: Value,
+    /// The node's text.
+    pub text: String,
 }
 
 impl Undecodable {
@@ -329,6 +346,7 @@ impl Resource {
             plain_annotations: Vec::new(),
             shared: Vec::new(),
             undecodable: Vec::new(),
+            spellings: Vec::new(),
             prov: None,
         }
     }

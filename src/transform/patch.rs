@@ -3,14 +3,15 @@
 
 use serde_json::{Map, Value};
 
+use super::fieldpath::{scalar_text, Seg};
 use super::scalar_style::{self, ListStyles, PatchStyles};
 use super::selector::{effective_namespace, Compiled};
 use super::smp::{self, Outcome};
 use super::TransformResult;
 use crate::kustomization::Selector;
-use crate::resource::{Gvk, ResId, ResMap};
+use crate::resource::{Gvk, ResId, ResMap, Spelling};
 use crate::schema::openapi::OpenApi;
-use crate::yaml::{parse_documents, Limits};
+use crate::yaml::{go_float_text, parse_documents, Limits};
 
 /// A parsed patch: strategic-merge documents or one JSON 6902 operation list.
 #[derive(Debug, Clone)]
@@ -600,9 +601,8 @@ fn json6902(
         // (a `move` that removed its source but could not add) and then panics. A
         // failure fails the build, so the half-patched object is never used.
         let res = apply_ops(&mut v, ops);
-        // Kustomize patches the object's JSON and reads it back through Go's float64:
-        // integers beyond 2^53 lose precision.
-        round_big_integers(&mut v);
+        r.spellings.clear();
+        reread_numbers(&mut v, &mut Vec::new(), &mut r.spellings);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
@@ -663,46 +663,47 @@ fn reread_plain_annotations(r: &mut crate::resource::Resource) {
     }
 }
 
-/// A float64 as go-yaml v3 prints it (`strconv.FormatFloat(f, 'g', -1, 64)`): plain digits
-/// for exponents from -4 to 5, else `d.ddde±XX`.
-fn go_float_text(f: f64) -> String {
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let e = format!("{f:e}");
-    let Some((mantissa, exp)) = e.split_once('e') else {
-        return e;
-    };
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        return format!("{f}");
-    }
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
-}
-
-/// Rounds integers that a float64 cannot hold exactly, as a JSON round trip in Go does.
-fn round_big_integers(v: &mut Value) {
-    const EXACT: u64 = 1 << 53;
+/// Kustomize patches the object's JSON and reads it back through Go's float64 (integers
+/// beyond 2^53 lose precision), and go-yaml writes every number back as `%g` text: `3` is
+/// an integer again, `1e+06` and `1.2345678901234567e+19` are floats. Records, in
+/// `spellings`, the numbers whose text is not how kagentctl spells the value (a
+/// replacement, a var or a delimiter copies that text).
+fn reread_numbers(v: &mut Value, at: &mut Vec<Seg>, spellings: &mut Vec<Spelling>) {
     match v {
         Value::Number(n) => {
-            let big = match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => i.unsigned_abs() > EXACT,
-                (None, Some(u)) => u > EXACT,
-                _ => false,
+            let f = n.as_f64().unwrap_or(0.0);
+            let text = go_float_text(f);
+            let int = text.strip_prefix('-').unwrap_or(&text);
+            let number = if text != "-0" && int.bytes().all(|b| b.is_ascii_digit()) {
+                text.parse::<i64>().ok().map(serde_json::Number::from)
+            } else {
+                serde_json::Number::from_f64(f)
             };
-            if big {
-                if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
-                    *n = f;
-                }
+            if let Some(number) = number {
+                *n = number;
+            }
+            if scalar_text(v) != text {
+                spellings.push(Spelling {
+                    at: at.clone(),
+                    value: v.clone(),
+                    text,
+                });
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(round_big_integers),
-        Value::Object(o) => o.values_mut().for_each(round_big_integers),
+        Value::Array(a) => {
+            for (i, item) in a.iter_mut().enumerate() {
+                at.push(Seg::Idx(i));
+                reread_numbers(item, at, spellings);
+                at.pop();
+            }
+        }
+        Value::Object(o) => {
+            for (k, item) in o.iter_mut() {
+                at.push(Seg::Key(k.clone()));
+                reread_numbers(item, at, spellings);
+                at.pop();
+            }
+        }
         _ => {}
     }
 }
@@ -748,6 +749,31 @@ mod tests {
     use super::*;
     use crate::resource::resmap;
     use serde_json::json;
+
+    #[test]
+    fn numbers_read_back_as_go_floats() {
+        let mut v =
+            json!({"a": 3, "b": 1000000, "c": 1.5, "d": [12345678901234567890_u64, -0.0, 5.0]});
+        let mut spellings = Vec::new();
+        reread_numbers(&mut v, &mut Vec::new(), &mut spellings);
+        assert_eq!(v["a"], json!(3));
+        assert!(v["b"].is_f64());
+        assert_eq!(v["d"][2], json!(5));
+        let texts: Vec<(&[Seg], &str)> = spellings
+            .iter()
+            .map(|s| (s.at.as_slice(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (&[Seg::Key("b".into())][..], "1e+06"),
+                (
+                    &[Seg::Key("d".into()), Seg::Idx(0)][..],
+                    "1.2345678901234567e+19"
+                ),
+            ]
+        );
+    }
 
     fn two_deployments() -> ResMap {
         resmap([

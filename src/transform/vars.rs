@@ -214,32 +214,12 @@ enum VarValue {
     Complex,
 }
 
-/// Go's `%v` of a float64: the shortest representation, in exponent form when the
-/// decimal exponent is below -4 or at least 6 (`strconv`'s `'g'` with precision -1).
-fn go_float(f: f64) -> String {
-    if f == 0.0 || !f.is_finite() {
-        return format!("{f}");
-    }
-    let sci = format!("{f:e}");
-    let exp: i32 = sci
-        .rsplit_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        format!("{f}")
-    } else {
-        let (mant, _) = sci.split_once('e').unwrap_or((&sci, ""));
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", exp.abs())
-    }
-}
-
 impl VarValue {
     fn text(&self) -> String {
         match self {
             VarValue::Str(s) => s.clone(),
             VarValue::Int(i) => i.to_string(),
-            VarValue::Float(f) => go_float(*f),
+            VarValue::Float(f) => crate::yaml::go_float_text(*f),
             VarValue::Bool(b) => b.to_string(),
             VarValue::Complex => String::new(),
         }
@@ -251,7 +231,7 @@ impl VarValue {
             VarValue::Int(i) => Value::Number((*i).into()),
             VarValue::Float(f) => Number::from_f64(*f)
                 .map(Value::Number)
-                .unwrap_or_else(|| Value::String(go_float(*f))),
+                .unwrap_or_else(|| Value::String(crate::yaml::go_float_text(*f))),
             VarValue::Bool(b) => Value::Bool(*b),
             VarValue::Complex => Value::Null,
         }
@@ -370,10 +350,36 @@ fn expand(input: &str, values: &[(String, VarValue)], used: &mut BTreeSet<String
     Expanded::Text(out)
 }
 
-fn substitute_str(s: &str, values: &[(String, VarValue)], used: &mut BTreeSet<String>) -> Value {
+fn substitute_str(
+    s: &str,
+    values: &[(String, VarValue)],
+    used: &mut BTreeSet<String>,
+) -> TransformResult<Value> {
     match expand(s, values, used) {
-        Expanded::Whole(v) => v,
-        Expanded::Text(t) => Value::String(t),
+        Expanded::Whole(v) => {
+            check_whole_float(&v)?;
+            Ok(v)
+        }
+        Expanded::Text(t) => Ok(Value::String(t)),
+    }
+}
+
+/// Kustomize writes a float var into a field as `!!float` with `%f` text; go-yaml then
+/// refuses the text when it reads as an integer only `uint64` holds (an integral value
+/// from 2^63 to 2^64, such as a huge integer rounded by a JSON 6902 patch).
+fn check_whole_float(v: &Value) -> TransformResult {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    match v.as_number() {
+        Some(n) if !n.is_i64() && !n.is_u64() => {
+            let f = n.as_f64().unwrap_or(0.0);
+            if f.fract() == 0.0 && (TWO_63..2.0 * TWO_63).contains(&f) {
+                return Err(format!(
+                    "cannot decode !!int `{f}` as a !!float: a var's float value, written as an integer only uint64 holds"
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -385,13 +391,13 @@ fn substitute_node(
 ) -> TransformResult {
     match node {
         Value::String(s) => {
-            let v = substitute_str(s, values, used);
+            let v = substitute_str(s, values, used)?;
             *node = v;
         }
         Value::Object(m) => {
             for v in m.values_mut() {
                 if let Value::String(s) = v {
-                    let nv = substitute_str(s, values, used);
+                    let nv = substitute_str(s, values, used)?;
                     *v = nv;
                 }
             }
@@ -401,7 +407,7 @@ fn substitute_node(
                 let Value::String(s) = item else {
                     return Err("invalid value type expect a string".into());
                 };
-                let nv = substitute_str(s, values, used);
+                let nv = substitute_str(s, values, used)?;
                 *item = nv;
             }
         }
@@ -483,7 +489,21 @@ mod tests {
     }
 
     fn text(s: &str, values: &[(String, VarValue)]) -> Value {
-        substitute_str(s, values, &mut BTreeSet::new())
+        substitute_str(s, values, &mut BTreeSet::new()).unwrap()
+    }
+
+    #[test]
+    fn whole_float_only_uint64_holds_fails() {
+        let v = vals(&[
+            ("A", VarValue::Float(1.2345678901234567e19)),
+            ("B", VarValue::Float(1e6)),
+            ("C", VarValue::Float(1e20)),
+        ]);
+        assert!(substitute_str("$(A)", &v, &mut BTreeSet::new()).is_err());
+        assert_eq!(text("--a=$(A)", &v), json!("--a=1.2345678901234567e+19"));
+        assert_eq!(text("$(B)", &v), json!(1e6));
+        assert_eq!(text("--b=$(B)", &v), json!("--b=1e+06"));
+        assert_eq!(text("$(C)", &v), json!(1e20));
     }
 
     #[test]
@@ -536,11 +556,11 @@ mod tests {
 
     #[test]
     fn go_float_formatting() {
-        assert_eq!(go_float(1.5), "1.5");
-        assert_eq!(go_float(1e21), "1e+21");
-        assert_eq!(go_float(0.00001), "1e-05");
-        assert_eq!(go_float(12345678.0), "1.2345678e+07");
-        assert_eq!(go_float(123456.0), "123456");
+        assert_eq!(crate::yaml::go_float_text(1.5), "1.5");
+        assert_eq!(crate::yaml::go_float_text(1e21), "1e+21");
+        assert_eq!(crate::yaml::go_float_text(0.00001), "1e-05");
+        assert_eq!(crate::yaml::go_float_text(12345678.0), "1.2345678e+07");
+        assert_eq!(crate::yaml::go_float_text(123456.0), "123456");
     }
 
     fn pod(name: &str, args: Value) -> Value {

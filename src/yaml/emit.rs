@@ -862,7 +862,7 @@ fn write_float(f: f64, out: &mut String) {
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite `f`.
-fn write_go_g(f: f64, out: &mut String) {
+pub(super) fn write_go_g(f: f64, out: &mut String) {
     // Rust's `{:e}` gives the shortest round-trip digits, like Go's shortest mode.
     let e = format!("{:e}", f.abs());
     let (mant, exp) = e.split_once('e').unwrap_or((e.as_str(), "0"));

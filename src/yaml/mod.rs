@@ -19,6 +19,23 @@ pub fn timestamp_text(s: &str) -> Option<String> {
     timestamp::normalize(s)
 }
 
+/// A float64 as Go's `strconv.FormatFloat(f, 'g', -1, 64)` (and `fmt`'s `%v`) prints it:
+/// the shortest digits, plain for exponents from -4 to 5 (`1.5`, `100000`, `0.0001`),
+/// else `d.ddde±XX` (`1e+06`, `1.2345678901234567e+19`, `1e-05`). This is the text
+/// go-yaml v3 writes for a float64, so the text Kustomize's nodes hold after a JSON round
+/// trip.
+pub fn go_float_text(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let mut out = String::new();
+    emit::write_go_g(f, &mut out);
+    out
+}
+
 /// Which control characters [`find_control_char`] looks for.
 #[derive(Clone, Copy)]
 pub(crate) enum Controls {

@@ -21,12 +21,12 @@ use serde_json::{Map, Value};
 
 use super::fieldpath::{
     atoi, is_list_index, lookup_at, node_string, scalar_text, split_index_name_value, split_smart,
-    wrong_kind, Seg, DEFAULT_FIELD_PATH,
+    text_at, wrong_kind, Seg, DEFAULT_FIELD_PATH,
 };
 use super::metadata::stringify_annotations;
 use super::selector::{effective_namespace, plain_namespace, LabelSelector};
 use super::TransformResult;
-use crate::resource::{ResId, ResMap, Resource, Undecodable};
+use crate::resource::{ResId, ResMap, Resource, Spelling, Undecodable};
 use crate::yaml::parse::resolve_plain;
 
 mod decode;
@@ -419,16 +419,24 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-/// Writes `value` into the target field `t` (Kustomize's `setFieldValue`); `timestamp`:
-/// the field is a plain timestamp. Returns the type the field kept when it cannot hold
-/// the text written (with that text).
+/// What [`set_field`] wrote into a scalar: the node's text, and when the field's type
+/// cannot hold it, that type.
+struct Written {
+    text: String,
+    bad: Option<&'static str>,
+}
+
+/// Writes `value` into the target field `t` (Kustomize's `setFieldValue`); `cur`: the
+/// field's text (split by a delimiter); `timestamp`: the field is a plain timestamp.
+/// Returns what a scalar field now holds (`None`: the field became the copied node).
 fn set_field(
     t: &mut Value,
+    cur: &str,
     fresh: bool,
     timestamp: bool,
     value: &Copied,
     opts: &FieldOptions,
-) -> TransformResult<Option<(String, &'static str)>> {
+) -> TransformResult<Option<Written>> {
     let text = value.text();
     let tag = |t: &Value| {
         if timestamp && !fresh {
@@ -440,18 +448,20 @@ fn set_field(
     let write = |t: &mut Value, text: String| match typed(&text, tag(t)) {
         Ok(v) => {
             *t = v;
-            None
+            Some(Written { text, bad: None })
         }
         Err(ty) => {
             *t = Value::String(text.clone());
-            Some((text, ty))
+            Some(Written {
+                text,
+                bad: Some(ty),
+            })
         }
     };
     if !opts.delimiter.is_empty() {
         if !is_scalar(t) {
             return Err("delimiter option can only be used with scalar nodes".into());
         }
-        let cur = scalar_text(t);
         let mut parts: Vec<&str> = cur.split(opts.delimiter.as_str()).collect();
         match usize::try_from(opts.index) {
             Err(_) => parts.insert(0, &text),
@@ -543,12 +553,20 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<Sourc
     };
     if s.options.delimiter.is_empty() {
         let node = v.clone();
-        return Ok((Copied { node, part: None }, Some((pos, at))));
+        let text = text_at(&r.spellings, &at, v);
+        let spelled = (is_scalar(v) && text != scalar_text(v)).then_some(text);
+        return Ok((
+            Copied {
+                node,
+                part: spelled,
+            },
+            Some((pos, at)),
+        ));
     }
     if !is_scalar(v) {
         return Err("delimiter option can only be used with scalar nodes".into());
     }
-    let text = scalar_text(v);
+    let text = text_at(&r.spellings, &at, v);
     let parts: Vec<&str> = text.split(s.options.delimiter.as_str()).collect();
     let part = usize::try_from(s.options.index)
         .ok()
@@ -605,8 +623,9 @@ fn target_selected(r: &Resource, t: &Target, select: &Selector) -> TransformResu
     Ok(!rejected && ids.iter().any(|(id, ns)| select.id.selects(id, ns)))
 }
 
-/// A copied value: the node, and for a part cut out of a scalar by a delimiter, the
-/// part's exact text (the node alone could print it differently).
+/// A copied value: the node, and its exact text when the node alone would spell it
+/// otherwise (a part cut out of a scalar by a delimiter, a number read back from a JSON
+/// patch: see [`crate::resource::Spelling`]).
 #[derive(Debug, Clone)]
 struct Copied {
     node: Value,
@@ -636,12 +655,37 @@ fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) 
     };
     let create = t.options.create.then(|| kind_of(&live.value.node));
     let mut obj = Value::Object(std::mem::take(&mut r.obj));
-    let result = write_paths(r, &mut obj, paths, create, live, is_source, t);
+    let mut out = Notes {
+        spellings: std::mem::take(&mut r.spellings),
+        plain_annotations: Vec::new(),
+    };
+    let result = write_paths(r, &mut obj, paths, create, live, is_source, t, &mut out);
     if let Value::Object(m) = obj {
         r.obj = m;
     }
+    r.spellings = out.spellings;
+    r.plain_annotations.extend(out.plain_annotations);
     r.undecodable.extend(result?);
     Ok(())
+}
+
+/// What writing a target records besides the object: the numbers' texts (see
+/// [`Spelling`]) and annotations created untyped (see [`Resource::plain_annotations`]).
+struct Notes {
+    spellings: Vec<Spelling>,
+    plain_annotations: Vec<(String, String)>,
+}
+
+/// The key of an annotation the write at `at` created.
+fn new_annotation(at: &[Seg], fresh: bool) -> Option<String> {
+    match at {
+        [Seg::Key(md), Seg::Key(a), Seg::Key(k)]
+            if fresh && md == "metadata" && a == "annotations" =>
+        {
+            Some(k.clone())
+        }
+        _ => None,
+    }
 }
 
 /// Writes the value into every field `paths` name in `obj` (the object of `r`, taken
@@ -654,6 +698,7 @@ fn write_paths(
     live: &mut Live,
     is_source: bool,
     t: &Target,
+    out: &mut Notes,
 ) -> TransformResult<Vec<Undecodable>> {
     let mut bad = Vec::new();
     for fp in paths {
@@ -679,12 +724,18 @@ fn write_paths(
         for f in found {
             if is_source {
                 if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
-                    live.value.node = v.clone();
+                    if *v != live.value.node {
+                        live.value = Copied {
+                            node: v.clone(),
+                            part: None,
+                        };
+                    }
                 }
             }
             let Some(at) = f.at else {
                 let mut lost = f.lost;
-                set_field(&mut lost, f.fresh, false, &live.value, &t.options)?;
+                let cur = scalar_text(&lost);
+                set_field(&mut lost, &cur, f.fresh, false, &live.value, &t.options)?;
                 continue;
             };
             let Some(node) = node_at_mut(obj, &at) else {
@@ -712,13 +763,28 @@ fn write_paths(
                 continue;
             }
             let timestamp = is_timestamp(r, &at, node);
-            if let Some((text, tag)) = set_field(node, f.fresh, timestamp, &live.value, &t.options)?
-            {
-                bad.push(Undecodable {
-                    at: at.clone(),
-                    text,
-                    tag,
-                });
+            let cur = text_at(&out.spellings, &at, node);
+            let written = set_field(node, &cur, f.fresh, timestamp, &live.value, &t.options)?;
+            out.spellings.retain(|s| !s.at.starts_with(&at));
+            if let Some(w) = written {
+                if let Some(tag) = w.bad {
+                    bad.push(Undecodable {
+                        at: at.clone(),
+                        text: w.text,
+                        tag,
+                    });
+                } else if let Some(key) = new_annotation(&at, f.fresh) {
+                    // An annotation is its node's text, whatever the text reads as; a
+                    // later JSON patch reads the new, untyped node back as YAML.
+                    *node = Value::String(w.text.clone());
+                    out.plain_annotations.push((key, w.text));
+                } else if node.is_number() && scalar_text(node) != w.text {
+                    out.spellings.push(Spelling {
+                        at: at.clone(),
+                        value: node.clone(),
+                        text: w.text,
+                    });
+                }
             }
             if is_source
                 && live
@@ -845,6 +911,46 @@ mod tests {
         let c = &out[1]["spec"]["template"]["spec"]["containers"];
         assert_eq!(c[0]["image"], "nginx:1.2");
         assert_eq!(c[1]["image"], "keep");
+    }
+
+    #[test]
+    fn copies_a_recorded_spelling_and_keeps_new_annotations_as_text() {
+        let mut m = resmap(vec![
+            json!({"apiVersion": "v1", "kind": "Foo", "metadata": {"name": "src"},
+                   "spec": {"big": 1e6, "s": "0777"}}),
+            cm("dst", json!({"x": "1"})),
+        ]);
+        if let Some(r) = m.get_mut(0) {
+            r.spellings.push(Spelling {
+                at: vec![Seg::Key("spec".into()), Seg::Key("big".into())],
+                value: json!(1e6),
+                text: "1e+06".into(),
+            });
+        }
+        let r = reps(json!([
+            {"source": {"name": "src", "fieldPath": "spec.big"},
+             "targets": [{"select": {"name": "dst"},
+                          "fieldPaths": ["data.x", "metadata.annotations.a", "metadata.labels.l"],
+                          "options": {"create": true}}]},
+            {"source": {"name": "src", "fieldPath": "spec.big", "options": {"delimiter": "+", "index": 1}},
+             "targets": [{"select": {"name": "dst"}, "fieldPaths": ["data.y"], "options": {"create": true}}]},
+            {"source": {"name": "src", "fieldPath": "spec.s"},
+             "targets": [{"select": {"name": "dst"}, "fieldPaths": ["metadata.annotations.o"],
+                          "options": {"create": true}}]}
+        ]));
+        apply(&mut m, &r).unwrap();
+        let out = m.to_values();
+        assert_eq!(out[1]["data"]["x"], "1e+06");
+        assert_eq!(out[1]["data"]["y"], json!(6));
+        assert_eq!(out[1]["metadata"]["annotations"]["a"], "1e+06");
+        assert_eq!(out[1]["metadata"]["annotations"]["o"], "0777");
+        assert!(out[1]["metadata"]["labels"]["l"].is_f64());
+        // The label holds the text it was written with, for a later copy.
+        let dst = m.get(1).unwrap();
+        assert!(dst.spellings.iter().any(|s| s.text == "1e+06"));
+        assert!(dst
+            .plain_annotations
+            .contains(&("o".to_string(), "0777".to_string())));
     }
 
     #[test]
