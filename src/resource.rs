@@ -178,6 +178,8 @@ pub struct Resource {
     /// Numbers whose text in Kustomize differs from how their value prints (see
     /// [`Spelling`]).
     pub spellings: Vec<Spelling>,
+    /// Fields created under null nodes, in the order created (see [`Hidden`]).
+    pub hidden: Vec<Hidden>,
     /// Who wrote each value, when the build records provenance (else `None`).
     pub prov: Option<Box<crate::provenance::model::Record>>,
 }
@@ -208,6 +210,41 @@ pub struct Spelling {
     pub value: Value,
     /// The node's text.
     pub text: String,
+}
+
+/// A field a replacement with `create` made under a node that is null: kyaml appends it
+/// to the null node, which still prints as null, so the field stays hidden until a
+/// field-spec transformer that creates fields (labels, annotations, namespace, ...)
+/// reaches the node and turns it into a map, showing every field hidden there (see
+/// [`crate::transform::hidden`]). Any other change of the node drops them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hidden {
+    /// Where the null node is.
+    pub(crate) at: Vec<crate::transform::fieldpath::Seg>,
+    /// The field's name.
+    pub key: String,
+    /// The field's value.
+    pub value: Value,
+}
+
+impl Spelling {
+    /// The text of the scalar `v` at `at` in an object with `spellings`: the recorded
+    /// spelling while the field still holds the value it was recorded with, else the
+    /// text its value prints as.
+    pub(crate) fn text_at(
+        spellings: &[Spelling],
+        at: &[crate::transform::fieldpath::Seg],
+        v: &Value,
+    ) -> String {
+        spellings
+            .iter()
+            .rev()
+            .find(|s| s.at == at && s.value == *v)
+            .map_or_else(
+                || crate::transform::fieldpath::scalar_text(v),
+                |s| s.text.clone(),
+            )
+    }
 }
 
 impl Undecodable {
@@ -347,6 +384,7 @@ impl Resource {
             shared: Vec::new(),
             undecodable: Vec::new(),
             spellings: Vec::new(),
+            hidden: Vec::new(),
             prov: None,
         }
     }

@@ -120,6 +120,20 @@ impl Builtin<'_> {
 /// Applies one builtin transformer to `m`, merging with the schema `api`: the one place
 /// every builtin step runs, whichever way it was configured.
 pub fn apply(m: &mut ResMap, b: &Builtin<'_>, api: OpenApi<'_>) -> TransformResult {
+    run(m, b, api)?;
+    // Field-spec transformers turn the null nodes they create through into maps.
+    let reveal = matches!(
+        b,
+        Builtin::Namespace { .. }
+            | Builtin::PrefixSuffix { .. }
+            | Builtin::Pairs { .. }
+            | Builtin::ReplicaCount { .. }
+            | Builtin::ImageTag { .. }
+    );
+    super::hidden::settle(m, reveal)
+}
+
+fn run(m: &mut ResMap, b: &Builtin<'_>, api: OpenApi<'_>) -> TransformResult {
     match b {
         Builtin::StrategicMergeById(docs) => {
             patch::apply_smp_by_id(m, docs, PatchOptions::default(), api)

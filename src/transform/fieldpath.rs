@@ -279,17 +279,6 @@ pub(crate) fn scalar_text(v: &Value) -> String {
     }
 }
 
-/// The text of the scalar `v` at `at` in an object with `spellings`: the recorded
-/// spelling while the field still holds the value it was recorded with (see
-/// [`crate::resource::Spelling`]), else [`scalar_text`].
-pub(crate) fn text_at(spellings: &[crate::resource::Spelling], at: &[Seg], v: &Value) -> String {
-    spellings
-        .iter()
-        .rev()
-        .find(|s| s.at == at && s.value == *v)
-        .map_or_else(|| scalar_text(v), |s| s.text.clone())
-}
-
 /// A node printed as YAML and trimmed, as list-element matching compares it.
 pub(crate) fn node_string(v: &Value) -> String {
     match v {

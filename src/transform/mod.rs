@@ -5,6 +5,7 @@
 pub mod builtin;
 pub mod fieldpath;
 pub mod hash;
+pub(crate) mod hidden;
 pub mod images;
 pub mod metadata;
 pub mod nameref;

@@ -603,6 +603,7 @@ fn json6902(
         let res = apply_ops(&mut v, ops);
         r.spellings.clear();
         reread_numbers(&mut v, &mut Vec::new(), &mut r.spellings);
+        super::hidden::forget(r);
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),

@@ -21,12 +21,12 @@ use serde_json::{Map, Value};
 
 use super::fieldpath::{
     atoi, is_list_index, lookup_at, node_string, scalar_text, split_index_name_value, split_smart,
-    text_at, wrong_kind, Seg, DEFAULT_FIELD_PATH,
+    wrong_kind, Seg, DEFAULT_FIELD_PATH,
 };
 use super::metadata::stringify_annotations;
 use super::selector::{effective_namespace, plain_namespace, LabelSelector};
 use super::TransformResult;
-use crate::resource::{ResId, ResMap, Resource, Spelling, Undecodable};
+use crate::resource::{Hidden, ResId, ResMap, Resource, Spelling, Undecodable};
 use crate::yaml::parse::resolve_plain;
 
 mod decode;
@@ -94,12 +94,23 @@ fn new_node(kind: NodeKind) -> Value {
 
 /// One field a target path reached.
 struct Found {
-    /// Where it is (`None`: created under a null node, where kyaml loses it).
+    /// Where it is (`None`: created under a null node, where kyaml loses it), in the
+    /// object or, with `root`, in that hidden field's value.
     at: Option<Vec<Seg>>,
     /// It was just created (a new scalar has no type yet: its text decides it).
     fresh: bool,
     /// The lost node, for the write that goes nowhere.
     lost: Value,
+    /// The field created under a null node it lies in (an index into [`Finds::roots`]).
+    root: Option<usize>,
+}
+
+/// What a target path reached: the fields, and the fields created under null nodes of
+/// the object (kept hidden there, see [`Hidden`]).
+#[derive(Default)]
+struct Finds {
+    found: Vec<Found>,
+    roots: Vec<Hidden>,
 }
 
 /// Finds (and with `create`, makes) the fields a target path names (kyaml's
@@ -111,10 +122,10 @@ fn walk(
     create: Option<NodeKind>,
     fresh: bool,
     trail: &mut Option<Vec<Seg>>,
-    out: &mut Vec<Found>,
+    out: &mut Finds,
 ) -> TransformResult<usize> {
     let Some((head, rest)) = path.split_first() else {
-        out.push(Found {
+        out.found.push(Found {
             at: trail.clone(),
             fresh,
             lost: if trail.is_some() {
@@ -122,6 +133,7 @@ fn walk(
             } else {
                 node.clone()
             },
+            root: None,
         });
         return Ok(1);
     };
@@ -183,10 +195,28 @@ fn walk(
             descend(field, seg, rest, create, true, trail, out)
         }
         Value::Null => match create {
-            // kyaml appends the new field to the null node, where it is lost.
+            // kyaml appends the new field to the null node, which still prints as null:
+            // the field is hidden there (see [`Hidden`]), or lost inside a lost node.
             Some(leaf) => {
                 let mut lost = new_node(part_kind(rest.first(), leaf));
-                walk(&mut lost, rest, create, true, &mut None, out)
+                let Some(at) = trail.clone() else {
+                    return walk(&mut lost, rest, create, true, &mut None, out);
+                };
+                let root = out.roots.len();
+                out.roots.push(Hidden {
+                    at,
+                    key: head.clone(),
+                    value: Value::Null,
+                });
+                let first = out.found.len();
+                let n = walk(&mut lost, rest, create, true, &mut Some(Vec::new()), out)?;
+                for f in &mut out.found[first..] {
+                    if f.at.is_some() && f.root.is_none() {
+                        f.root = Some(root);
+                    }
+                }
+                out.roots[root].value = lost;
+                Ok(n)
             }
             None => Ok(0),
         },
@@ -202,7 +232,7 @@ fn descend(
     create: Option<NodeKind>,
     fresh: bool,
     trail: &mut Option<Vec<Seg>>,
-    out: &mut Vec<Found>,
+    out: &mut Finds,
 ) -> TransformResult<usize> {
     if let Some(t) = trail.as_mut() {
         t.push(seg);
@@ -221,7 +251,7 @@ fn walk_seq(
     rest: &[String],
     create: Option<NodeKind>,
     trail: &mut Option<Vec<Seg>>,
-    out: &mut Vec<Found>,
+    out: &mut Finds,
 ) -> TransformResult<usize> {
     let (field, pattern) = split_index_name_value(head)?;
     let compile =
@@ -553,7 +583,7 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<Sourc
     };
     if s.options.delimiter.is_empty() {
         let node = v.clone();
-        let text = text_at(&r.spellings, &at, v);
+        let text = Spelling::text_at(&r.spellings, &at, v);
         let spelled = (is_scalar(v) && text != scalar_text(v)).then_some(text);
         return Ok((
             Copied {
@@ -566,7 +596,7 @@ fn source_value(m: &ResMap, s: &Source) -> TransformResult<(Copied, Option<Sourc
     if !is_scalar(v) {
         return Err("delimiter option can only be used with scalar nodes".into());
     }
-    let text = text_at(&r.spellings, &at, v);
+    let text = Spelling::text_at(&r.spellings, &at, v);
     let parts: Vec<&str> = text.split(s.options.delimiter.as_str()).collect();
     let part = usize::try_from(s.options.index)
         .ok()
@@ -658,6 +688,7 @@ fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) 
     let mut out = Notes {
         spellings: std::mem::take(&mut r.spellings),
         plain_annotations: Vec::new(),
+        hidden: Vec::new(),
     };
     let result = write_paths(r, &mut obj, paths, create, live, is_source, t, &mut out);
     if let Value::Object(m) = obj {
@@ -665,15 +696,18 @@ fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) 
     }
     r.spellings = out.spellings;
     r.plain_annotations.extend(out.plain_annotations);
+    r.hidden.extend(out.hidden);
     r.undecodable.extend(result?);
     Ok(())
 }
 
 /// What writing a target records besides the object: the numbers' texts (see
-/// [`Spelling`]) and annotations created untyped (see [`Resource::plain_annotations`]).
+/// [`Spelling`]), annotations created untyped (see [`Resource::plain_annotations`]) and
+/// fields created under null nodes (see [`Hidden`]).
 struct Notes {
     spellings: Vec<Spelling>,
     plain_annotations: Vec<(String, String)>,
+    hidden: Vec<Hidden>,
 }
 
 /// The key of an annotation the write at `at` created.
@@ -708,19 +742,20 @@ fn write_paths(
             format!("unable to find field {fp:?} in replacement target")
         };
         // First find (and create) every field, then write them, as kyaml does.
-        let mut found = Vec::new();
+        let mut finds = Finds::default();
         match walk(
             obj,
             &split_smart(fp, "."),
             create,
             false,
             &mut Some(Vec::new()),
-            &mut found,
+            &mut finds,
         ) {
             Ok(0) => return Err(what),
             Ok(_) => {}
             Err(e) => return Err(format!("{what}: {e}")),
         }
+        let Finds { found, mut roots } = finds;
         for f in found {
             if is_source {
                 if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
@@ -738,6 +773,17 @@ fn write_paths(
                 set_field(&mut lost, &cur, f.fresh, false, &live.value, &t.options)?;
                 continue;
             };
+            if let Some(root) = f.root {
+                // A field created under a null node: fresh, untyped, hidden for now.
+                if let Some(node) = roots
+                    .get_mut(root)
+                    .and_then(|h| node_at_mut(&mut h.value, &at))
+                {
+                    let cur = scalar_text(node);
+                    set_field(node, &cur, true, false, &live.value, &t.options)?;
+                }
+                continue;
+            }
             let Some(node) = node_at_mut(obj, &at) else {
                 continue;
             };
@@ -763,7 +809,7 @@ fn write_paths(
                 continue;
             }
             let timestamp = is_timestamp(r, &at, node);
-            let cur = text_at(&out.spellings, &at, node);
+            let cur = Spelling::text_at(&out.spellings, &at, node);
             let written = set_field(node, &cur, f.fresh, timestamp, &live.value, &t.options)?;
             out.spellings.retain(|s| !s.at.starts_with(&at));
             if let Some(w) = written {
@@ -797,6 +843,7 @@ fn write_paths(
                 live.at = None;
             }
         }
+        out.hidden.append(&mut roots);
     }
     if is_source {
         if let Some(v) = live.at.as_deref().and_then(|at| node_at(obj, at)) {
