@@ -683,14 +683,13 @@ fn write_target(r: &mut Resource, live: &mut Live, is_source: bool, t: &Target) 
     } else {
         &t.field_paths
     };
-    let create = t.options.create.then(|| kind_of(&live.value.node));
     let mut obj = Value::Object(std::mem::take(&mut r.obj));
     let mut out = Notes {
         spellings: std::mem::take(&mut r.spellings),
         plain_annotations: Vec::new(),
         hidden: Vec::new(),
     };
-    let result = write_paths(r, &mut obj, paths, create, live, is_source, t, &mut out);
+    let result = write_paths(r, &mut obj, paths, live, is_source, t, &mut out);
     if let Value::Object(m) = obj {
         r.obj = m;
     }
@@ -728,12 +727,12 @@ fn write_paths(
     r: &Resource,
     obj: &mut Value,
     paths: &[String],
-    create: Option<NodeKind>,
     live: &mut Live,
     is_source: bool,
     t: &Target,
     out: &mut Notes,
 ) -> TransformResult<Vec<Undecodable>> {
+    let create = t.options.create.then(|| kind_of(&live.value.node));
     let mut bad = Vec::new();
     for fp in paths {
         let what = if create.is_some() {
