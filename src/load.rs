@@ -395,14 +395,22 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
         ));
     }
     let docs = parse_documents(text, limits).map_err(|e| Error::yaml(path, e))?;
+    let single = is_one_document(text);
     let origin_path = Arc::new(path.to_path_buf());
     let mut out = Vec::new();
     for d in docs {
         match d.value {
+            // An empty document or mapping is no resource (Kustomize skips both).
             Value::Null => {}
+            Value::Object(m) if m.is_empty() => {}
             Value::Object(m) => {
                 let first = out.len();
-                expand(m, path, &origin_path, d.line, &mut out)?;
+                let at = Place {
+                    path,
+                    origin: &origin_path,
+                    line: d.line,
+                };
+                expand(m, &at, single, &mut out)?;
                 // Empty-null paths are only known for a document that is one object.
                 if out.len() == first + 1 {
                     out[first].empty_nulls = d.empty_nulls;
@@ -438,28 +446,36 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
     Ok(out)
 }
 
+/// Whether kyaml's reader sees the file as one document: no line starting with `---`
+/// after the first line.
+fn is_one_document(text: &str) -> bool {
+    // Only the last line can start with `---` without a line after it.
+    text.find("\n---")
+        .is_none_or(|i| !text[i + 1..].contains('\n'))
+}
+
+/// Where a document was read: its file and line.
+struct Place<'a> {
+    path: &'a Path,
+    origin: &'a Arc<PathBuf>,
+    line: usize,
+}
+
+/// Adds the object `m` (a document, or an item of a List) to `out`, expanding Lists;
+/// `split_by_reader`: `m` is the only document of its file, so kyaml's reader splits a
+/// `kind: List` (see [`expand_items`]).
 fn expand(
     m: Map<String, Value>,
-    path: &Path,
-    origin: &Arc<PathBuf>,
-    line: usize,
+    at: &Place<'_>,
+    split_by_reader: bool,
     out: &mut Vec<Resource>,
 ) -> Result<()> {
+    let (path, origin, line) = (at.path, at.origin, at.line);
     let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
-    if kind.ends_with("List") {
-        if let Some(Value::Array(items)) = m.get("items") {
-            for it in items {
-                match it {
-                    Value::Object(o) => expand(o.clone(), path, origin, line, out)?,
-                    _ => {
-                        return Err(Error::invalid(
-                            path,
-                            format!("line {line}: items of a List must be objects"),
-                        ))
-                    }
-                }
-            }
-            return Ok(());
+    let is_list = kind.ends_with("List");
+    if is_list {
+        if let Some(items) = m.get("items") {
+            return expand_items(kind, items, at, split_by_reader && kind == "List", out);
         }
     }
     if kind.is_empty() {
@@ -471,14 +487,19 @@ fn expand(
         ));
     }
     let name = crate::resource::get_str(&m, &["metadata", "name"]).unwrap_or("");
-    // Kustomize v5.5.0 needs a name even when `generateName` is set.
-    if name.is_empty() {
+    // Kustomize v5.5.0 needs a name even when `generateName` is set; a kind ending in
+    // `List` without `items` is an object of its own, which needs none.
+    if name.is_empty() && !is_list {
         return Err(Error::invalid(
             path,
             format!("line {line}: missing metadata.name in object of kind {kind}"),
         ));
     }
     let mut m = m;
+    if !m.contains_key("metadata") {
+        // Kustomize gives an object without metadata an empty map (a null one stays).
+        m.insert("metadata".into(), Value::Object(Map::new()));
+    }
     normalize_annotations(&mut m);
     out.push(Resource::new(
         m,
@@ -487,6 +508,63 @@ fn expand(
             line,
         },
     ));
+    Ok(())
+}
+
+/// The objects of a List's `items` (Kustomize's resource factory): a null `items` is an
+/// empty list, anything else but a sequence fails; each element is a resource, but for a
+/// null or empty one, which is skipped. When kyaml's reader splits a `kind: List` (the
+/// only document of its file: `by_reader`), it takes the children of any `items` node
+/// instead: none for a scalar, and a mapping's keys, which are not resources.
+fn expand_items(
+    kind: &str,
+    items: &Value,
+    at: &Place<'_>,
+    by_reader: bool,
+    out: &mut Vec<Resource>,
+) -> Result<()> {
+    let (path, line) = (at.path, at.line);
+    let not_a_resource = || {
+        Error::invalid(
+            path,
+            format!(
+                "line {line}: missing Resource metadata: an item of {kind}/items is not a mapping"
+            ),
+        )
+    };
+    let elements = match items {
+        Value::Null => return Ok(()),
+        Value::Array(a) => a,
+        Value::Object(o) if by_reader => {
+            return if o.is_empty() {
+                Ok(())
+            } else {
+                Err(not_a_resource())
+            };
+        }
+        _ if by_reader => return Ok(()),
+        other => {
+            let found = match other {
+                Value::Bool(_) => "bool",
+                Value::Number(_) => "a number",
+                Value::String(_) => "string",
+                _ => "map[string]interface {}",
+            };
+            return Err(Error::invalid(
+                path,
+                format!("line {line}: expected array in {kind}/items, but found {found}"),
+            ));
+        }
+    };
+    for it in elements {
+        match it {
+            Value::Null => {}
+            Value::Object(o) if o.is_empty() => {}
+            Value::Array(a) if a.is_empty() => {}
+            Value::Object(o) => expand(o.clone(), at, false, out)?,
+            _ => return Err(not_a_resource()),
+        }
+    }
     Ok(())
 }
 
