@@ -418,6 +418,7 @@ pub fn parse_resources(path: &Path, text: &str, limits: Limits) -> Result<Vec<Re
                     out[first].quoted_strings = d.quoted_strings;
                     out[first].list_quoted = d.list_quoted;
                     out[first].list_plain = d.list_tagged;
+                    out[first].record_spellings(d.plain_spellings);
                     out[first].undecodable = d
                         .non_finite
                         .into_iter()

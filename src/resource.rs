@@ -210,6 +210,10 @@ pub struct Spelling {
     pub value: Value,
     /// The node's text.
     pub text: String,
+    /// The node has no tag (a replacement created it): its text decides its type when
+    /// it is read, and Kustomize's vars step makes it a string wherever a var reference
+    /// may be (see [`crate::transform::vars`]).
+    pub untyped: bool,
 }
 
 /// A field a replacement with `create` made under a node that is null: kyaml appends it
@@ -392,6 +396,25 @@ impl Resource {
     /// The value at a path of mapping keys.
     pub fn value_at(&self, path: &[String]) -> Option<&Value> {
         get_path(&self.obj, path)
+    }
+
+    /// Records the texts of plain numbers and booleans written otherwise than they print
+    /// (`0x1F`, `1e10`, `.5`, `True`), by mapping-key path: a replacement or var copies
+    /// them as written (see [`Spelling`]).
+    pub fn record_spellings(&mut self, written: Vec<(Vec<String>, String)>) {
+        for (path, text) in written {
+            if let Some(value) = get_path(&self.obj, &path).cloned() {
+                self.spellings.push(Spelling {
+                    at: path
+                        .into_iter()
+                        .map(crate::transform::fieldpath::Seg::Key)
+                        .collect(),
+                    value,
+                    text,
+                    untyped: false,
+                });
+            }
+        }
     }
 
     /// The value at a path of mapping keys, for writing.

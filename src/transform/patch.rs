@@ -43,6 +43,10 @@ pub struct SmPatch {
     pub list_tagged: Vec<Vec<crate::yaml::parse::PathStep>>,
     /// Numbers and booleans under lists spelled otherwise than they print.
     pub list_spellings: Vec<(Vec<crate::yaml::parse::PathStep>, String)>,
+    /// Annotations written as plain scalars, with their text (see
+    /// [`crate::resource::Resource::plain_annotations`]; not when the patch's metadata
+    /// is copied as text).
+    pub plain_annotations: Vec<(String, String)>,
 }
 
 impl SmPatch {
@@ -65,6 +69,7 @@ impl From<Map<String, Value>> for SmPatch {
             list_quoted: Vec::new(),
             list_tagged: Vec::new(),
             list_spellings: Vec::new(),
+            plain_annotations: Vec::new(),
         }
     }
 }
@@ -136,10 +141,20 @@ fn parse_with(
             .collect();
         match doc.value {
             Value::Object(mut m) => {
+                let mut plain_texts = Vec::new();
                 if raw_metadata {
                     drop_empty_metadata_maps(&mut m);
                 } else {
                     null_annotations_delete(&mut m, &plain, &null_tagged);
+                    let annotations = m
+                        .get("metadata")
+                        .and_then(|md| md.get("annotations"))
+                        .and_then(Value::as_object);
+                    for k in plain {
+                        if let Some(Value::String(text)) = annotations.and_then(|a| a.get(&k)) {
+                            plain_texts.push((k, text.clone()));
+                        }
+                    }
                 }
                 let doc = SmPatch {
                     obj: m,
@@ -150,6 +165,7 @@ fn parse_with(
                     list_quoted: lists.0,
                     list_tagged: lists.1,
                     list_spellings: lists.2,
+                    plain_annotations: plain_texts,
                 };
                 expand_list(doc, &mut out)
             }
@@ -330,6 +346,14 @@ fn apply_smp_at(
     let outcome = merged.map_err(|e| format!("{}: {e}", r.id()))?;
     restyle_replaced(r, replaced, spellings);
     scalar_style::record(r, styles);
+    // An annotation the patch wrote plain is read back as YAML by a later JSON patch.
+    for (k, text) in &sp.plain_annotations {
+        let now = r.metadata_map("annotations").and_then(|a| a.get(k));
+        if now.and_then(Value::as_str) == Some(text.as_str()) {
+            r.plain_annotations.retain(|(x, _)| x != k);
+            r.plain_annotations.push((k.clone(), text.clone()));
+        }
+    }
     // A `.inf` the patch put in place makes the object unprintable, as in Kustomize.
     for u in non_finite {
         if !r.undecodable.contains(u) {
@@ -688,6 +712,7 @@ fn reread_numbers(v: &mut Value, at: &mut Vec<Seg>, spellings: &mut Vec<Spelling
                     at: at.clone(),
                     value: v.clone(),
                     text,
+                    untyped: false,
                 });
             }
         }

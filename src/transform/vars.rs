@@ -13,13 +13,13 @@ use std::collections::BTreeSet;
 
 use serde_json::{Number, Value};
 
-use super::fieldpath::{lookup, split_smart, visit_spec, CreateKind, DEFAULT_FIELD_PATH};
+use super::fieldpath::{lookup, split_smart, visit_spec, CreateKind, Seg, DEFAULT_FIELD_PATH};
 use super::metadata::stringify_annotations;
 use super::selector::effective_namespace;
 use super::selector::plain_namespace;
 use super::TransformResult;
 use crate::gojson::Fields;
-use crate::resource::{or_placeholder, Gvk, ResId, ResMap, Resource};
+use crate::resource::{or_placeholder, Gvk, ResId, ResMap, Resource, Spelling};
 use crate::schema::FieldSpec;
 
 /// One declared var.
@@ -355,6 +355,9 @@ fn substitute_str(
     values: &[(String, VarValue)],
     used: &mut BTreeSet<String>,
 ) -> TransformResult<Value> {
+    if let Some(i) = s.strip_prefix(UNTYPED) {
+        return Ok(Value::String(format!("{REACHED}{i}")));
+    }
     match expand(s, values, used) {
         Expanded::Whole(v) => {
             check_whole_float(&v)?;
@@ -416,6 +419,55 @@ fn substitute_node(
     Ok(())
 }
 
+/// Marks an untyped scalar while the var references are substituted (followed by its
+/// index); a var-reference field spec that reaches it turns the mark into [`REACHED`].
+const UNTYPED: &str = "\u{FDD0}kagentctl-untyped:";
+const REACHED: &str = "\u{FDD1}kagentctl-untyped:";
+
+/// Kustomize's var filter treats a scalar without a tag (one a replacement created) as a
+/// string: it writes the node's text back as a string, whatever the text reads as (`80`
+/// becomes `"80"`). Marks the untyped scalars of `obj` so the substitution can see them;
+/// returns, per mark, where it is, the value it replaced and the node's text.
+fn mark_untyped(obj: &mut Value, spellings: &[Spelling]) -> Vec<(usize, Value, String)> {
+    let mut marked = Vec::new();
+    for (i, s) in spellings.iter().enumerate().filter(|(_, s)| s.untyped) {
+        if let Some(node) = node_at_mut(obj, &s.at) {
+            if *node == s.value {
+                let old = std::mem::replace(node, Value::String(format!("{UNTYPED}{i}")));
+                marked.push((i, old, s.text.clone()));
+            }
+        }
+    }
+    marked
+}
+
+/// Undoes [`mark_untyped`]: a reached scalar becomes its text as a string, the others
+/// get their value back.
+fn unmark_untyped(obj: &mut Value, spellings: &[Spelling], marked: Vec<(usize, Value, String)>) {
+    for (i, old, text) in marked {
+        let Some(node) = spellings.get(i).and_then(|s| node_at_mut(obj, &s.at)) else {
+            continue;
+        };
+        if *node == Value::String(format!("{REACHED}{i}")) {
+            *node = Value::String(text);
+        } else if *node == Value::String(format!("{UNTYPED}{i}")) {
+            *node = old;
+        }
+    }
+}
+
+fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 /// Resolves every var and substitutes `$(NAME)` in the fields `specs` name, in every
 /// object (Kustomize's `ResolveVars`). Returns the names of vars never used, sorted.
 pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformResult<Vec<String>> {
@@ -447,6 +499,7 @@ pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformR
         let gvk = r.gvk();
         let id = r.id();
         let mut obj = Value::Object(std::mem::take(&mut r.obj));
+        let marked = mark_untyped(&mut obj, &r.spellings);
         let mut result = Ok(());
         for fs in specs.iter().filter(|fs| fs.selects(&gvk)) {
             let mut set = |n: &mut Value| substitute_node(n, &values, &mut used);
@@ -458,6 +511,7 @@ pub fn resolve(m: &mut ResMap, vars: &VarSet, specs: &[FieldSpec]) -> TransformR
                 break;
             }
         }
+        unmark_untyped(&mut obj, &r.spellings, marked);
         if let Value::Object(o) = obj {
             r.obj = o;
         }

@@ -405,7 +405,14 @@ fn typed(text: &str, tag: Tag) -> Result<Value, &'static str> {
     let plain = resolve_plain(text);
     let ok = match tag {
         Tag::Str => return Ok(Value::String(text.to_string())),
-        Tag::Untyped => return Ok(plain),
+        // An untyped scalar reads as go-yaml reads a plain one: a timestamp is a time,
+        // printed as Go prints it.
+        Tag::Untyped => {
+            return Ok(match plain {
+                Value::String(s) => Value::String(crate::yaml::timestamp_text(&s).unwrap_or(s)),
+                other => other,
+            })
+        }
         Tag::Timestamp => {
             return crate::yaml::timestamp_text(text)
                 .map(Value::String)
@@ -823,11 +830,14 @@ fn write_paths(
                     // later JSON patch reads the new, untyped node back as YAML.
                     *node = Value::String(w.text.clone());
                     out.plain_annotations.push((key, w.text));
-                } else if node.is_number() && scalar_text(node) != w.text {
+                } else if f.fresh && *node != Value::String(w.text.clone())
+                    || node.is_number() && scalar_text(node) != w.text
+                {
                     out.spellings.push(Spelling {
                         at: at.clone(),
                         value: node.clone(),
                         text: w.text,
+                        untyped: f.fresh,
                     });
                 }
             }
@@ -971,6 +981,7 @@ mod tests {
                 at: vec![Seg::Key("spec".into()), Seg::Key("big".into())],
                 value: json!(1e6),
                 text: "1e+06".into(),
+                untyped: false,
             });
         }
         let r = reps(json!([
