@@ -628,6 +628,9 @@ fn json6902(
         r.spellings.clear();
         reread_numbers(&mut v, &mut Vec::new(), &mut r.spellings);
         super::hidden::forget(r);
+        // A field written as nothing (`key:`) comes back an explicit null, which a later
+        // strategic merge keeps.
+        r.empty_nulls.clear();
         match v {
             Value::Object(o) => r.obj = o,
             _ => return Err(format!("{}: a JSON patch must leave an object", r.id())),
