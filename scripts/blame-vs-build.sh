@@ -60,7 +60,7 @@ for corpus in realworld realworld2; do
     [ "$repo" = repo ] && continue
     case "$corpus" in
       realworld) dir="$root/$repo/$target" ;;
-      *) dir="$root/$target" ;;
+      *) dir="$root/trees/$target" ;;
     esac
     if [ ! -f "$root/$expected" ]; then skip=$((skip + 1)); continue; fi
     if run "$corpus/$target" "$dir" "$root/$expected"; then
