@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::load;
-use crate::resource::{ResMap, TRANSFORMATIONS_ANNOTATION};
+use crate::resource::{ResMap, ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION};
 
 use super::Ctx;
 
@@ -85,7 +85,7 @@ impl Ctx {
                 r.plain_annotations.clear();
             }
         }
-        if !self.meta.transformers {
+        if !self.meta.transformers && !self.meta.origin {
             return;
         }
         let mut entry = format!(
@@ -98,6 +98,29 @@ impl Ctx {
             entry.push('\n');
         }
         for r in m.iter_mut() {
+            // An object that lost its origin (a patch replaced all its annotations) is
+            // taken by Kustomize for one the transformer made: the record becomes its origin.
+            let has_origin = r
+                .metadata_map("annotations")
+                .is_some_and(|a| a.contains_key(ORIGIN_ANNOTATION));
+            if self.meta.origin && !has_origin {
+                let origin: String = entry
+                    .lines()
+                    .map(|l| {
+                        format!(
+                            "{}\n",
+                            l.strip_prefix("- ")
+                                .or_else(|| l.strip_prefix("  "))
+                                .unwrap_or(l)
+                        )
+                    })
+                    .collect();
+                r.set_annotation(ORIGIN_ANNOTATION, origin);
+                continue;
+            }
+            if !self.meta.transformers {
+                continue;
+            }
             let mut text = r
                 .metadata_map("annotations")
                 .and_then(|a| a.get(TRANSFORMATIONS_ANNOTATION))
