@@ -537,18 +537,21 @@ impl Ctx {
             Some(p) => p?,
             None => read_and_parse(ldr, entry)?,
         };
+        if self.meta.origin {
+            // Before the resource step is recorded, so that the record holds the annotation.
+            let origin = format!(
+                "path: {}\n",
+                load::clean(&self.origin_dir.join(entry)).display()
+            );
+            for r in &mut resources {
+                r.set_annotation(ORIGIN_ANNOTATION, origin.clone());
+            }
+        }
         self.observe(&mut resources, || {
             StepDesc::new(StepKind::Resource, kfile, "resources")
         });
         self.see_types(resources.iter().map(|r| &r.obj));
-        for mut r in resources {
-            if self.meta.origin {
-                let origin = format!(
-                    "path: {}\n",
-                    load::clean(&self.origin_dir.join(entry)).display()
-                );
-                r.set_annotation(ORIGIN_ANNOTATION, origin);
-            }
+        for r in resources {
             acc.resources.append(r).map_err(|r| conflict(kfile, &r))?;
         }
         Ok(())
