@@ -242,7 +242,23 @@ impl Recorder {
                     // Only the step's fields are compared: the fingerprint is unknown.
                     Some((trees, which)) => {
                         if let Some(f) = which.get(i).and_then(|t| trees.get(*t)) {
+                            // Debug builds compare the whole maps the step reaches too:
+                            // the narrowed compare must find the same changes.
+                            #[cfg(debug_assertions)]
+                            let wide = {
+                                let mut root = rec.root.clone();
+                                update_fields(&mut root, &r.obj, &f.widened(), &path, &cx);
+                                value_of(&root)
+                            };
                             update_fields(&mut rec.root, &r.obj, f, &path, &cx);
+                            #[cfg(debug_assertions)]
+                            debug_assert!(
+                                value_of(&rec.root) == wide,
+                                "step {:?} {} changed {} outside the keys it writes",
+                                desc.kind,
+                                desc.field,
+                                serde_json::to_string(&r.obj).unwrap_or_default()
+                            );
                         }
                         rec.fingerprint = UNKNOWN;
                     }
@@ -616,7 +632,7 @@ fn update_value_at(node: &mut Node, v: &Value, steps: &[Seg], path: &Link, cx: &
 
 /// [`update_fields`] for any value: lists are gone through item by item.
 fn update_value_fields(node: &mut Node, v: &Value, fields: &Fields, path: &Link, cx: &Cx) {
-    if fields.whole {
+    if fields.whole || (fields.map_only && !v.is_object()) {
         return update(node, v, path, cx, &mut Fingerprint::off());
     }
     match (&mut node.body, v) {

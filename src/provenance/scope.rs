@@ -27,12 +27,14 @@ pub struct Scope {
 
 /// A tree of field paths: the fields under a path's end may all change; elsewhere only
 /// the members named. A path goes through every item of a list on its way.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Fields {
     /// Everything under here may change.
     pub whole: bool,
     /// Members that lead to fields that may change.
     pub members: Vec<(String, Fields)>,
+    /// The members apply only to a map here: a value of another shape may change whole.
+    pub map_only: bool,
 }
 
 impl Fields {
@@ -54,6 +56,45 @@ impl Fields {
             cur = &mut cur.members[i].1;
         }
         cur.whole = true;
+    }
+
+    /// Narrows each path's end to members `keys` of the map there (a value of another
+    /// shape is still compared whole).
+    fn only(&mut self, keys: &[&str]) {
+        for (_, sub) in &mut self.members {
+            sub.only(keys);
+        }
+        if !self.whole {
+            return;
+        }
+        self.whole = false;
+        self.map_only = true;
+        for k in keys {
+            match self.members.iter_mut().find(|(m, _)| m == k) {
+                Some((_, sub)) => sub.whole = true,
+                None => self.members.push((
+                    (*k).to_string(),
+                    Fields {
+                        whole: true,
+                        ..Fields::default()
+                    },
+                )),
+            }
+        }
+    }
+
+    /// The tree before [`Fields::only`] narrowed it (to check the narrowing in debug builds).
+    #[cfg(debug_assertions)]
+    pub fn widened(&self) -> Fields {
+        Fields {
+            whole: self.whole || self.map_only,
+            members: self
+                .members
+                .iter()
+                .map(|(k, sub)| (k.clone(), sub.widened()))
+                .collect(),
+            map_only: false,
+        }
     }
 
     /// For each object of `m`, the paths of the `specs` that select it (by its kind now
@@ -108,8 +149,15 @@ pub fn scope(m: &ResMap, b: &Builtin<'_>) -> Scope {
             field_specs,
             &["metadata/namespace", "subjects"],
         )),
-        Builtin::PrefixSuffix { field_specs, .. } | Builtin::Pairs { field_specs, .. } => {
-            Some(Fields::by_kind(m, field_specs, &[]))
+        Builtin::PrefixSuffix { field_specs, .. } => Some(Fields::by_kind(m, field_specs, &[])),
+        // Label and annotation steps write only their own keys in the maps they reach.
+        Builtin::Pairs { field_specs, pairs } => {
+            let (mut trees, which) = Fields::by_kind(m, field_specs, &[]);
+            let keys: Vec<&str> = pairs.keys().map(String::as_str).collect();
+            for t in &mut trees {
+                t.only(&keys);
+            }
+            Some((trees, which))
         }
         _ => None,
     };
