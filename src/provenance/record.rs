@@ -424,36 +424,37 @@ impl Cx<'_> {
     }
 
     fn origin_by(&self, step: u32, link: &Link, old: Option<&Origin>, new: &Value) -> Origin {
-        let steps = link.steps();
-        let path = steps.as_slice();
         let mut follows = None;
+        // The path is spelt out only for the lookups that need all of it.
         let at = match self.lookup {
             Lookup::None => None,
             Lookup::Patch(p, offset) => {
                 let doc = self.patch_doc.unwrap_or(0);
+                let steps = link.steps();
                 let ppath = p
                     .docs
                     .get(doc)
-                    .map(|(v, _)| locate::patch_path(v, self.obj, path))
+                    .map(|(v, _)| locate::patch_path(v, self.obj, &steps))
                     .unwrap_or_default();
                 locate::deepest(p, doc, &ppath).map(|l| shift(l, *offset))
             }
             Lookup::Json(p, offset) => p
                 .docs
                 .first()
-                .and_then(|(ops, _)| locate::json_op_path(ops, path))
+                .and_then(|(ops, _)| locate::json_op_path(ops, &link.steps()))
                 .and_then(|pp| locate::deepest(p, 0, &pp))
                 .map(|l| shift(l, *offset)),
-            Lookup::Pairs(p, base) => match path.last() {
-                Some(Seg::Key(k)) => {
-                    let mut s = base.clone();
-                    s.push(Seg::Key(k.clone()));
+            Lookup::Pairs(p, base) => match link {
+                Link::Key(_, k) => {
+                    let mut s = Vec::with_capacity(base.len() + 1);
+                    s.extend(base.iter().cloned());
+                    s.push(Seg::Key((*k).to_string()));
                     p.loc(0, &s)
                 }
                 _ => None,
             },
-            Lookup::Generator(p, entry) => match path {
-                [Seg::Key(f), Seg::Key(k)] if f == "data" || f == "binaryData" => {
+            Lookup::Generator(p, entry) => match link {
+                Link::Key(Link::Key(Link::Root, f), k) if *f == "data" || *f == "binaryData" => {
                     locate::generator_key(p, entry, k)
                 }
                 _ => None,
