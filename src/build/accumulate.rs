@@ -366,7 +366,7 @@ impl Ctx {
             );
         for (kind, i, args) in gens {
             let mut r = generate::generate(kind, args, global, ldr, kfile)?;
-            if self.meta.origin {
+            if self.meta.tracks_origin() {
                 let gen = if kind == GenKind::ConfigMap {
                     "ConfigMapGenerator"
                 } else {
@@ -410,7 +410,7 @@ impl Ctx {
         if let Some(entries) = k.generators.as_ref().filter(|g| !g.is_empty()) {
             for (cfg, cfile) in self.plugin_configs(ldr, kfile, entries)? {
                 for mut r in crate::plugins::run_generator(&cfg, ldr, &cfile)? {
-                    if self.meta.origin {
+                    if self.meta.tracks_origin() {
                         let text = format!(
                             "configuredIn: {}\nconfiguredBy:\n{}",
                             self.configured_in_path(&cfile),
@@ -537,7 +537,7 @@ impl Ctx {
             Some(p) => p?,
             None => read_and_parse(ldr, entry)?,
         };
-        if self.meta.origin {
+        if self.meta.tracks_origin() {
             // Before the resource step is recorded, so that the record holds the annotation.
             let origin = format!(
                 "path: {}\n",

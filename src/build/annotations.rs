@@ -24,6 +24,12 @@ impl BuildMeta {
     pub(super) fn any(&self) -> bool {
         self.origin || self.transformers || self.managed_by
     }
+
+    /// Whether objects carry their origin annotation during the build: Kustomize keeps it
+    /// for transformer records too, and removes it at the end unless it was asked for.
+    pub(super) fn tracks_origin(&self) -> bool {
+        self.origin || self.transformers
+    }
 }
 
 /// `path` relative to `base` (both absolute), with `..` steps where needed.
@@ -103,7 +109,7 @@ impl Ctx {
             let has_origin = r
                 .metadata_map("annotations")
                 .is_some_and(|a| a.contains_key(ORIGIN_ANNOTATION));
-            if self.meta.origin && !has_origin {
+            if !has_origin {
                 let origin: String = entry
                     .lines()
                     .map(|l| {

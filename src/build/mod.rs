@@ -137,6 +137,18 @@ pub fn build_in(fs: SharedFs, dir: &Path, opts: &BuildOptions) -> Result<BuildOu
             .and_then(Value::as_str)
             != Some("true")
     });
+    if meta.transformers && !meta.origin {
+        // Kept only for the transformer records (see `BuildMeta::tracks_origin`).
+        for r in acc.resources.iter_mut() {
+            let md = r.metadata_mut();
+            if let Some(Value::Object(a)) = md.get_mut("annotations") {
+                a.remove(crate::resource::ORIGIN_ANNOTATION);
+                if a.is_empty() {
+                    md.remove("annotations");
+                }
+            }
+        }
+    }
     if meta.managed_by {
         for r in acc.resources.iter_mut() {
             let md = r.metadata_mut();
