@@ -104,6 +104,9 @@ impl Ctx {
             entry.push('\n');
         }
         for r in m.iter_mut() {
+            if let Some(rec) = r.prov.as_mut() {
+                rec.forget_fingerprint();
+            }
             // An object that lost its origin (a patch replaced all its annotations) is
             // taken by Kustomize for one the transformer made: the record becomes its origin.
             let has_origin = r

@@ -438,6 +438,18 @@ pub struct Record {
     pub(crate) fingerprint: u64,
 }
 
+/// The fingerprint of an object whose record may be out of date: compare it in full.
+pub(crate) const UNKNOWN_FINGERPRINT: u64 = 0;
+
+impl Record {
+    /// Forgets the object's fingerprint, after a change made outside any recorded step
+    /// (build annotations): the next step compares the whole object again, and a step
+    /// whose scope leaves the object out does not take the change for its own.
+    pub fn forget_fingerprint(&mut self) {
+        self.fingerprint = UNKNOWN_FINGERPRINT;
+    }
+}
+
 impl std::ops::Deref for Record {
     type Target = Node;
     fn deref(&self) -> &Node {

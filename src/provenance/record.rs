@@ -574,7 +574,7 @@ fn fresh_map_with(m: &Map<String, Value>, path: &Link, cx: &Cx, origin: Origin) 
 }
 
 /// The fingerprint of an object compared only in part.
-const UNKNOWN: u64 = 0;
+const UNKNOWN: u64 = super::model::UNKNOWN_FINGERPRINT;
 
 /// Compares the members of map `m` that `fields` names with their records (everything
 /// under the end of a path).
