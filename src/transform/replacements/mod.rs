@@ -800,8 +800,15 @@ fn write_paths(
                         .iter()
                         .any(|u| u.tag == "!!float" && u.text == t)
             });
-            if inf && !f.fresh && t.options.delimiter.is_empty() {
-                let text = live.value.text();
+            if inf && !f.fresh {
+                let text = if t.options.delimiter.is_empty() {
+                    live.value.text()
+                } else {
+                    // The copied value joined into the field's own text at the delimiter.
+                    let cur = scalar_text(node);
+                    set_field(node, &cur, false, false, &live.value, &t.options)?;
+                    scalar_text(node)
+                };
                 if crate::yaml::parse::resolve_plain(&text).is_number() {
                     *node = crate::yaml::parse::resolve_plain(&text);
                 } else {
