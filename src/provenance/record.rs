@@ -70,8 +70,9 @@ enum Lookup {
     Patch(Arc<Parsed>, usize),
     /// JSON 6902 operations (document 0).
     Json(Arc<Parsed>, usize),
-    /// Key/value pairs of a kustomization (`labels[0].pairs`, `commonAnnotations`).
-    Pairs(Arc<Parsed>, Vec<Seg>),
+    /// Key/value pairs of a kustomization (`labels[0].pairs`, `commonAnnotations`), with
+    /// the location of each pair's key worked out once.
+    Pairs(Arc<Parsed>, Vec<Seg>, Vec<(String, Option<Loc>)>),
     /// A generator entry of a kustomization.
     Generator(Arc<Parsed>, Vec<Seg>),
 }
@@ -350,7 +351,15 @@ impl Recorder {
                 }
             }
             StepKind::Labels | StepKind::Annotations => {
-                Lookup::Pairs(self.files.get(&desc.kfile), field)
+                let p = self.files.get(&desc.kfile);
+                let keys = match p.value(0, &field) {
+                    Some(Value::Object(m)) => m
+                        .keys()
+                        .map(|k| (k.clone(), pair_loc(&p, &field, k)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                Lookup::Pairs(p, field, keys)
             }
             StepKind::Generator => Lookup::Generator(self.files.get(&desc.kfile), field),
             _ => Lookup::None,
@@ -444,13 +453,11 @@ impl Cx<'_> {
                 .and_then(|(ops, _)| locate::json_op_path(ops, &link.steps()))
                 .and_then(|pp| locate::deepest(p, 0, &pp))
                 .map(|l| shift(l, *offset)),
-            Lookup::Pairs(p, base) => match link {
-                Link::Key(_, k) => {
-                    let mut s = Vec::with_capacity(base.len() + 1);
-                    s.extend(base.iter().cloned());
-                    s.push(Seg::Key((*k).to_string()));
-                    p.loc(0, &s)
-                }
+            Lookup::Pairs(p, base, keys) => match link {
+                Link::Key(_, k) => match keys.iter().find(|(n, _)| n == k) {
+                    Some((_, l)) => l.clone(),
+                    None => pair_loc(p, base, k),
+                },
                 _ => None,
             },
             Lookup::Generator(p, entry) => match link {
@@ -479,6 +486,14 @@ impl Cx<'_> {
             follows,
         }
     }
+}
+
+/// The location of key `k` of the pairs at `base` in kustomization `p`.
+fn pair_loc(p: &Parsed, base: &[Seg], k: &str) -> Option<Loc> {
+    let mut s = Vec::with_capacity(base.len() + 1);
+    s.extend(base.iter().cloned());
+    s.push(Seg::Key(k.to_string()));
+    p.loc(0, &s)
 }
 
 /// A line position moved down by `offset` lines (an inline patch inside a kustomization);
