@@ -152,7 +152,8 @@ pub struct Resource {
     pub suffixes: Vec<String>,
     /// Fields written as nothing at all (`key:`) in the source: strategic merges drop them.
     pub empty_nulls: Vec<Vec<String>>,
-    /// Strings written with an explicit tag (`!!str 4`) in the source, by mapping-key path.
+    /// Strings (and numbers and booleans) written with an explicit tag (`!!str 4`, `!!float 1`)
+    /// in the source, by mapping-key path.
     pub tagged_strings: Vec<Vec<String>>,
     /// Quoted strings of the source that would be strings unquoted too (see
     /// [`crate::yaml::parse::Document::quoted_strings`]).

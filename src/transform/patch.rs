@@ -35,7 +35,7 @@ pub struct SmPatch {
     /// Strings written quoted that would be strings plain too, by mapping-key path (a
     /// field the patch creates keeps the patch's style).
     pub quoted: Vec<Vec<String>>,
-    /// Strings written with an explicit tag, by mapping-key path.
+    /// Strings, numbers and booleans written with an explicit tag, by mapping-key path.
     pub tagged: Vec<Vec<String>>,
     /// Strings under lists written quoted, by path with list positions.
     pub list_quoted: Vec<Vec<crate::yaml::parse::PathStep>>,
@@ -344,7 +344,7 @@ fn apply_smp_at(
     let merged = smp::merge_marked(&mut r.obj, patch, &gvk, api);
     (r.list_quoted, r.list_plain) = scalar_style::take_marks(&mut r.obj);
     let outcome = merged.map_err(|e| format!("{}: {e}", r.id()))?;
-    restyle_replaced(r, replaced, spellings);
+    restyle_replaced(r, replaced, spellings, &sp.tagged);
     scalar_style::record(r, styles);
     // An annotation the patch wrote plain is read back as YAML by a later JSON patch.
     for (k, text) in &sp.plain_annotations {
@@ -439,6 +439,7 @@ fn restyle_replaced(
     r: &mut crate::resource::Resource,
     replaced: Vec<Replaced>,
     spellings: &[(Vec<String>, String)],
+    tagged: &[Vec<String>],
 ) {
     for rep in replaced {
         let quoted = crate::yaml::parse::QuotedScalars {
@@ -464,7 +465,8 @@ fn restyle_replaced(
                     || *c == *rep.value.to_string()
             });
         if landed {
-            *cur = if quoted {
+            // A value written with an explicit tag (`!!float 1`) keeps its type.
+            *cur = if quoted && !tagged.contains(&rep.path) {
                 Value::String(text())
             } else {
                 rep.value

@@ -476,6 +476,18 @@ pub(super) fn parse_events(
                         ),
                     ));
                 }
+                // A tagged number or boolean whose text reads plain as another type
+                // (`!!float 1`) keeps its tag when Kustomize writes it back, so its type.
+                let plain_type = tag.as_ref().map(|t| {
+                    let plain = match resolve_plain(&text) {
+                        Value::Number(n) if n.is_f64() => "float",
+                        Value::Number(_) => "int",
+                        Value::Bool(_) => "bool",
+                        Value::Null => "null",
+                        _ => "str",
+                    };
+                    plain != t.suffix.as_str()
+                });
                 let v = if limits.yaml11_booleans && style == ScalarStyle::Plain && tag.is_none() {
                     match yaml11_bool(&text) {
                         Some(b) => Value::Bool(b),
@@ -503,7 +515,12 @@ pub(super) fn parse_events(
                         v => v,
                     }
                 };
-                if tag.is_some() && v.is_string() && !expecting_key {
+                let tag_kept = match &v {
+                    Value::String(_) => true,
+                    Value::Number(_) | Value::Bool(_) => plain_type == Some(true),
+                    _ => false,
+                };
+                if tag.is_some() && tag_kept && !expecting_key {
                     b.record_tagged_string();
                 }
                 if !expecting_key {
