@@ -221,7 +221,7 @@ pub struct Spelling {
 /// to the null node, which still prints as null, so the field stays hidden until a
 /// field-spec transformer that creates fields (labels, annotations, namespace, ...)
 /// reaches the node and turns it into a map, showing every field hidden there (see
-/// [`crate::transform::hidden`]). Any other change of the node drops them.
+/// `crate::transform::hidden`). Any other change of the node drops them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hidden {
     /// Where the null node is.

@@ -83,7 +83,7 @@ impl Fields {
         }
     }
 
-    /// The tree before [`Fields::only`] narrowed it (to check the narrowing in debug builds).
+    /// The tree before `Fields::only` narrowed it (to check the narrowing in debug builds).
     #[cfg(debug_assertions)]
     pub fn widened(&self) -> Fields {
         Fields {
