@@ -368,6 +368,19 @@ pub(crate) enum Seg {
     Idx(usize),
 }
 
+/// The node at concrete path `at` under `node`, if every step exists.
+pub(crate) fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
+    let mut cur = node;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

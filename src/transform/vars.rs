@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Number, Value};
 
-use super::fieldpath::{lookup, split_smart, visit_spec, CreateKind, Seg, DEFAULT_FIELD_PATH};
+use super::fieldpath::{
+    lookup, node_at_mut, split_smart, visit_spec, CreateKind, DEFAULT_FIELD_PATH,
+};
 use super::metadata::stringify_annotations;
 use super::selector::effective_namespace;
 use super::selector::plain_namespace;
@@ -454,18 +456,6 @@ fn unmark_untyped(obj: &mut Value, spellings: &[Spelling], marked: Vec<(usize, V
             *node = old;
         }
     }
-}
-
-fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
-    let mut cur = node;
-    for seg in at {
-        cur = match (seg, cur) {
-            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
-            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 /// Resolves every var and substitutes `$(NAME)` in the fields `specs` name, in every

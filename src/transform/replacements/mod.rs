@@ -20,8 +20,8 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::fieldpath::{
-    atoi, is_list_index, lookup_at, node_string, scalar_text, split_index_name_value, split_smart,
-    wrong_kind, Seg, DEFAULT_FIELD_PATH,
+    atoi, is_list_index, lookup_at, node_at_mut, node_string, scalar_text, split_index_name_value,
+    split_smart, wrong_kind, Seg, DEFAULT_FIELD_PATH,
 };
 use super::metadata::stringify_annotations;
 use super::selector::{effective_namespace, plain_namespace, LabelSelector};
@@ -342,18 +342,6 @@ fn walk_seq(
         trail,
         out,
     )
-}
-
-fn node_at_mut<'a>(node: &'a mut Value, at: &[Seg]) -> Option<&'a mut Value> {
-    let mut cur = node;
-    for seg in at {
-        cur = match (seg, cur) {
-            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
-            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 fn node_at<'a>(node: &'a Value, at: &[Seg]) -> Option<&'a Value> {
