@@ -80,15 +80,7 @@ fn merge(shown: &mut Map<String, Value>, key: String, v: Value) {
 fn node_at_mut<'a>(obj: &'a mut Map<String, Value>, at: &[Seg]) -> Option<&'a mut Value> {
     let (first, rest) = at.split_first()?;
     let Seg::Key(k) = first else { return None };
-    let mut cur = obj.get_mut(k)?;
-    for seg in rest {
-        cur = match (seg, cur) {
-            (Seg::Key(k), Value::Object(m)) => m.get_mut(k)?,
-            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
+    super::fieldpath::node_at_mut(obj.get_mut(k)?, rest)
 }
 
 #[cfg(test)]
